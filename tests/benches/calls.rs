@@ -17,10 +17,8 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetParams;
-use cloudflare_sdk::rules::lists::items::ItemListParams;
-use cloudflare_sdk::types::{
-    ListsBulkOperationResponseCollectionResult, ListsItemsListResponseCollection,
-};
+use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetResponse;
+use cloudflare_sdk::rules::lists::items::{ItemListParams, ItemListResponse};
 use cloudflare_sdk::Client;
 use criterion::Criterion;
 use sdk_tests::{ACCOUNT_ID, OPERATION_ID, TOKEN};
@@ -138,19 +136,15 @@ fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, r
     // Once each, so both connections are open and both sides decode what they should.
     runtime.block_on(async {
         let op = get().await.expect("sdk call");
-        assert!(matches!(
-            op,
-            ListsBulkOperationResponseCollectionResult::Completed(_)
-        ));
-        let raw: Envelope<ListsBulkOperationResponseCollectionResult> = raw_get(&http, &url).await;
+        assert!(matches!(op, BulkOperationGetResponse::Completed(_)));
+        let raw: Envelope<BulkOperationGetResponse> = raw_get(&http, &url).await;
         assert!(raw.success);
     });
 
     let sdk_call = || runtime.block_on(async { black_box(get().await.expect("sdk call")) });
     let raw_call = || {
         runtime.block_on(async {
-            let envelope: Envelope<ListsBulkOperationResponseCollectionResult> =
-                raw_get(&http, &url).await;
+            let envelope: Envelope<BulkOperationGetResponse> = raw_get(&http, &url).await;
             black_box(envelope.result)
         })
     };
@@ -218,14 +212,14 @@ fn item_page_1000(c: &mut Criterion, results: &criterion_results::Results, rows:
     let page = || sdk.rules().lists().items().list_page(LIST_ID, &params);
     runtime.block_on(async {
         assert_eq!(page().await.expect("sdk call").result.len(), 1_000);
-        let raw: ListsItemsListResponseCollection = raw_get(&http, &url).await;
+        let raw: ItemListResponse = raw_get(&http, &url).await;
         assert_eq!(raw.result.len(), 1_000);
     });
 
     let sdk_call = || runtime.block_on(async { black_box(page().await.expect("sdk call")) });
     let raw_call = || {
         runtime.block_on(async {
-            let page: ListsItemsListResponseCollection = raw_get(&http, &url).await;
+            let page: ItemListResponse = raw_get(&http, &url).await;
             black_box(page)
         })
     };

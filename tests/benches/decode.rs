@@ -6,16 +6,17 @@
 //!   progenitor and OpenAPI Generator emit for a `oneOf`.
 //!
 //! The SDK side deserializes the same envelope with the SDK's result type (`BulkStatusEnvelope`: the
-//! `status` union; `ListsItemsListResponseCollection`, a page of the `ListsItem` union) with
+//! `status` union; `ItemListResponse`, a page of the `ListsItem` union) with
 //! `serde_json::from_slice`, the same call its decoders make. BENCHMARKS.md has the numbers.
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetResponse;
+use cloudflare_sdk::rules::lists::items::ItemListResponse;
 use cloudflare_sdk::types::{
     ListsBulkOperationCompleted, ListsBulkOperationFailed, ListsBulkOperationPendingOrRunning,
-    ListsBulkOperationResponseCollectionResult, ListsItem, ListsItemWithAsn, ListsItemWithHostname,
-    ListsItemWithIp, ListsItemWithRedirect, ListsItemsListResponseCollection,
+    ListsItem, ListsItemWithAsn, ListsItemWithHostname, ListsItemWithIp, ListsItemWithRedirect,
 };
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use serde::Deserialize;
@@ -53,7 +54,7 @@ struct PlainEnvelope<T> {
 
 /// The bulk-operation envelope with the SDK's result type (the SDK has no envelope type of its own: its calls
 /// return `result`).
-type BulkStatusEnvelope = PlainEnvelope<ListsBulkOperationResponseCollectionResult>;
+type BulkStatusEnvelope = PlainEnvelope<BulkOperationGetResponse>;
 
 /// Every field of every bulk-operation variant, optional; `status` as a plain string.
 #[allow(dead_code)]
@@ -242,10 +243,10 @@ fn item_page(kind: &str) -> Vec<u8> {
 fn check_bulk_operation(name: &str, body: &[u8]) {
     let sdk: BulkStatusEnvelope = serde_json::from_slice(body).expect("sdk");
     let variant = match sdk.result {
-        ListsBulkOperationResponseCollectionResult::PendingOrRunning(_) => "pending",
-        ListsBulkOperationResponseCollectionResult::Completed(_) => "completed",
-        ListsBulkOperationResponseCollectionResult::Failed(_) => "failed",
-        ListsBulkOperationResponseCollectionResult::Unknown(_) => "unknown",
+        BulkOperationGetResponse::PendingOrRunning(_) => "pending",
+        BulkOperationGetResponse::Completed(_) => "completed",
+        BulkOperationGetResponse::Failed(_) => "failed",
+        BulkOperationGetResponse::Unknown(_) => "unknown",
         other => panic!("a variant this bench does not know: {other:?}"),
     };
     assert_eq!(variant, name);
@@ -254,7 +255,7 @@ fn check_bulk_operation(name: &str, body: &[u8]) {
 }
 
 fn check_item_page(body: &[u8]) {
-    let sdk: ListsItemsListResponseCollection = serde_json::from_slice(body).expect("sdk");
+    let sdk: ItemListResponse = serde_json::from_slice(body).expect("sdk");
     assert_eq!(sdk.result.len(), 1_000);
     assert!(!sdk
         .result
@@ -297,9 +298,7 @@ fn item_page_1000(c: &mut Criterion) {
         check_item_page(&body);
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_with_input(BenchmarkId::new("sdk", kind), &body, |b, body| {
-            b.iter(|| {
-                serde_json::from_slice::<ListsItemsListResponseCollection>(black_box(body)).unwrap()
-            })
+            b.iter(|| serde_json::from_slice::<ItemListResponse>(black_box(body)).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("plain", kind), &body, |b, body| {
             b.iter(|| serde_json::from_slice::<PlainItemPage>(black_box(body)).unwrap())
@@ -365,8 +364,7 @@ fn main() {
     for kind in ["ip", "redirect"] {
         if results.measured(ITEM_PAGE, "sdk", kind) {
             let body = item_page(kind);
-            let ratios =
-                ratios::<ListsItemsListResponseCollection, PlainItemPage, UntaggedItemPage>(&body);
+            let ratios = ratios::<ItemListResponse, PlainItemPage, UntaggedItemPage>(&body);
             rows.push((kind, ratios));
         }
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use cloudflare_sdk::rules::lists::items::{ItemCreateParams, ItemListParams};
 use cloudflare_sdk::rules::lists::ListCreateParams;
-use cloudflare_sdk::types::{ListsItem, ListsItemsUpdateRequestCollectionItem, ListsKind};
+use cloudflare_sdk::types::{ListsItem, ListsItemInput, ListsKind};
 use cloudflare_sdk::{Client, WaitOptions};
 use futures_util::StreamExt;
 use sdk_tests::lists_server::{ListsServer, ListsServerConfig};
@@ -140,7 +140,7 @@ async fn fill(client: &Client) -> String {
         .deadline(Duration::from_secs(120));
     for chunk in 0..ITEMS / 10_000 {
         let body: Vec<_> = (chunk * 10_000..(chunk + 1) * 10_000)
-            .map(|n| ListsItemsUpdateRequestCollectionItem::new().with_ip(ip(n)))
+            .map(|n| ListsItemInput::ip(ip(n)))
             .collect();
         let handle = client
             .rules()

@@ -13,7 +13,7 @@ use cloudflare_sdk::rules::lists::{
     ListUpdateBody, ListUpdateParams,
 };
 use cloudflare_sdk::types::{
-    ListsItem, ListsItemHostname, ListsItemsUpdateRequestCollectionItem, ListsKind,
+    ListsItem, ListsItemHostname, ListsItemInput, ListsItemInputHostname, ListsKind,
 };
 use cloudflare_sdk::{Client, Error, WaitOptions};
 use futures_util::StreamExt;
@@ -36,8 +36,8 @@ fn quick() -> WaitOptions {
         .deadline(Duration::from_secs(20))
 }
 
-fn ip_item(ip: String) -> ListsItemsUpdateRequestCollectionItem {
-    ListsItemsUpdateRequestCollectionItem::new().with_ip(ip)
+fn ip_item(ip: String) -> ListsItemInput {
+    ListsItemInput::ip(ip)
 }
 
 /// The n-th of many distinct IPv4 addresses, in the order they are sent.
@@ -323,9 +323,9 @@ async fn lists_crud_and_typed_items_of_every_kind() {
         .expect("update list");
     assert_eq!(updated.description.as_deref(), Some("new words"));
 
-    let item = ListsItemsUpdateRequestCollectionItem::new()
-        .with_hostname(ListsItemHostname::new("example.com"))
-        .with_comment("apex");
+    let item = ListsItemInput::Hostname(
+        ListsItemInputHostname::new(ListsItemHostname::new("example.com")).with_comment("apex"),
+    );
     lists
         .items()
         .create(&list_id, &ItemCreateParams::new(ACCOUNT_ID, vec![item]))
@@ -377,20 +377,14 @@ async fn asn_and_redirect_items_decode_to_their_variants() {
     let server = ListsServer::start(ListsServerConfig::default()).await;
     let client = client(&server);
     for (name, kind, body) in [
-        (
-            "asns",
-            ListsKind::Asn,
-            ListsItemsUpdateRequestCollectionItem::new().with_asn(13335),
-        ),
+        ("asns", ListsKind::Asn, ListsItemInput::asn(13335)),
         (
             "redirects",
             ListsKind::Redirect,
-            ListsItemsUpdateRequestCollectionItem::new().with_redirect(
-                cloudflare_sdk::types::ListsItemRedirect::new(
-                    "example.com/a",
-                    "https://example.net/b",
-                ),
-            ),
+            ListsItemInput::redirect(cloudflare_sdk::types::ListsItemRedirect::new(
+                "example.com/a",
+                "https://example.net/b",
+            )),
         ),
     ] {
         let list_id = create_list(&client, name, kind.clone()).await;

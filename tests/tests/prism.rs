@@ -463,7 +463,7 @@ async fn every_lists_operation_is_a_valid_request_and_decodes() {
         ListCreateBody, ListCreateParams, ListDeleteParams, ListGetParams, ListListParams,
         ListUpdateBody, ListUpdateParams,
     };
-    use cloudflare_sdk::types::{ListsItemsUpdateRequestCollectionItem, ListsKind};
+    use cloudflare_sdk::types::{ListsItemInput, ListsItemInputIp, ListsKind};
 
     let Some(binary) = prism_binary() else {
         return;
@@ -479,11 +479,8 @@ async fn every_lists_operation_is_a_valid_request_and_decodes() {
     const ITEM_ID: &str = "34b12448945f11eaa1b71c4d701ab86e";
     // One id for every call, borrowed: params copy it.
     let account_id = String::from(ACCOUNT_ID);
-    let item = || {
-        ListsItemsUpdateRequestCollectionItem::new()
-            .with_ip("10.0.0.1")
-            .with_comment("Private IP address")
-    };
+    let item =
+        || ListsItemInput::Ip(ListsItemInputIp::new("10.0.0.1").with_comment("Private IP address"));
     let lists = client.rules().lists();
     let items = lists.items();
     let mut checked = Vec::new();

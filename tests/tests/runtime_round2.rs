@@ -10,7 +10,7 @@ use cloudflare_sdk::rules::lists::bulk_operations::{
     BulkOperationGetParams, BulkOperationGetResponse,
 };
 use cloudflare_sdk::rules::lists::items::{ItemCreateParams, ItemListParams};
-use cloudflare_sdk::types::ListsItemsUpdateRequestCollectionItem;
+use cloudflare_sdk::types::ListsItemInput;
 use cloudflare_sdk::{Client, ClientBuilder, Error, Paginator, WaitOptions};
 use futures_util::StreamExt;
 use sdk_tests::{envelope, failure, Response, TestServer, ACCOUNT_ID, OPERATION_ID, TOKEN};
@@ -566,10 +566,7 @@ async fn streams_and_operation_handles_are_static_and_spawnable() {
         .items()
         .create(
             LIST_ID,
-            &ItemCreateParams::new(
-                ACCOUNT_ID,
-                vec![ListsItemsUpdateRequestCollectionItem::new().with_ip("10.0.0.3")],
-            ),
+            &ItemCreateParams::new(ACCOUNT_ID, vec![ListsItemInput::ip("10.0.0.3")]),
         )
         .await
         .unwrap();

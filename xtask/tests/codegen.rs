@@ -379,7 +379,7 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
         ));
     }
     let text = format!(
-        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/thing_0'}}\ncomponents:\n  schemas:\n{schemas}"
+        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/thing_0'}}\n    put:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/thing_0'}}\ncomponents:\n  schemas:\n{schemas}"
     );
     let dir = scratch("printed-in-parts");
     let spec = dir.join("spec.yaml");
@@ -499,7 +499,8 @@ fn overlays_apply_in_order_and_an_action_that_matches_nothing_is_an_error_naming
 #[test]
 fn copies_of_one_shape_become_aliases_of_one_definition_and_keep_their_names() {
     // `a_item`/`b_item` and `a_box`/`b_box` are the same shapes under two names; `c_box` has the same fields
-    // as the boxes but names a different shape, so it stays a type of its own.
+    // as the boxes but names a different shape, so it stays a type of its own. Two calls read each box, so
+    // the boxes keep their component names.
     let text = "openapi: 3.0.3
 info: {title: t, version: '1'}
 paths:
@@ -507,12 +508,21 @@ paths:
     get:
       responses:
         '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/a_box'}}}}
+    put:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/a_box'}}}}
   /b:
     get:
       responses:
         '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/b_box'}}}}
+    put:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/b_box'}}}}
   /c:
     get:
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/c_box'}}}}
+    put:
       responses:
         '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/c_box'}}}}
 components:

@@ -42,6 +42,28 @@ fn read(dir: &Path, file: &str) -> String {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
+/// The crate's shared types with the types of every call module: a schema one call alone uses lives in that
+/// call's module, named after it.
+fn read_types(dir: &Path) -> String {
+    let mut text = read(dir, "src/types.rs");
+    let mut pending = vec![dir.join("src")];
+    while let Some(at) = pending.pop() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&at)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() && !path.ends_with("runtime") {
+                pending.push(path);
+            } else if path.ends_with("mod.rs") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
 fn clippy(dir: &Path) {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-target");
     let o = Command::new(env!("CARGO"))
@@ -91,11 +113,12 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // allOf: the later member wins, for the envelope's `result` and for a property inside a component.
     let (dir, _) = fixture_crate("allof-override");
     let widgets = read(&dir, "src/widgets/mod.rs");
+    // The one call that returns `widget` names it.
     assert!(
-        widgets.contains("pub type WidgetGetResponse = crate::types::Widget;"),
+        widgets.contains("pub struct WidgetGetResponse {"),
         "{widgets}"
     );
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     assert!(
         types.contains("pub size: i64,"),
         "the later `size: integer` wins:\n{types}"
@@ -110,7 +133,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     );
     for expected in [
         // the enum that pins `type` survives the base's plain string, so the union is decided by it
-        "pub enum Record {",
+        "pub enum RecordGetResponse {",
         "/// `type`: `A`.",
         "/// `type`: `TXT`.",
         // `required` beside `allOf`
@@ -128,7 +151,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
 
     // enum: [null] is a value that can only be null; a null among string values makes the field optional.
     let (dir, _) = fixture_crate("enum-null");
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     assert!(types.contains("pub gone: Option<()>,"), "{types}");
     assert!(
         types.contains(
@@ -171,7 +194,7 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         .find(|name| name.starts_with("a_very_long"))
         .expect("the long path segment is a module");
     assert!(long_module.len() <= 64, "{long_module}");
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     assert!(
         types.lines().all(|line| !line.contains("AVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLongSchemaNameAVeryLong")),
         "type names are cut to a readable length"
@@ -301,6 +324,64 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
     );
     clippy(&dir);
 
+    // Request unions: a constructor per way of choosing a variant, and no `Unknown` to build a wrong one;
+    // components one call uses are named after the call and their role, shared ones keep their name.
+    let (dir, _) = fixture_crate("request-unions");
+    let entries = read(&dir, "src/entries/mod.rs");
+    for expected in [
+        "pub enum EntryCreateBodyItem {",
+        "pub fn ip(ip: impl Into<String>) -> Self {",
+        "pub enum EntryUpdateBody {",
+        "pub fn a(name: impl Into<String>, content: impl Into<String>) -> Self {",
+        "pub struct EntryGetResponse {",
+        "pub type EntryCreateResponse = crate::types::AppEntry;",
+    ] {
+        assert!(
+            entries.contains(expected),
+            "missing `{expected}` in:\n{entries}"
+        );
+    }
+    assert!(!entries.contains("Unknown("), "{entries}");
+    assert!(!entries.contains("pub type EntryGetResponse"), "{entries}");
+    let types = read(&dir, "src/types.rs");
+    assert!(types.contains("pub enum AppLabel {"), "{types}");
+    decode_test(
+        &dir,
+        r##"
+use fixture_request_unions::entries::*;
+use fixture_request_unions::types::AppLabel;
+use serde_json::json;
+
+#[test]
+fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member() {
+    let items = vec![EntryCreateBodyItem::ip("10.0.0.1"), EntryCreateBodyItem::asn(13335)];
+    assert_eq!(
+        serde_json::to_value(&items).unwrap(),
+        json!([{"ip": "10.0.0.1"}, {"asn": 13335}])
+    );
+    let record = EntryUpdateBody::a("www.example.com", "198.51.100.4");
+    assert_eq!(
+        serde_json::to_value(&record).unwrap(),
+        json!({"type": "A", "name": "www.example.com", "content": "198.51.100.4"})
+    );
+    assert_eq!(
+        serde_json::to_value(EntryUpdateBody::txt("example.com", "v=spf1 -all")).unwrap(),
+        json!({"type": "TXT", "name": "example.com", "content": "v=spf1 -all"})
+    );
+    assert_eq!(serde_json::to_value(AppLabel::string("x")).unwrap(), json!("x"));
+    assert_eq!(serde_json::to_value(AppLabel::integer(7)).unwrap(), json!(7));
+    // What no member describes is refused, not kept.
+    assert!(serde_json::from_value::<EntryCreateBodyItem>(json!({"comment": "none"})).is_err());
+    let item: EntryCreateBodyItem = serde_json::from_value(json!({"asn": 1, "comment": "c"})).unwrap();
+    assert_eq!(
+        item,
+        EntryCreateBodyItem::Asn(EntryCreateBodyItemAsn { asn: 1, comment: Some("c".into()) })
+    );
+}
+"##,
+    );
+    clippy(&dir);
+
     // Bodies, parameters, responses, unions, recursion, deprecation, extra properties.
     let (dir, report) = fixture_crate("constructs");
     // One Cargo feature per product (top-level resource), none on by default; each product's module is
@@ -322,7 +403,7 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         lib.contains("#[cfg(feature = \"files\")]\npub mod files;"),
         "{lib}"
     );
-    let shared = read(&dir, "src/types.rs");
+    let shared = read_types(&dir);
     assert!(!shared.contains("Unreferenced"), "{shared}");
     let files = read(&dir, "src/files/mod.rs");
     for expected in [
@@ -465,17 +546,18 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
             && scripts.contains("pub body: Vec<u8>,"),
         "a multipart body that cannot be sent gives way to the next media type:\n{scripts}"
     );
-    let types = read(&dir, "src/types.rs");
+    let types = read_types(&dir);
     for expected in [
         // readOnly left out of the request type, writeOnly optional in the response type
-        "pub struct RecordInput",
+        "pub struct RecordCreateBody",
         // a `oneOf`/`anyOf` of one schema and a null-only member: that schema, optional even when required
         "pub parent: Option<Meta>,",
         "pub weight: Option<i64>,",
         // recursion boxed only where needed
-        "pub parent: Option<Box<Tree>>,",
-        "pub children: Option<Vec<Tree>>,",
-        "pub target: Option<Box<Tree>>,",
+        // (`Tree` is the result of one call, so it is named after it)
+        "pub parent: Option<Box<FileDeleteResponse>>,",
+        "pub children: Option<Vec<FileDeleteResponse>>,",
+        "pub target: Option<Box<crate::files::FileDeleteResponse>>,",
         // unions by a required property only one member has, and by JSON kind
         "crate::runtime::raw_union_marker(&raw, &[\"address\", \"target\"])",
         "if value.is_array()",
@@ -484,14 +566,15 @@ fn merged_and_regrouped_unions_decode_in_one_step() {
         // additionalProperties beside properties
         "#[serde(flatten)]\n    pub extra: ::std::collections::BTreeMap<String, i64>,",
         // A type calls only send derives Serialize, and Deserialize only with the all-serde feature.
-        "#[cfg(feature = \"records\")]\n#[non_exhaustive]\n#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Deserialize))]\npub struct RecordInput {",
+        // (the body's readOnly-free twin of `record`: one call sends it, so it is named after that call)
+        "#[non_exhaustive]\n#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Deserialize))]\npub struct RecordCreateBody {",
         // A type calls only receive derives Deserialize, and Serialize only with the all-serde feature.
         "#[deprecated(note = \"deprecated by the API\")]\n#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]\n#[cfg_attr(feature = \"all-serde\", derive(::serde::Serialize))]\npub struct Old",
     ] {
         assert!(types.contains(expected), "missing `{expected}` in:\n{types}");
     }
     let input = types
-        .split("pub struct RecordInput")
+        .split("pub struct RecordCreateBody")
         .nth(1)
         .and_then(|rest| rest.split("\n}").next())
         .unwrap_or_default();

@@ -308,13 +308,13 @@ pub struct AccountUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::IamComponentsSchemasAccountInput,
+    pub body: AccountUpdateBody,
 }
 impl AccountUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::IamComponentsSchemasAccountInput>,
+        body: impl Into<AccountUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -333,5 +333,34 @@ pub type AccountUpdateResponse = ::std::collections::BTreeMap<
 >;
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AccountListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type AccountListParamsDirection = crate::types::DnsRecordsDirection;
+/// The body of `client.accounts().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AccountUpdateBody {
+    /// Account name
+    pub name: String,
+    /// Account settings
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<crate::types::IamAccountSettings>,
+}
+impl AccountUpdateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            settings: None,
+        }
+    }
+    /// Sets `settings`.
+    #[must_use]
+    pub fn with_settings(
+        mut self,
+        value: impl Into<crate::types::IamAccountSettings>,
+    ) -> Self {
+        self.settings = Some(value.into());
+        self
+    }
+}

@@ -93,5 +93,7 @@ impl ActivationCheckUpdateParams {
         Self { zone_id: zone_id.into() }
     }
 }
+/// The result of `client.activation_check().update()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ActivationCheckUpdateResponse = crate::types::AccessIdResponseResult;

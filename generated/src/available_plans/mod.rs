@@ -176,11 +176,15 @@ pub type AvailablePlanGetResponse = crate::types::BillSubsApiAvailableRatePlan;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AvailablePlanListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `result` property.
     pub result: Vec<crate::types::BillSubsApiAvailableRatePlan>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::BillSubsApiResultInfo>,
 }

@@ -160,13 +160,13 @@ pub struct BotManagementUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::BotManagementConfigSingleInput,
+    pub body: BotManagementUpdateBody,
 }
 impl BotManagementUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::BotManagementConfigSingleInput>,
+        body: impl Into<BotManagementUpdateBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -178,3 +178,122 @@ impl BotManagementUpdateParams {
 pub type BotManagementGetResponse = crate::types::BotManagementBotManagementResponseBodyResult;
 /// What `update()` returns.
 pub type BotManagementUpdateResponse = crate::types::BotManagementBotManagementResponseBodyResult;
+/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Bot Fight Mode`, `SBFM Pro Plan`, `SBFM Biz Plan`, `BM Enterprise Subscription`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BotManagementUpdateBody {
+    /// Use lightweight, invisible JavaScript detections to improve Bot Management. [Learn more about JavaScript Detections](https://developers.cloudflare.com/bots/reference/javascript-detections/).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_js: Option<bool>,
+    /// Whether to enable Bot Fight Mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fight_mode: Option<bool>,
+    /// Whether to optimize Super Bot Fight Mode protections for Wordpress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimize_wordpress: Option<bool>,
+    /// Super Bot Fight Mode (SBFM) action to take on definitely automated requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_definitely_automated: Option<
+        crate::types::BotManagementSbfmDefinitelyAutomated,
+    >,
+    /// Super Bot Fight Mode (SBFM) to enable static resource protection.
+    /// Enable if static resources on your application need bot protection.
+    /// Note: Static resource protection can also result in legitimate traffic being blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_static_resource_protection: Option<bool>,
+    /// Super Bot Fight Mode (SBFM) action to take on verified bots requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_verified_bots: Option<crate::types::BotManagementSbfmVerifiedBots>,
+    /// Super Bot Fight Mode (SBFM) action to take on likely automated requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbfm_likely_automated: Option<crate::types::BotManagementSbfmLikelyAutomated>,
+    /// Automatically update to the newest bot detection models created by Cloudflare as they are released. [Learn more.](https://developers.cloudflare.com/bots/reference/machine-learning-models#model-versions-and-release-notes)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_update_model: Option<bool>,
+    /// Whether to disable tracking the highest bot score for a session in the Bot Management cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppress_session_score: Option<bool>,
+}
+impl BotManagementUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            enable_js: None,
+            fight_mode: None,
+            optimize_wordpress: None,
+            sbfm_definitely_automated: None,
+            sbfm_static_resource_protection: None,
+            sbfm_verified_bots: None,
+            sbfm_likely_automated: None,
+            auto_update_model: None,
+            suppress_session_score: None,
+        }
+    }
+    /// Sets `enable_js`.
+    #[must_use]
+    pub fn with_enable_js(mut self, value: impl Into<bool>) -> Self {
+        self.enable_js = Some(value.into());
+        self
+    }
+    /// Sets `fight_mode`.
+    #[must_use]
+    pub fn with_fight_mode(mut self, value: impl Into<bool>) -> Self {
+        self.fight_mode = Some(value.into());
+        self
+    }
+    /// Sets `optimize_wordpress`.
+    #[must_use]
+    pub fn with_optimize_wordpress(mut self, value: impl Into<bool>) -> Self {
+        self.optimize_wordpress = Some(value.into());
+        self
+    }
+    /// Sets `sbfm_definitely_automated`.
+    #[must_use]
+    pub fn with_sbfm_definitely_automated(
+        mut self,
+        value: impl Into<crate::types::BotManagementSbfmDefinitelyAutomated>,
+    ) -> Self {
+        self.sbfm_definitely_automated = Some(value.into());
+        self
+    }
+    /// Sets `sbfm_static_resource_protection`.
+    #[must_use]
+    pub fn with_sbfm_static_resource_protection(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.sbfm_static_resource_protection = Some(value.into());
+        self
+    }
+    /// Sets `sbfm_verified_bots`.
+    #[must_use]
+    pub fn with_sbfm_verified_bots(
+        mut self,
+        value: impl Into<crate::types::BotManagementSbfmVerifiedBots>,
+    ) -> Self {
+        self.sbfm_verified_bots = Some(value.into());
+        self
+    }
+    /// Sets `sbfm_likely_automated`.
+    #[must_use]
+    pub fn with_sbfm_likely_automated(
+        mut self,
+        value: impl Into<crate::types::BotManagementSbfmLikelyAutomated>,
+    ) -> Self {
+        self.sbfm_likely_automated = Some(value.into());
+        self
+    }
+    /// Sets `auto_update_model`.
+    #[must_use]
+    pub fn with_auto_update_model(mut self, value: impl Into<bool>) -> Self {
+        self.auto_update_model = Some(value.into());
+        self
+    }
+    /// Sets `suppress_session_score`.
+    #[must_use]
+    pub fn with_suppress_session_score(mut self, value: impl Into<bool>) -> Self {
+        self.suppress_session_score = Some(value.into());
+        self
+    }
+}

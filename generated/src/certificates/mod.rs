@@ -300,8 +300,6 @@ impl CertificateDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateResponseCollection;
 /// What `create()` returns.
 pub type CertificateCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -312,8 +310,7 @@ pub type CertificateGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-/// What `delete()` returns.
-pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseSingleIdResult;
+/// The body of `client.certificates().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -366,6 +363,62 @@ impl CertificateCreateBody {
     #[must_use]
     pub fn with_requested_validity(mut self, value: impl Into<f64>) -> Self {
         self.requested_validity = Some(value.into());
+        self
+    }
+}
+/// The result of `client.certificates().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type CertificateDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}
+impl CertificateListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesCertificates>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -697,6 +697,7 @@ pub type CfdTunnelGetResponse = crate::types::TunnelTunnelResponseSingleResult;
 pub type CfdTunnelDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type CfdTunnelEditResponse = crate::types::TunnelTunnelResponseSingleResult;
+/// The body of `client.cfd_tunnel().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -735,6 +736,7 @@ impl CfdTunnelCreateBody {
         self
     }
 }
+/// The body of `client.cfd_tunnel().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

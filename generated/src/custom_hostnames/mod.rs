@@ -630,14 +630,13 @@ impl CustomHostnameEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type CustomHostnameListResponse = crate::types::TlsCertificatesAndHostnamesCustomHostnameResponseCollection;
 /// What `create()` returns.
 pub type CustomHostnameCreateResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// What `get()` returns.
 pub type CustomHostnameGetResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// What `edit()` returns.
 pub type CustomHostnameEditResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
+/// The body of `client.custom_hostnames().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -672,8 +671,11 @@ impl CustomHostnameCreateBody {
         self
     }
 }
+/// The result of `client.custom_hostnames().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type CustomHostnameDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.custom_hostnames().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -734,8 +736,8 @@ impl CustomHostnameEditBody {
 }
 /// Direction to order hostnames.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type CustomHostnameListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type CustomHostnameListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order hostnames by.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -750,3 +752,55 @@ pub enum CustomHostnameListParamsOrder {
 crate::runtime::string_enum!(
     open CustomHostnameListParamsOrder { Ssl = "ssl", SslStatus = "ssl_status" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomHostnameListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesCustomHostname>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}
+impl CustomHostnameListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesCustomHostname>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -318,13 +318,13 @@ pub struct CustomNCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DnsCustomNameserversCustomNsInput,
+    pub body: CustomNCreateBody,
 }
 impl CustomNCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DnsCustomNameserversCustomNsInput>,
+        body: impl Into<CustomNCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -390,27 +390,249 @@ pub struct CustomNUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::DnsCustomNameserversZoneMetadata,
+    pub body: CustomNUpdateBody,
 }
 impl CustomNUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::DnsCustomNameserversZoneMetadata>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<CustomNUpdateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `list()` returns.
-pub type CustomNListResponse = crate::types::DnsCustomNameserversAcnsResponseCollection;
 /// What `create()` returns.
 pub type CustomNCreateResponse = crate::types::DnsCustomNameserversCustomNs;
-/// What `delete()` returns.
-pub type CustomNDeleteResponse = crate::types::DnsCustomNameserversEmptyResponse;
-/// What `account_level_custom_nameservers_usage_for_a_zone_get_a_755c6efb()` returns.
-pub type CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbResponse = crate::types::DnsCustomNameserversGetResponse;
-/// What `update()` returns.
-pub type CustomNUpdateResponse = crate::types::DnsCustomNameserversSchemasEmptyResponse;
+/// The response of `client.custom_ns().account_level_custom_nameservers_usage_for_a_zone_get_a_755c6efb()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<::serde_json::Value>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+    /// Whether zone uses account-level custom nameservers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The number of the name server set to assign to the zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns_set: Option<f64>,
+}
+impl CustomNAccountLevelCustomNameserversUsageForAZoneGetA755c6efbResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+            enabled: None,
+            ns_set: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DnsCustomNameserversResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `ns_set`.
+    #[must_use]
+    pub fn with_ns_set(mut self, value: impl Into<f64>) -> Self {
+        self.ns_set = Some(value.into());
+        self
+    }
+}
+/// Custom NS Input
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomNCreateBody {
+    /// The FQDN of the name server.
+    pub ns_name: String,
+    /// The number of the set that this name server belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns_set: Option<f64>,
+}
+impl CustomNCreateBody {
+    /// Takes the required fields (`ns_name`); the `with_` methods set the others.
+    pub fn new(ns_name: impl Into<String>) -> Self {
+        Self {
+            ns_name: ns_name.into(),
+            ns_set: None,
+        }
+    }
+    /// Sets `ns_set`.
+    #[must_use]
+    pub fn with_ns_set(mut self, value: impl Into<f64>) -> Self {
+        self.ns_set = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomNDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<::serde_json::Value>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+}
+impl CustomNDeleteResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DnsCustomNameserversResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomNListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DnsCustomNameserversCustomNs>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+}
+impl CustomNListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DnsCustomNameserversCustomNs>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DnsCustomNameserversResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.custom_ns().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomNUpdateBody {
+    /// Whether zone uses account-level custom nameservers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The number of the name server set to assign to the zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns_set: Option<f64>,
+}
+impl CustomNUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            enabled: None,
+            ns_set: None,
+        }
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `ns_set`.
+    #[must_use]
+    pub fn with_ns_set(mut self, value: impl Into<f64>) -> Self {
+        self.ns_set = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::custom_ns::CustomNDeleteResponse`], which the document defines again here.
+pub type CustomNUpdateResponse = CustomNDeleteResponse;

@@ -520,8 +520,11 @@ pub type CustomPageCustomPagesForAZoneUpdateACustomPageResponse = ::std::collect
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.custom_pages().custom_pages_for_a_zone_update_a_custom_page()`.
+///
 /// The same shape as [`crate::custom_pages::CustomPageUpdateBody`], which the document defines again here.
 pub type CustomPageCustomPagesForAZoneUpdateACustomPageBody = CustomPageUpdateBody;
+/// The body of `client.custom_pages().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

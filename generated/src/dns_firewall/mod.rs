@@ -528,13 +528,13 @@ pub struct DnsFirewallEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DnsFirewallSchemasDnsFirewallInput,
+    pub body: DnsFirewallEditBody,
 }
 impl DnsFirewallEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DnsFirewallSchemasDnsFirewallInput>,
+        body: impl Into<DnsFirewallEditBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -542,14 +542,13 @@ impl DnsFirewallEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type DnsFirewallListResponse = crate::types::DnsFirewallDnsFirewallResponseCollection;
 /// What `create()` returns.
 pub type DnsFirewallCreateResponse = crate::types::DnsFirewallDnsFirewall;
 /// What `get()` returns.
 pub type DnsFirewallGetResponse = crate::types::DnsFirewallDnsFirewall;
 /// What `edit()` returns.
 pub type DnsFirewallEditResponse = crate::types::DnsFirewallDnsFirewall;
+/// The body of `client.dns_firewall().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -580,6 +579,7 @@ pub struct DnsFirewallCreateBody {
     /// Number of retries for fetching DNS responses from upstream nameservers (not counting the initial attempt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<f64>,
+    /// The `upstream_ips` property.
     pub upstream_ips: Vec<String>,
 }
 impl DnsFirewallCreateBody {
@@ -650,5 +650,149 @@ impl DnsFirewallCreateBody {
         self
     }
 }
+/// The result of `client.dns_firewall().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DnsFirewallDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.dns_firewall().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DnsFirewallEditBody {
+    /// Attack mitigation settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack_mitigation: Option<crate::types::DnsFirewallAttackMitigation>,
+    /// Deprecate the response to ANY requests.
+    pub deprecate_any_requests: bool,
+    /// The `dns_firewall_ips` property.
+    pub dns_firewall_ips: Vec<String>,
+    /// Forward client IP (resolver) subnet if no EDNS Client Subnet is sent.
+    pub ecs_fallback: bool,
+    /// Identifier
+    pub id: String,
+    /// Maximum DNS cache TTL. This setting sets an upper bound on DNS TTLs for purposes of caching between DNS Firewall and the upstream servers. Higher TTLs will be decreased to the maximum defined here for caching purposes.
+    pub maximum_cache_ttl: f64,
+    /// Minimum DNS cache TTL. This setting sets a lower bound on DNS TTLs for purposes of caching between DNS Firewall and the upstream servers. Lower TTLs will be increased to the minimum defined here for caching purposes.
+    pub minimum_cache_ttl: f64,
+    /// DNS Firewall Cluster Name.
+    pub name: String,
+    /// Negative DNS cache TTL. This setting controls how long DNS Firewall should cache negative responses (e.g., NXDOMAIN) from the upstream servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_cache_ttl: Option<f64>,
+    /// Ratelimit in queries per second per datacenter (applies to DNS queries sent to the upstream nameservers configured on the cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratelimit: Option<f64>,
+    /// Number of retries for fetching DNS responses from upstream nameservers (not counting the initial attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<f64>,
+    /// The `upstream_ips` property.
+    pub upstream_ips: Vec<String>,
+}
+impl DnsFirewallEditBody {
+    /// Takes the required fields (`deprecate_any_requests`, `dns_firewall_ips`, `ecs_fallback`, `id`, `maximum_cache_ttl`, `minimum_cache_ttl`, `name`, `upstream_ips`); the `with_` methods set the others.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        deprecate_any_requests: impl Into<bool>,
+        dns_firewall_ips: impl Into<Vec<String>>,
+        ecs_fallback: impl Into<bool>,
+        id: impl Into<String>,
+        maximum_cache_ttl: impl Into<f64>,
+        minimum_cache_ttl: impl Into<f64>,
+        name: impl Into<String>,
+        upstream_ips: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            attack_mitigation: None,
+            deprecate_any_requests: deprecate_any_requests.into(),
+            dns_firewall_ips: dns_firewall_ips.into(),
+            ecs_fallback: ecs_fallback.into(),
+            id: id.into(),
+            maximum_cache_ttl: maximum_cache_ttl.into(),
+            minimum_cache_ttl: minimum_cache_ttl.into(),
+            name: name.into(),
+            negative_cache_ttl: None,
+            ratelimit: None,
+            retries: None,
+            upstream_ips: upstream_ips.into(),
+        }
+    }
+    /// Sets `attack_mitigation`.
+    #[must_use]
+    pub fn with_attack_mitigation(
+        mut self,
+        value: impl Into<crate::types::DnsFirewallAttackMitigation>,
+    ) -> Self {
+        self.attack_mitigation = Some(value.into());
+        self
+    }
+    /// Sets `negative_cache_ttl`.
+    #[must_use]
+    pub fn with_negative_cache_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.negative_cache_ttl = Some(value.into());
+        self
+    }
+    /// Sets `ratelimit`.
+    #[must_use]
+    pub fn with_ratelimit(mut self, value: impl Into<f64>) -> Self {
+        self.ratelimit = Some(value.into());
+        self
+    }
+    /// Sets `retries`.
+    #[must_use]
+    pub fn with_retries(mut self, value: impl Into<f64>) -> Self {
+        self.retries = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsFirewallListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsFirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsFirewallMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DnsFirewallDnsFirewall>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsFirewallResultInfo>,
+}
+impl DnsFirewallListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DnsFirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DnsFirewallMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DnsFirewallDnsFirewall>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DnsFirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -1025,8 +1025,6 @@ impl DnsRecordEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type DnsRecordListResponse = crate::types::DnsRecordsDnsResponseCollection;
 /// What `create()` returns.
 pub type DnsRecordCreateResponse = crate::types::DnsRecordsDnsRecord;
 /// What `get()` returns.
@@ -1035,10 +1033,12 @@ pub type DnsRecordGetResponse = crate::types::DnsRecordsDnsRecord;
 pub type DnsRecordUpdateResponse = crate::types::DnsRecordsDnsRecord;
 /// What `edit()` returns.
 pub type DnsRecordEditResponse = crate::types::DnsRecordsDnsRecord;
+/// The result of `client.dns_records().delete()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnsRecordDeleteResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DnsRecordDeleteResponseResult>,
 }
@@ -1057,5 +1057,59 @@ impl DnsRecordDeleteResponse {
         self
     }
 }
+/// The `result` property of `DnsRecordDeleteResponse`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type DnsRecordDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsRecordListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsRecordsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsRecordsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DnsRecordsDnsRecord>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsRecordsResultInfo>,
+}
+impl DnsRecordListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DnsRecordsMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DnsRecordsMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DnsRecordsDnsRecord>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DnsRecordsResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -236,6 +236,7 @@ pub type DnssecGetResponse = crate::types::DnssecDnssec;
 pub type DnssecDeleteResponse = String;
 /// What `edit()` returns.
 pub type DnssecEditResponse = crate::types::DnssecDnssec;
+/// The body of `client.dnssec().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -793,17 +793,122 @@ pub type FilterListResponse = crate::types::FirewallFilterResponseCollection;
 pub type FilterUpdateResponse = crate::types::FirewallFilterResponseCollection;
 /// What `create()` returns.
 pub type FilterCreateResponse = crate::types::FirewallFilterResponseCollection;
-/// What `delete()` returns.
-pub type FilterDeleteResponse = crate::types::FirewallFilterDeleteResponseCollection;
 /// What `get()` returns.
 pub type FilterGetResponse = crate::types::FirewallFilter;
 /// What `filters_update_a_filter()` returns.
 pub type FilterFiltersUpdateAFilterResponse = crate::types::FirewallFilter;
-/// What `filters_delete_a_filter()` returns.
-pub type FilterFiltersDeleteAFilterResponse = crate::types::FirewallFilterDeleteResponseSingleResult;
+/// The body of `client.filters().create()`.
+///
 /// The same shape as [`crate::types::RulesetsRewriteUriPartDynamicValue`], which the document defines again here.
 pub type FilterCreateBody = crate::types::RulesetsRewriteUriPartDynamicValue;
+/// The body of `client.filters().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type FilterDeleteBody = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FilterDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<FilterDeleteResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl FilterDeleteResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        result: impl Into<Vec<FilterDeleteResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `FilterDeleteResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FilterDeleteResponseResultItem {
+    /// An informative summary of the filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The filter expression. For more information, refer to [Expressions](https://developers.cloudflare.com/ruleset-engine/rules-language/expressions/).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// The unique identifier of the filter.
+    pub id: String,
+    /// When true, indicates that the filter is currently paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+    /// A short reference tag. Allows you to select related filters.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub ref_: Option<String>,
+}
+impl FilterDeleteResponseResultItem {
+    /// Takes the required fields (`id`); the `with_` methods set the others.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            expression: None,
+            id: id.into(),
+            paused: None,
+            ref_: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `expression`.
+    #[must_use]
+    pub fn with_expression(mut self, value: impl Into<String>) -> Self {
+        self.expression = Some(value.into());
+        self
+    }
+    /// Sets `paused`.
+    #[must_use]
+    pub fn with_paused(mut self, value: impl Into<bool>) -> Self {
+        self.paused = Some(value.into());
+        self
+    }
+    /// Sets `ref_`.
+    #[must_use]
+    pub fn with_ref(mut self, value: impl Into<String>) -> Self {
+        self.ref_ = Some(value.into());
+        self
+    }
+}
+/// The result of `client.filters().filters_delete_a_filter()`.
+///
+/// The same shape as [`crate::filters::FilterDeleteResponseResultItem`], which the document defines again here.
+pub type FilterFiltersDeleteAFilterResponse = FilterDeleteResponseResultItem;
+/// The body of `client.filters().update()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type FilterUpdateBody = crate::types::AccessIdResponseResult;

@@ -626,8 +626,6 @@ impl HealthcheckEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type HealthcheckListResponse = crate::types::HealthchecksResponseCollection;
 /// What `create()` returns.
 pub type HealthcheckCreateResponse = crate::types::HealthchecksHealthchecks;
 /// What `get()` returns.
@@ -638,3 +636,46 @@ pub type HealthcheckUpdateResponse = crate::types::HealthchecksHealthchecks;
 pub type HealthcheckDeleteResponse = crate::types::HealthchecksIdResponseResult;
 /// What `edit()` returns.
 pub type HealthcheckEditResponse = crate::types::HealthchecksHealthchecks;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HealthcheckListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::HealthchecksMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::HealthchecksMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::HealthchecksHealthchecks>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::HealthchecksResultInfo>,
+}
+impl HealthcheckListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::HealthchecksMessagesItem>>,
+        messages: impl Into<Vec<crate::types::HealthchecksMessagesItem>>,
+        result: impl Into<Vec<crate::types::HealthchecksHealthchecks>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::HealthchecksResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

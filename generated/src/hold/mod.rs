@@ -245,12 +245,16 @@ impl HoldDeleteParams {
         self
     }
 }
+/// The result of `client.hold().create()`.
+///
 /// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
 pub type HoldCreateResponse = HoldGetResponse;
+/// The result of `client.hold().delete()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldDeleteResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<HoldDeleteResponseResult>,
 }
@@ -266,16 +270,22 @@ impl HoldDeleteResponse {
         self
     }
 }
+/// The `result` property of `HoldDeleteResponse`.
+///
 /// The same shape as [`crate::hold::HoldGetResponse`], which the document defines again here.
 pub type HoldDeleteResponseResult = HoldGetResponse;
+/// The result of `client.hold().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HoldGetResponse {
+    /// The `hold` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold: Option<bool>,
+    /// The `hold_after` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_after: Option<String>,
+    /// The `include_subdomains` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_subdomains: Option<String>,
 }

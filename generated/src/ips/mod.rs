@@ -23,7 +23,7 @@ impl crate::Client {
 impl Ips {
     /// Cloudflare/JD Cloud IP Details
     ///
-    /// Get IPs used on the Cloudflare/JD Cloud network, see https://www.cloudflare.com/ips for Cloudflare IPs or https://developers.cloudflare.com/china-network/reference/infrastructure/ for JD Cloud IPs.
+    /// Get IPs used on the Cloudflare/JD Cloud network, see <https://www.cloudflare.com/ips> for Cloudflare IPs or <https://developers.cloudflare.com/china-network/reference/infrastructure/> for JD Cloud IPs.
     ///
     /// `GET /ips` (operation `cloudflare-i-ps-cloudflare-ip-details`)
     ///

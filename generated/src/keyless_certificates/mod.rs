@@ -420,16 +420,13 @@ impl KeylessCertificateEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type KeylessCertificateListResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseCollection;
 /// What `create()` returns.
 pub type KeylessCertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesBase;
 /// What `get()` returns.
 pub type KeylessCertificateGetResponse = crate::types::TlsCertificatesAndHostnamesBase;
-/// What `delete()` returns.
-pub type KeylessCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesKeylessResponseSingleIdResult;
 /// What `edit()` returns.
 pub type KeylessCertificateEditResponse = crate::types::TlsCertificatesAndHostnamesBase;
+/// The body of `client.keyless_certificates().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -491,6 +488,11 @@ impl KeylessCertificateCreateBody {
         self
     }
 }
+/// The result of `client.keyless_certificates().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type KeylessCertificateDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.keyless_certificates().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -557,6 +559,60 @@ impl KeylessCertificateEditBody {
         value: impl Into<crate::types::TlsCertificatesAndHostnamesKeylessTunnel>,
     ) -> Self {
         self.tunnel = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct KeylessCertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesKeylessCertificate>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}
+impl KeylessCertificateListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<
+            Vec<crate::types::TlsCertificatesAndHostnamesKeylessCertificate>,
+        >,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -441,18 +441,15 @@ impl LoadBalancerEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type LoadBalancerListResponse = crate::types::LoadBalancingLoadBalancerComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type LoadBalancerCreateResponse = crate::types::LoadBalancingLoadBalancer;
 /// What `get()` returns.
 pub type LoadBalancerGetResponse = crate::types::LoadBalancingLoadBalancer;
 /// What `update()` returns.
 pub type LoadBalancerUpdateResponse = crate::types::LoadBalancingLoadBalancer;
-/// What `delete()` returns.
-pub type LoadBalancerDeleteResponse = crate::types::LoadBalancingComponentsSchemasIdResponseResult;
 /// What `edit()` returns.
 pub type LoadBalancerEditResponse = crate::types::LoadBalancingLoadBalancer;
+/// The body of `client.load_balancers().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -505,8 +502,8 @@ pub struct LoadBalancerCreateBody {
         crate::types::LoadBalancingSessionAffinityAttributes,
     >,
     /// Time, in seconds, until a client's session expires after being created. Once the expiry time has been reached, subsequent requests may get sent to a different origin server. The accepted ranges per `session_affinity` policy are:
-    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between [1800, 604800].
-    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between [30, 3600]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
+    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between \[1800, 604800\].
+    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between \[30, 3600\]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity_ttl: Option<f64>,
     /// Steering Policy for this load balancer.
@@ -666,6 +663,11 @@ impl LoadBalancerCreateBody {
         self
     }
 }
+/// The result of `client.load_balancers().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type LoadBalancerDeleteResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.load_balancers().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -724,8 +726,8 @@ pub struct LoadBalancerEditBody {
         crate::types::LoadBalancingSessionAffinityAttributes,
     >,
     /// Time, in seconds, until a client's session expires after being created. Once the expiry time has been reached, subsequent requests may get sent to a different origin server. The accepted ranges per `session_affinity` policy are:
-    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between [1800, 604800].
-    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between [30, 3600]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
+    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between \[1800, 604800\].
+    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between \[30, 3600\]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity_ttl: Option<f64>,
     /// Steering Policy for this load balancer.
@@ -906,6 +908,50 @@ impl LoadBalancerEditBody {
         self
     }
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LoadBalancerListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::LoadBalancingLoadBalancer>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::LoadBalancingResultInfo>,
+}
+impl LoadBalancerListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::LoadBalancingMessagesItem>>,
+        messages: impl Into<Vec<crate::types::LoadBalancingMessagesItem>>,
+        result: impl Into<Vec<crate::types::LoadBalancingLoadBalancer>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::LoadBalancingResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.load_balancers().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -961,8 +1007,8 @@ pub struct LoadBalancerUpdateBody {
         crate::types::LoadBalancingSessionAffinityAttributes,
     >,
     /// Time, in seconds, until a client's session expires after being created. Once the expiry time has been reached, subsequent requests may get sent to a different origin server. The accepted ranges per `session_affinity` policy are:
-    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between [1800, 604800].
-    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between [30, 3600]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
+    /// - `"cookie"` / `"ip_cookie"`: The current default of 23 hours will be used unless explicitly set. The accepted range of values is between \[1800, 604800\].
+    /// - `"header"`: The current default of 1800 seconds will be used unless explicitly set. The accepted range of values is between \[30, 3600\]. Note: With session affinity by header, sessions only expire after they haven't been used for the number of seconds specified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity_ttl: Option<f64>,
     /// Steering Policy for this load balancer.

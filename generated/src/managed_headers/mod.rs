@@ -163,11 +163,14 @@ impl ManagedHeaderEditParams {
         }
     }
 }
+/// The body of `client.managed_headers().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagedHeaderEditBody {
+    /// The `managed_request_headers` property.
     pub managed_request_headers: Vec<crate::types::RulesetsRequestModel>,
+    /// The `managed_response_headers` property.
     pub managed_response_headers: Vec<crate::types::RulesetsRequestModel>,
 }
 impl ManagedHeaderEditBody {
@@ -182,12 +185,15 @@ impl ManagedHeaderEditBody {
         }
     }
 }
+/// The result of `client.managed_headers().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderEditResponse {
+    /// The `managed_request_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_request_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
+    /// The `managed_response_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsResponseModel>>,
 }
@@ -218,12 +224,15 @@ impl ManagedHeaderEditResponse {
         self
     }
 }
+/// The result of `client.managed_headers().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedHeaderGetResponse {
+    /// The `managed_request_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_request_headers: Option<Vec<crate::types::RulesetsRequestModel>>,
+    /// The `managed_response_headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_response_headers: Option<Vec<crate::types::RulesetsRequestModel>>,
 }

@@ -578,8 +578,6 @@ impl MemberDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type MemberListResponse = crate::types::IamCollectionMemberResponseWithPolicies;
 /// What `create()` returns.
 pub type MemberCreateResponse = crate::types::IamMemberWithPolicies;
 /// What `get()` returns.
@@ -588,7 +586,9 @@ pub type MemberGetResponse = crate::types::IamMemberWithPolicies;
 pub type MemberUpdateResponse = crate::types::IamMemberWithPolicies;
 /// What `delete()` returns.
 pub type MemberDeleteResponse = Option<crate::types::IamApiResponseSingleIdResult>;
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+/// The body of `client.members().create()`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberCreateBody {
@@ -600,8 +600,6 @@ pub enum MemberCreateBody {
     ///
     /// Add Member with Policies
     PoliciesInput(crate::types::IamCreateMemberWithPoliciesInput),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
@@ -624,7 +622,13 @@ impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
                     )
                     .map(Self::PoliciesInput)
             }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of MemberCreateBody matches",
+                    ),
+                )
+            }
         }
     }
 }
@@ -638,14 +642,34 @@ impl ::serde::Serialize for MemberCreateBody {
             Self::PoliciesInput(inner) => {
                 ::serde::Serialize::serialize(inner, serializer)
             }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
+    }
+}
+impl MemberCreateBody {
+    /// The variant with `roles`, from `email`, `roles`; its other properties are empty.
+    pub fn roles(email: impl Into<String>, roles: impl Into<Vec<String>>) -> Self {
+        Self::Roles(crate::types::IamCreateMemberWithRoles {
+            email: email.into(),
+            roles: roles.into(),
+            status: None,
+        })
+    }
+    /// The variant with `policies`, from `email`, `policies`; its other properties are empty.
+    pub fn policies(
+        email: impl Into<String>,
+        policies: impl Into<Vec<crate::types::IamCreateMemberPolicyInput>>,
+    ) -> Self {
+        Self::PoliciesInput(crate::types::IamCreateMemberWithPoliciesInput {
+            email: email.into(),
+            policies: policies.into(),
+            status: None,
+        })
     }
 }
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type MemberListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type MemberListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order results by.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -669,6 +693,60 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::types::IamSchemasStatus`], which the document defines again here.
 pub type MemberListParamsStatus = crate::types::IamSchemasStatus;
+/// Members with Policies
+///
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MemberListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamMemberWithPolicies>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}
+impl MemberListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IamMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IamMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::IamMemberWithPolicies>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IamResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Update Member with Account Roles`, `Update Member with Policies`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

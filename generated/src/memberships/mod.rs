@@ -452,12 +452,14 @@ impl MembershipDeleteParams {
 pub type MembershipUserSAccountMembershipsMembershipDetailsResponse = crate::types::IamMembershipWithPolicies;
 /// What `update()` returns.
 pub type MembershipUpdateResponse = crate::types::IamMembershipWithPolicies;
+/// The result of `client.memberships().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type MembershipDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order memberships.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type MembershipGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type MembershipGetParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order memberships by.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -484,12 +486,16 @@ pub type MembershipGetParamsStatus = crate::types::IamSchemasStatus;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipGetResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::IamMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<MembershipGetResponseResult>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::IamResultInfo>,
 }
@@ -524,12 +530,14 @@ impl MembershipGetResponse {
         self
     }
 }
+/// The `result` property of `MembershipGetResponse`.
 pub type MembershipGetResponseResult = Vec<MembershipGetResponseResultItem>;
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `iam_membership`, `iam_membership-with-policies`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MembershipGetResponseResultItem {
+    /// The `account` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<crate::types::IamSchemasAccount>,
     /// Enterprise only. Indicates whether or not API access is enabled specifically for this user on a given account.
@@ -619,6 +627,7 @@ impl MembershipGetResponseResultItem {
         self
     }
 }
+/// The body of `client.memberships().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

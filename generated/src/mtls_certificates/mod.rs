@@ -349,14 +349,11 @@ impl MtlsCertificateDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type MtlsCertificateListResponse = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0;
-/// What `create()` returns.
-pub type MtlsCertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesCertificateObjectPost;
 /// What `get()` returns.
 pub type MtlsCertificateGetResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
 /// What `delete()` returns.
 pub type MtlsCertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject;
+/// The body of `client.mtls_certificates().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -392,6 +389,252 @@ impl MtlsCertificateCreateBody {
     #[must_use]
     pub fn with_private_key(mut self, value: impl Into<String>) -> Self {
         self.private_key = Some(value.into());
+        self
+    }
+}
+/// The result of `client.mtls_certificates().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MtlsCertificateCreateResponse {
+    /// Indicates whether the certificate is a CA or leaf certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<bool>,
+    /// The uploaded root CA certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<String>,
+    /// When the certificate expires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The certificate authority that issued the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Optional unique name for the certificate. Only used for human readability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The certificate serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// The type of hash used for the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// This is the time the certificate was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+    /// This is the time the certificate was uploaded.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub uploaded_on: Option<::time::OffsetDateTime>,
+}
+impl MtlsCertificateCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            ca: None,
+            certificates: None,
+            expires_on: None,
+            id: None,
+            issuer: None,
+            name: None,
+            serial_number: None,
+            signature: None,
+            updated_at: None,
+            uploaded_on: None,
+        }
+    }
+    /// Sets `ca`.
+    #[must_use]
+    pub fn with_ca(mut self, value: impl Into<bool>) -> Self {
+        self.ca = Some(value.into());
+        self
+    }
+    /// Sets `certificates`.
+    #[must_use]
+    pub fn with_certificates(mut self, value: impl Into<String>) -> Self {
+        self.certificates = Some(value.into());
+        self
+    }
+    /// Sets `expires_on`.
+    #[must_use]
+    pub fn with_expires_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.expires_on = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `issuer`.
+    #[must_use]
+    pub fn with_issuer(mut self, value: impl Into<String>) -> Self {
+        self.issuer = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `serial_number`.
+    #[must_use]
+    pub fn with_serial_number(mut self, value: impl Into<String>) -> Self {
+        self.serial_number = Some(value.into());
+        self
+    }
+    /// Sets `signature`.
+    #[must_use]
+    pub fn with_signature(mut self, value: impl Into<String>) -> Self {
+        self.signature = Some(value.into());
+        self
+    }
+    /// Sets `updated_at`.
+    #[must_use]
+    pub fn with_updated_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+    /// Sets `uploaded_on`.
+    #[must_use]
+    pub fn with_uploaded_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.uploaded_on = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MtlsCertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject>,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<MtlsCertificateListResponseResultInfo>,
+}
+impl MtlsCertificateListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<
+            Vec<
+                crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateObject,
+            >,
+        >,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<MtlsCertificateListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `MtlsCertificateListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct MtlsCertificateListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+    /// The `total_pages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<::serde_json::Value>,
+}
+impl MtlsCertificateListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+            total_pages: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+    /// Sets `total_pages`.
+    #[must_use]
+    pub fn with_total_pages(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_pages = Some(value.into());
         self
     }
 }

@@ -346,8 +346,6 @@ impl OriginTlsClientAuthDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type OriginTlsClientAuthListResponse = crate::types::TlsCertificatesAndHostnamesComponentsSchemasCertificateH366767AF;
 /// What `create()` returns.
 pub type OriginTlsClientAuthCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -363,6 +361,7 @@ pub type OriginTlsClientAuthDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.origin_tls_client_auth().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -379,5 +378,61 @@ impl OriginTlsClientAuthCreateBody {
             certificate: certificate.into(),
             private_key: private_key.into(),
         }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OriginTlsClientAuthListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<crate::types::TlsCertificatesAndHostnamesZoneAuthenticatedOriginPull>,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}
+impl OriginTlsClientAuthListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<
+            Vec<crate::types::TlsCertificatesAndHostnamesZoneAuthenticatedOriginPull>,
+        >,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
     }
 }

@@ -192,10 +192,37 @@ impl PageShieldUpdateParams {
         }
     }
 }
-/// What `get()` returns.
-pub type PageShieldGetResponse = crate::types::PageShieldGetZoneSettingsResponse;
-/// What `update()` returns.
-pub type PageShieldUpdateResponse = crate::types::PageShieldUpdateZoneSettingsResponse;
+/// The result of `client.page_shield().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PageShieldGetResponse {
+    /// When true, indicates that Page Shield is enabled.
+    pub enabled: bool,
+    /// The timestamp of when Page Shield was last updated.
+    pub updated_at: String,
+    /// When true, CSP reports will be sent to <https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report>
+    pub use_cloudflare_reporting_endpoint: bool,
+    /// When true, the paths associated with connections URLs will also be analyzed.
+    pub use_connection_url_path: bool,
+}
+impl PageShieldGetResponse {
+    /// Takes the required fields (`enabled`, `updated_at`, `use_cloudflare_reporting_endpoint`, `use_connection_url_path`); the `with_` methods set the others.
+    pub fn new(
+        enabled: impl Into<bool>,
+        updated_at: impl Into<String>,
+        use_cloudflare_reporting_endpoint: impl Into<bool>,
+        use_connection_url_path: impl Into<bool>,
+    ) -> Self {
+        Self {
+            enabled: enabled.into(),
+            updated_at: updated_at.into(),
+            use_cloudflare_reporting_endpoint: use_cloudflare_reporting_endpoint.into(),
+            use_connection_url_path: use_connection_url_path.into(),
+        }
+    }
+}
+/// The body of `client.page_shield().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -203,7 +230,7 @@ pub struct PageShieldUpdateBody {
     /// When true, indicates that Page Shield is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// When true, CSP reports will be sent to https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report
+    /// When true, CSP reports will be sent to <https://csp-reporting.cloudflare.com/cdn-cgi/script_monitor/report>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub use_cloudflare_reporting_endpoint: Option<bool>,
     /// When true, the paths associated with connections URLs will also be analyzed.
@@ -241,3 +268,7 @@ impl PageShieldUpdateBody {
         self
     }
 }
+/// The result of `client.page_shield().update()`.
+///
+/// The same shape as [`crate::page_shield::PageShieldGetResponse`], which the document defines again here.
+pub type PageShieldUpdateResponse = PageShieldGetResponse;

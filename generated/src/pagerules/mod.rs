@@ -568,7 +568,7 @@ impl PageruleEditParams {
     }
 }
 /// What `list()` returns.
-pub type PageruleListResponse = Vec<crate::types::ZonesPageRule>;
+pub type PageruleListResponse = Vec<PageruleListResponseItem>;
 /// What `create()` returns.
 pub type PageruleCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -582,14 +582,13 @@ pub type PageruleUpdateResponse = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// What `delete()` returns.
-pub type PageruleDeleteResponse = Option<
-    crate::types::ZonesSchemasApiResponseSingleIdResult,
->;
+pub type PageruleDeleteResponse = Option<PageruleDeleteResult>;
 /// What `edit()` returns.
 pub type PageruleEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.pagerules().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -631,6 +630,11 @@ impl PageruleCreateBody {
         self
     }
 }
+/// The result of `client.pagerules().delete()`.
+///
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
+pub type PageruleDeleteResult = crate::types::AccessEmailListRuleEmailList;
+/// The body of `client.pagerules().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -691,8 +695,8 @@ impl PageruleEditBody {
 }
 /// The direction used to sort returned Page Rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type PageruleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type PageruleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -715,5 +719,51 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::types::ZonesStatus`], which the document defines again here.
 pub type PageruleListParamsStatus = crate::types::ZonesStatus;
+/// An item of the result of `client.pagerules().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PageruleListResponseItem {
+    /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
+    pub actions: Vec<crate::types::ZonesActionsItem>,
+    /// The timestamp of when the Page Rule was created.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created_on: ::time::OffsetDateTime,
+    /// Identifier
+    pub id: String,
+    /// The timestamp of when the Page Rule was last modified.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub modified_on: ::time::OffsetDateTime,
+    /// The priority of the rule, used to define which Page Rule is processed over another. A higher number indicates a higher priority. For example, if you have a catch-all Page Rule (rule A: `/images/*`) but want a more specific Page Rule to take precedence (rule B: `/images/special/*`), specify a higher priority for rule B so it overrides rule A.
+    pub priority: i64,
+    /// The status of the Page Rule.
+    pub status: crate::types::ZonesStatus,
+    /// The rule targets to evaluate on each request.
+    pub targets: Vec<crate::types::ZonesTarget>,
+}
+impl PageruleListResponseItem {
+    /// Takes the required fields (`actions`, `created_on`, `id`, `modified_on`, `priority`, `status`, `targets`); the `with_` methods set the others.
+    pub fn new(
+        actions: impl Into<Vec<crate::types::ZonesActionsItem>>,
+        created_on: impl Into<::time::OffsetDateTime>,
+        id: impl Into<String>,
+        modified_on: impl Into<::time::OffsetDateTime>,
+        priority: impl Into<i64>,
+        status: impl Into<crate::types::ZonesStatus>,
+        targets: impl Into<Vec<crate::types::ZonesTarget>>,
+    ) -> Self {
+        Self {
+            actions: actions.into(),
+            created_on: created_on.into(),
+            id: id.into(),
+            modified_on: modified_on.into(),
+            priority: priority.into(),
+            status: status.into(),
+            targets: targets.into(),
+        }
+    }
+}
+/// The body of `client.pagerules().update()`.
+///
 /// The same shape as [`crate::pagerules::PageruleCreateBody`], which the document defines again here.
 pub type PageruleUpdateBody = PageruleCreateBody;

@@ -219,14 +219,11 @@ pub struct PcapCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicVisibilityPcapsRequestPcap,
+    pub body: PcapCreateBody,
 }
 impl PcapCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicVisibilityPcapsRequestPcap>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<PcapCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -252,9 +249,134 @@ impl PcapGetParams {
         }
     }
 }
-/// What `list()` returns.
-pub type PcapListResponse = crate::types::MagicVisibilityPcapsCollectionResponse;
 /// What `create()` returns.
 pub type PcapCreateResponse = crate::types::MagicVisibilityPcapsSingleResponseResult;
 /// What `get()` returns.
 pub type PcapGetResponse = crate::types::MagicVisibilityPcapsSingleResponseResult;
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `magic-visibility_pcaps_request_simple`, `magic-visibility_pcaps_request_full`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PcapCreateBody {
+    /// The packet capture filter. When this field is empty, all packets are captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_v1: Option<crate::types::MagicVisibilityPcapsFilterV1>,
+    /// The limit of packets contained in a packet capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_limit: Option<f64>,
+    /// The system used to collect packet captures.
+    pub system: crate::types::MagicVisibilityPcapsSystem,
+    /// The packet capture duration in seconds.
+    pub time_limit: f64,
+    /// The type of packet capture. `Simple` captures sampled packets, and `full` captures entire payloads and non-sampled packets.
+    #[serde(rename = "type")]
+    pub type_: crate::types::MagicVisibilityPcapsType,
+    /// The maximum number of bytes to capture. This field only applies to `full` packet captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_limit: Option<f64>,
+    /// The name of the data center used for the packet capture. This can be a specific colo (ord02) or a multi-colo name (ORD). This field only applies to `full` packet captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colo_name: Option<String>,
+    /// The full URI for the bucket. This field only applies to `full` packet captures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_conf: Option<String>,
+}
+impl PcapCreateBody {
+    /// Takes the required fields (`system`, `time_limit`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        system: impl Into<crate::types::MagicVisibilityPcapsSystem>,
+        time_limit: impl Into<f64>,
+        type_: impl Into<crate::types::MagicVisibilityPcapsType>,
+    ) -> Self {
+        Self {
+            filter_v1: None,
+            packet_limit: None,
+            system: system.into(),
+            time_limit: time_limit.into(),
+            type_: type_.into(),
+            byte_limit: None,
+            colo_name: None,
+            destination_conf: None,
+        }
+    }
+    /// Sets `filter_v1`.
+    #[must_use]
+    pub fn with_filter_v1(
+        mut self,
+        value: impl Into<crate::types::MagicVisibilityPcapsFilterV1>,
+    ) -> Self {
+        self.filter_v1 = Some(value.into());
+        self
+    }
+    /// Sets `packet_limit`.
+    #[must_use]
+    pub fn with_packet_limit(mut self, value: impl Into<f64>) -> Self {
+        self.packet_limit = Some(value.into());
+        self
+    }
+    /// Sets `byte_limit`.
+    #[must_use]
+    pub fn with_byte_limit(mut self, value: impl Into<f64>) -> Self {
+        self.byte_limit = Some(value.into());
+        self
+    }
+    /// Sets `colo_name`.
+    #[must_use]
+    pub fn with_colo_name(mut self, value: impl Into<String>) -> Self {
+        self.colo_name = Some(value.into());
+        self
+    }
+    /// Sets `destination_conf`.
+    #[must_use]
+    pub fn with_destination_conf(mut self, value: impl Into<String>) -> Self {
+        self.destination_conf = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PcapListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<PcapListResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicVisibilityResultInfo>,
+}
+impl PcapListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::MagicVisibilityMessagesItem>>,
+        messages: impl Into<Vec<crate::types::MagicVisibilityMessagesItem>>,
+        result: impl Into<Vec<PcapListResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::MagicVisibilityResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `magic-visibility_pcaps_response_simple`, `magic-visibility_pcaps_response_full`. Typed as one struct of all their properties, each required only when every shape requires it.
+///
+/// The same shape as [`crate::types::MagicVisibilityPcapsSingleResponseResult`], which the document defines again here.
+pub type PcapListResponseResultItem = crate::types::MagicVisibilityPcapsSingleResponseResult;

@@ -127,9 +127,7 @@ impl PurgeCacheCreateParams {
     }
 }
 /// What `create()` returns.
-pub type PurgeCacheCreateResponse = Option<
-    crate::types::CachePurgeApiResponseSingleIdResult,
->;
+pub type PurgeCacheCreateResponse = Option<PurgeCacheCreateResult>;
 /// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Purge by tags`, `Purge by hostnames`, `Purge by prefixes`, `Purge everything`, `Purge files`, `Purge files with URL and headers`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -147,6 +145,7 @@ pub struct PurgeCacheCreateBody {
     /// For more information, please refer to [purge everything documentation page](https://developers.cloudflare.com/cache/how-to/purge-cache/purge-everything/).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_everything: Option<bool>,
+    /// The `files` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<PurgeCacheCreateBodyFiles>,
 }
@@ -192,8 +191,11 @@ impl PurgeCacheCreateBody {
         self
     }
 }
+/// The `files` property of `PurgeCacheCreateBody`.
 pub type PurgeCacheCreateBodyFiles = Vec<PurgeCacheCreateBodyFilesItem>;
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// What `PurgeCacheCreateBodyFiles` stands for.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PurgeCacheCreateBodyFilesItem {
@@ -201,8 +203,6 @@ pub enum PurgeCacheCreateBodyFilesItem {
     String(String),
     /// A JSON object.
     PurgeCacheCreateBodyFilesItemObject(PurgeCacheCreateBodyFilesItemObject),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for PurgeCacheCreateBodyFilesItem {
@@ -228,7 +228,11 @@ impl<'de> ::serde::Deserialize<'de> for PurgeCacheCreateBodyFilesItem {
                 )
                 .map(Self::PurgeCacheCreateBodyFilesItemObject);
         }
-        Ok(Self::Unknown(value))
+        Err(
+            <D::Error as ::serde::de::Error>::custom(
+                "no variant of PurgeCacheCreateBodyFilesItem matches",
+            ),
+        )
     }
 }
 impl ::serde::Serialize for PurgeCacheCreateBodyFilesItem {
@@ -241,16 +245,31 @@ impl ::serde::Serialize for PurgeCacheCreateBodyFilesItem {
             Self::PurgeCacheCreateBodyFilesItemObject(inner) => {
                 ::serde::Serialize::serialize(inner, serializer)
             }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
     }
 }
+impl PurgeCacheCreateBodyFilesItem {
+    /// The `String` variant, from its value.
+    pub fn string(value: impl Into<String>) -> Self {
+        Self::String(value.into())
+    }
+    /// The `PurgeCacheCreateBodyFilesItemObject` variant; its other properties are empty.
+    pub fn purge_cache_create_body_files_item_object() -> Self {
+        Self::PurgeCacheCreateBodyFilesItemObject(PurgeCacheCreateBodyFilesItemObject {
+            headers: None,
+            url: None,
+        })
+    }
+}
+/// A variant of `PurgeCacheCreateBodyFilesItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PurgeCacheCreateBodyFilesItemObject {
+    /// The `headers` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `url` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -275,3 +294,7 @@ impl PurgeCacheCreateBodyFilesItemObject {
         self
     }
 }
+/// The result of `client.purge_cache().create()`.
+///
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
+pub type PurgeCacheCreateResult = crate::types::AccessEmailListRuleEmailList;

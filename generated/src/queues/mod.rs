@@ -456,11 +456,15 @@ impl QueueDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqQueueCreated,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -495,11 +499,15 @@ impl QueueCreateResponse {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueDeleteResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: ::serde_json::Value,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -534,11 +542,15 @@ impl QueueDeleteResponse {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueGetResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqQueue,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -573,11 +585,15 @@ impl QueueGetResponse {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueListResponse {
+    /// The `errors` property.
     pub errors: ::serde_json::Value,
+    /// The `messages` property.
     pub messages: ::serde_json::Value,
+    /// The `result` property.
     pub result: Vec<crate::types::MqQueue>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<QueueListResponseResultInfo>,
 }
@@ -607,8 +623,69 @@ impl QueueListResponse {
         self
     }
 }
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo`], which the document defines again here.
-pub type QueueListResponseResultInfo = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo;
+/// The `result_info` property of `QueueListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueueListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+    /// The `total_pages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<::serde_json::Value>,
+}
+impl QueueListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+            total_pages: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+    /// Sets `total_pages`.
+    #[must_use]
+    pub fn with_total_pages(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_pages = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 ///
 /// The same shape as [`crate::queues::QueueCreateResponse`], which the document defines again here.

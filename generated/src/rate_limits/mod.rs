@@ -553,8 +553,6 @@ impl RateLimitDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type RateLimitListResponse = crate::types::FirewallRatelimitResponseCollection;
 /// What `create()` returns.
 pub type RateLimitCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -570,6 +568,7 @@ pub type RateLimitUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.rate_limits().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -600,7 +599,54 @@ impl RateLimitCreateBody {
         }
     }
 }
+/// The result of `client.rate_limits().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RateLimitDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RateLimitListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::FirewallRateLimits>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl RateLimitListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        result: impl Into<Vec<crate::types::FirewallRateLimits>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.rate_limits().update()`.
+///
 /// The same shape as [`crate::rate_limits::RateLimitCreateBody`], which the document defines again here.
 pub type RateLimitUpdateBody = RateLimitCreateBody;

@@ -812,6 +812,7 @@ pub type RulesetDeleteResponse = ();
 pub type RulesetListZoneRulesetsResponse = Vec<RulesetListZoneRulesetsResponseItem>;
 /// What `delete_zone_ruleset()` returns.
 pub type RulesetDeleteZoneRulesetResponse = ();
+/// The body of `client.rulesets().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -819,6 +820,7 @@ pub struct RulesetCreateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The human-readable name of the ruleset.
     pub name: String,
@@ -854,6 +856,7 @@ impl RulesetCreateBody {
         self
     }
 }
+/// The result of `client.rulesets().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -861,6 +864,7 @@ pub struct RulesetCreateResponse {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The timestamp of when the ruleset was last modified.
     #[serde(with = "::time::serde::rfc3339")]
@@ -905,14 +909,23 @@ impl RulesetCreateResponse {
         self
     }
 }
+/// The body of `client.rulesets().create_zone_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateBody`], which the document defines again here.
 pub type RulesetCreateZoneRulesetBody = RulesetCreateBody;
+/// The result of `client.rulesets().create_zone_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetCreateZoneRulesetResponse = RulesetCreateResponse;
+/// The result of `client.rulesets().get()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetGetResponse = RulesetCreateResponse;
+/// The result of `client.rulesets().get_zone_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetGetZoneRulesetResponse = RulesetCreateResponse;
+/// An item of the result of `client.rulesets().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -920,6 +933,7 @@ pub struct RulesetListResponseItem {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The timestamp of when the ruleset was last modified.
     #[serde(with = "::time::serde::rfc3339")]
@@ -960,8 +974,11 @@ impl RulesetListResponseItem {
         self
     }
 }
+/// An item of the result of `client.rulesets().list_zone_rulesets()`.
+///
 /// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type RulesetListZoneRulesetsResponseItem = RulesetListResponseItem;
+/// The body of `client.rulesets().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -969,6 +986,7 @@ pub struct RulesetUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The human-readable name of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1028,9 +1046,15 @@ impl RulesetUpdateBody {
         self
     }
 }
+/// The result of `client.rulesets().update()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetUpdateResponse = RulesetCreateResponse;
+/// The body of `client.rulesets().update_zone_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetUpdateBody`], which the document defines again here.
 pub type RulesetUpdateZoneRulesetBody = RulesetUpdateBody;
+/// The result of `client.rulesets().update_zone_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RulesetUpdateZoneRulesetResponse = RulesetCreateResponse;

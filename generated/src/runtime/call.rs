@@ -341,6 +341,7 @@ impl<T> Response<T> {
         self.status
     }
 
+    /// Every response header, as received.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
@@ -352,14 +353,17 @@ impl<T> Response<T> {
             .and_then(|value| value.to_str().ok())
     }
 
+    /// The decoded value.
     pub fn value(&self) -> &T {
         &self.value
     }
 
+    /// The decoded value, without the status and headers.
     pub fn into_value(self) -> T {
         self.value
     }
 
+    /// The status, the headers and the decoded value.
     pub fn into_parts(self) -> (StatusCode, HeaderMap, T) {
         (self.status, self.headers, self.value)
     }

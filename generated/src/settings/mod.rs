@@ -274,13 +274,13 @@ pub struct SettingEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ZonesMultipleSettingsItem>,
+    pub body: Vec<SettingEditBodyItem>,
 }
 impl SettingEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::ZonesMultipleSettingsItem>>,
+        body: impl Into<Vec<SettingEditBodyItem>>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -316,13 +316,13 @@ pub struct SettingZoneSettingsEditSingleSettingParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ZonesSettingInput,
+    pub body: SettingZoneSettingsEditSingleSettingBody,
 }
 impl SettingZoneSettingsEditSingleSettingParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::ZonesSettingInput>,
+        body: impl Into<SettingZoneSettingsEditSingleSettingBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -342,3 +342,1428 @@ pub type SettingEditResponse = Vec<
 pub type SettingGetResponse = crate::types::ZonesSetting;
 /// What `zone_settings_edit_single_setting()` returns.
 pub type SettingZoneSettingsEditSingleSettingResponse = crate::types::ZonesSetting;
+/// An item of the body of `client.settings().edit()`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingEditBodyItem {
+    /// `id`: `0rtt`.
+    ///
+    /// 0-RTT session resumption enabled for this zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    Zones0rttInput(crate::types::Zones0rttInput),
+    /// `id`: `advanced_ddos`.
+    ///
+    /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesAdvancedDdosInput(crate::types::ZonesAdvancedDdosInput),
+    /// `id`: `always_online`.
+    ///
+    /// When enabled, Cloudflare serves limited copies of web pages available from the [Internet Archive's Wayback Machine](https://archive.org/web/) if your server is offline. Refer to [Always Online](https://developers.cloudflare.com/cache/about/always-online) for more information.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesAlwaysOnlineInput(crate::types::ZonesAlwaysOnlineInput),
+    /// `id`: `always_use_https`.
+    ///
+    /// Reply to all requests for URLs that use "http" with a 301 redirect to the equivalent "https" URL. If you only want to redirect for a subset of requests, consider creating an "Always use HTTPS" page rule.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesAlwaysUseHttpsInput(crate::types::ZonesAlwaysUseHttpsInput),
+    /// `id`: `automatic_https_rewrites`.
+    ///
+    /// Enable the Automatic HTTPS Rewrites feature for this zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesAutomaticHttpsRewritesInput(crate::types::ZonesAutomaticHttpsRewritesInput),
+    /// `id`: `brotli`.
+    ///
+    /// When the client requesting an asset supports the Brotli compression algorithm, Cloudflare will serve a Brotli compressed version of the asset.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesBrotliInput(crate::types::ZonesBrotliInput),
+    /// `id`: `browser_cache_ttl`.
+    ///
+    /// Browser Cache TTL (in seconds) specifies how long Cloudflare-cached resources will remain on your visitors' computers. Cloudflare will honor any larger times specified by your server. (<https://support.cloudflare.com/hc/en-us/articles/200168276>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesBrowserCacheTtlInput(crate::types::ZonesBrowserCacheTtlInput),
+    /// `id`: `browser_check`.
+    ///
+    /// Browser Integrity Check is similar to Bad Behavior and looks for common HTTP headers abused most commonly by spammers and denies access to your page.  It will also challenge visitors that do not have a user agent or a non standard user agent (also commonly used by abuse bots, crawlers or visitors). (<https://support.cloudflare.com/hc/en-us/articles/200170086>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesBrowserCheckInput(crate::types::ZonesBrowserCheckInput),
+    /// `id`: `cache_level`.
+    ///
+    /// Cache Level functions based off the setting level. The basic setting will cache most static resources (i.e., css, images, and JavaScript). The simplified setting will ignore the query string when delivering a cached resource. The aggressive setting will cache all static resources, including ones with a query string. (<https://support.cloudflare.com/hc/en-us/articles/200168256>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesCacheLevelInput(crate::types::ZonesCacheLevelInput),
+    /// `id`: `challenge_ttl`.
+    ///
+    /// Specify how long a visitor is allowed access to your site after successfully completing a challenge (such as a CAPTCHA). After the TTL has expired the visitor will have to complete a new challenge. We recommend a 15 - 45 minute setting and will attempt to honor any setting above 45 minutes. (<https://support.cloudflare.com/hc/en-us/articles/200170136>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesChallengeTtlInput(crate::types::ZonesChallengeTtlInput),
+    /// `id`: `ciphers`.
+    ///
+    /// An allowlist of ciphers for TLS termination. These ciphers must be in the BoringSSL format.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesCiphersInput(crate::types::ZonesCiphersInput),
+    /// `id`: `cname_flattening`.
+    ///
+    /// Whether or not cname flattening is on.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesCnameFlatteningInput(crate::types::ZonesCnameFlatteningInput),
+    /// `id`: `development_mode`.
+    ///
+    /// Development Mode temporarily allows you to enter development mode for your websites if you need to make changes to your site. This will bypass Cloudflare's accelerated cache and slow down your site, but is useful if you are making changes to cacheable content (like images, css, or JavaScript) and would like to see those changes right away. Once entered, development mode will last for 3 hours and then automatically toggle off.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesDevelopmentModeInput(crate::types::ZonesDevelopmentModeInput),
+    /// `id`: `early_hints`.
+    ///
+    /// When enabled, Cloudflare will attempt to speed up overall page loads by serving `103` responses with `Link` headers from the final response. Refer to [Early Hints](https://developers.cloudflare.com/cache/about/early-hints) for more information.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesEarlyHintsInput(crate::types::ZonesEarlyHintsInput),
+    /// `id`: `edge_cache_ttl`.
+    ///
+    /// Time (in seconds) that a resource will be ensured to remain on Cloudflare's cache servers.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesEdgeCacheTtlInput(crate::types::ZonesEdgeCacheTtlInput),
+    /// `id`: `email_obfuscation`.
+    ///
+    /// Encrypt email adresses on your web page from bots, while keeping them visible to humans. (<https://support.cloudflare.com/hc/en-us/articles/200170016>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesEmailObfuscationInput(crate::types::ZonesEmailObfuscationInput),
+    /// `id`: `h2_prioritization`.
+    ///
+    /// HTTP/2 Edge Prioritization optimises the delivery of resources served through HTTP/2 to improve page load performance. It also supports fine control of content delivery when used in conjunction with Workers.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesH2PrioritizationInput(crate::types::ZonesH2PrioritizationInput),
+    /// `id`: `hotlink_protection`.
+    ///
+    /// When enabled, the Hotlink Protection option ensures that other sites cannot suck up your bandwidth by building pages that use images hosted on your site. Anytime a request for an image on your site hits Cloudflare, we check to ensure that it's not another site requesting them. People will still be able to download and view images from your page, but other sites won't be able to steal them for use on their own pages. (<https://support.cloudflare.com/hc/en-us/articles/200170026>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesHotlinkProtectionInput(crate::types::ZonesHotlinkProtectionInput),
+    /// `id`: `http2`.
+    ///
+    /// HTTP2 enabled for this zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesHttp2Input(crate::types::ZonesHttp2Input),
+    /// `id`: `http3`.
+    ///
+    /// HTTP3 enabled for this zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesHttp3Input(crate::types::ZonesHttp3Input),
+    /// `id`: `image_resizing`.
+    ///
+    /// Image Resizing provides on-demand resizing, conversion and optimisation for images served through Cloudflare's network. Refer to the [Image Resizing documentation](https://developers.cloudflare.com/images/) for more information.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesImageResizingInput(crate::types::ZonesImageResizingInput),
+    /// `id`: `ip_geolocation`.
+    ///
+    /// Enable IP Geolocation to have Cloudflare geolocate visitors to your website and pass the country code to you. (<https://support.cloudflare.com/hc/en-us/articles/200168236>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesIpGeolocationInput(crate::types::ZonesIpGeolocationInput),
+    /// `id`: `ipv6`.
+    ///
+    /// Enable IPv6 on all subdomains that are Cloudflare enabled.  (<https://support.cloudflare.com/hc/en-us/articles/200168586>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesIpv6Input(crate::types::ZonesIpv6Input),
+    /// `id`: `max_upload`.
+    ///
+    /// Maximum size of an allowable upload.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesMaxUploadInput(crate::types::ZonesMaxUploadInput),
+    /// `id`: `min_tls_version`.
+    ///
+    /// Only accepts HTTPS requests that use at least the TLS protocol version specified. For example, if TLS 1.1 is selected, TLS 1.0 connections will be rejected, while 1.1, 1.2, and 1.3 (if enabled) will be permitted.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesMinTlsVersionInput(crate::types::ZonesMinTlsVersionInput),
+    /// `id`: `minify`.
+    ///
+    /// Automatically minify certain assets for your website. Refer to [Using Cloudflare Auto Minify](https://support.cloudflare.com/hc/en-us/articles/200168196) for more information.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesMinifyInput(crate::types::ZonesMinifyInput),
+    /// `id`: `mirage`.
+    ///
+    /// Automatically optimize image loading for website visitors on mobile
+    /// devices. Refer to [our blog post](http://blog.cloudflare.com/mirage2-solving-mobile-speed)
+    /// for more information.
+    ///
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesMirageInput(crate::types::ZonesMirageInput),
+    /// `id`: `mobile_redirect`.
+    ///
+    /// Deprecated: Use Single Redirects instead <https://developers.cloudflare.com/rules/url-forwarding/single-redirects/examples/#perform-mobile-redirects>.
+    /// Automatically redirect visitors on mobile devices to a mobile-optimized subdomain.
+    ///
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesMobileRedirectInput(crate::types::ZonesMobileRedirectInput),
+    /// `id`: `nel`.
+    ///
+    /// Enable Network Error Logging reporting on your zone. (Beta)
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesNelInput(crate::types::ZonesNelInput),
+    /// `id`: `opportunistic_encryption`.
+    ///
+    /// Enables the Opportunistic Encryption feature for a zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesOpportunisticEncryptionInput(crate::types::ZonesOpportunisticEncryptionInput),
+    /// `id`: `opportunistic_onion`.
+    ///
+    /// Add an Alt-Svc header to all legitimate requests from Tor, allowing the connection to use our onion services instead of exit nodes.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesOpportunisticOnionInput(crate::types::ZonesOpportunisticOnionInput),
+    /// `id`: `orange_to_orange`.
+    ///
+    /// Orange to Orange (O2O) allows zones on Cloudflare to CNAME to other zones also on Cloudflare.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesOrangeToOrangeInput(crate::types::ZonesOrangeToOrangeInput),
+    /// `id`: `origin_error_page_pass_thru`.
+    ///
+    /// Cloudflare will proxy customer error pages on any 502,504 errors on origin server instead of showing a default Cloudflare error page. This does not apply to 522 errors and is limited to Enterprise Zones.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesOriginErrorPagePassThruInput(crate::types::ZonesOriginErrorPagePassThruInput),
+    /// `id`: `polish`.
+    ///
+    /// Removes metadata and compresses your images for faster page load times. Basic (Lossless): Reduce the size of PNG, JPEG, and GIF files - no impact on visual quality. Basic + JPEG (Lossy): Further reduce the size of JPEG files for faster image loading. Larger JPEGs are converted to progressive images, loading a lower-resolution image first and ending in a higher-resolution version. Not recommended for hi-res photography sites.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesPolishInput(crate::types::ZonesPolishInput),
+    /// `id`: `prefetch_preload`.
+    ///
+    /// Cloudflare will prefetch any URLs that are included in the response headers. This is limited to Enterprise Zones.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesPrefetchPreloadInput(crate::types::ZonesPrefetchPreloadInput),
+    /// `id`: `proxy_read_timeout`.
+    ///
+    /// Maximum time between two read operations from origin.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesProxyReadTimeoutInput(crate::types::ZonesProxyReadTimeoutInput),
+    /// `id`: `pseudo_ipv4`.
+    ///
+    /// The value set for the Pseudo IPv4 setting.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesPseudoIpv4Input(crate::types::ZonesPseudoIpv4Input),
+    /// `id`: `replace_insecure_js`.
+    ///
+    /// Automatically replace insecure JavaScript libraries with safer and faster alternatives provided under cdnjs and powered by Cloudflare. Currently supports the following libraries: Polyfill under polyfill.io.
+    ///
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesReplaceInsecureJsInput(crate::types::ZonesReplaceInsecureJsInput),
+    /// `id`: `response_buffering`.
+    ///
+    /// Enables or disables buffering of responses from the proxied server. Cloudflare may buffer the whole payload to deliver it at once to the client versus allowing it to be delivered in chunks. By default, the proxied server streams directly and is not buffered by Cloudflare. This is limited to Enterprise Zones.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesResponseBufferingInput(crate::types::ZonesResponseBufferingInput),
+    /// `id`: `rocket_loader`.
+    ///
+    /// Rocket Loader is a general-purpose asynchronous JavaScript optimisation that prioritises rendering your content while loading your site's Javascript asynchronously. Turning on Rocket Loader will immediately improve a web page's rendering time sometimes measured as Time to First Paint (TTFP), and also the `window.onload` time (assuming there is JavaScript on the page). This can have a positive impact on your Google search ranking. When turned on, Rocket Loader will automatically defer the loading of all Javascript referenced in your HTML, with no configuration required. Refer to [Understanding Rocket Loader](https://support.cloudflare.com/hc/articles/200168056) for more information.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesRocketLoaderInput(crate::types::ZonesRocketLoaderInput),
+    /// `id`: `automatic_platform_optimization`.
+    ///
+    /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesSchemasAutomaticPlatformOptimizationInput(
+        crate::types::ZonesSchemasAutomaticPlatformOptimizationInput,
+    ),
+    /// `id`: `security_header`.
+    ///
+    /// Cloudflare security header for a zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesSecurityHeaderInput(crate::types::ZonesSecurityHeaderInput),
+    /// `id`: `security_level`.
+    ///
+    /// Choose the appropriate security profile for your website, which will automatically adjust each of the security settings. If you choose to customize an individual security setting, the profile will become Custom. (<https://support.cloudflare.com/hc/en-us/articles/200170056>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesSecurityLevelInput(crate::types::ZonesSecurityLevelInput),
+    /// `id`: `server_side_exclude`.
+    ///
+    /// If there is sensitive content on your website that you want visible to real visitors, but that you want to hide from suspicious visitors, all you have to do is wrap the content with Cloudflare SSE tags. Wrap any content that you want to be excluded from suspicious visitors in the following SSE tags: <!--sse--><!--/sse-->. For example: <!--sse-->  Bad visitors won't see my phone number, 555-555-5555 <!--/sse-->. Note: SSE only will work with HTML. If you have HTML minification enabled, you won't see the SSE tags in your HTML source when it's served through Cloudflare. SSE will still function in this case, as Cloudflare's HTML minification and SSE functionality occur on-the-fly as the resource moves through our network to the visitor's computer. (<https://support.cloudflare.com/hc/en-us/articles/200170036>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesServerSideExcludeInput(crate::types::ZonesServerSideExcludeInput),
+    /// `id`: `sha1_support`.
+    ///
+    /// Allow SHA1 support.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesSha1SupportInput(crate::types::ZonesSha1SupportInput),
+    /// `id`: `sort_query_string_for_cache`.
+    ///
+    /// Cloudflare will treat files with the same query strings as the same file in cache, regardless of the order of the query strings. This is limited to Enterprise Zones.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesSortQueryStringForCacheInput(crate::types::ZonesSortQueryStringForCacheInput),
+    /// `id`: `ssl`.
+    ///
+    /// SSL encrypts your visitor's connection and safeguards credit card numbers and other personal data to and from your website. SSL can take up to 5 minutes to fully activate. Requires Cloudflare active on your root domain or www domain. Off: no SSL between the visitor and Cloudflare, and no SSL between Cloudflare and your web server  (all HTTP traffic). Flexible: SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, but no SSL between Cloudflare and your web server. You don't need to have an SSL cert on your web server, but your vistors will still see the site as being HTTPS enabled. Full:  SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have your own SSL cert or self-signed cert at the very least. Full (Strict): SSL between the visitor and Cloudflare -- visitor sees HTTPS on your site, and SSL between Cloudflare and your web server. You'll need to have a valid SSL certificate installed on your web server. This certificate must be signed by a certificate authority, have an expiration date in the future, and respond for the request domain name (hostname). (<https://support.cloudflare.com/hc/en-us/articles/200170416>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesSslInput(crate::types::ZonesSslInput),
+    /// `id`: `ssl_recommender`.
+    ///
+    /// Enrollment in the SSL/TLS Recommender service which tries to detect and recommend (by sending periodic emails) the most secure SSL/TLS setting your origin servers support.
+    ZonesSslRecommender(crate::types::ZonesSslRecommender),
+    /// `id`: `tls_1_2_only`.
+    ///
+    /// Only allows TLS1.2.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesTls12OnlyInput(crate::types::ZonesTls12OnlyInput),
+    /// `id`: `tls_1_3`.
+    ///
+    /// Enables Crypto TLS 1.3 feature for a zone.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesTls13Input(crate::types::ZonesTls13Input),
+    /// `id`: `tls_client_auth`.
+    ///
+    /// TLS Client Auth requires Cloudflare to connect to your origin server using a client certificate (Enterprise Only).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesTlsClientAuthInput(crate::types::ZonesTlsClientAuthInput),
+    /// `id`: `true_client_ip_header`.
+    ///
+    /// Allows customer to continue to use True Client IP (Akamai feature) in the headers we send to the origin. This is limited to Enterprise Zones.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesTrueClientIpHeaderInput(crate::types::ZonesTrueClientIpHeaderInput),
+    /// `id`: `waf`.
+    ///
+    /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (<https://support.cloudflare.com/hc/en-us/articles/200172016>).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesWafInput(crate::types::ZonesWafInput),
+    /// `id`: `webp`.
+    ///
+    /// When the client requesting the image supports the WebP image codec, and WebP offers a performance advantage over the original image format, Cloudflare will serve a WebP version of the original image.
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesWebpInput(crate::types::ZonesWebpInput),
+    /// `id`: `websockets`.
+    ///
+    /// WebSockets are open connections sustained between the client and the origin server. Inside a WebSockets connection, the client and the origin can pass data back and forth without having to reestablish sessions. This makes exchanging data within a WebSockets connection fast. WebSockets are often used for real-time applications such as live chat and gaming. For more information refer to [Can I use Cloudflare with Websockets](https://support.cloudflare.com/hc/en-us/articles/200169466-Can-I-use-Cloudflare-with-WebSockets-).
+    ///
+    /// Merged from `allOf`; where members disagree the later one wins (`id`, `value`).
+    ZonesWebsocketsInput(crate::types::ZonesWebsocketsInput),
+}
+#[cfg(feature = "all-serde")]
+impl<'de> ::serde::Deserialize<'de> for SettingEditBodyItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
+            Some("0rtt") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "Zones0rttInput",
+                    )
+                    .map(Self::Zones0rttInput)
+            }
+            Some("advanced_ddos") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesAdvancedDdosInput",
+                    )
+                    .map(Self::ZonesAdvancedDdosInput)
+            }
+            Some("always_online") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesAlwaysOnlineInput",
+                    )
+                    .map(Self::ZonesAlwaysOnlineInput)
+            }
+            Some("always_use_https") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesAlwaysUseHttpsInput",
+                    )
+                    .map(Self::ZonesAlwaysUseHttpsInput)
+            }
+            Some("automatic_https_rewrites") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesAutomaticHttpsRewritesInput",
+                    )
+                    .map(Self::ZonesAutomaticHttpsRewritesInput)
+            }
+            Some("brotli") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesBrotliInput",
+                    )
+                    .map(Self::ZonesBrotliInput)
+            }
+            Some("browser_cache_ttl") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesBrowserCacheTtlInput",
+                    )
+                    .map(Self::ZonesBrowserCacheTtlInput)
+            }
+            Some("browser_check") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesBrowserCheckInput",
+                    )
+                    .map(Self::ZonesBrowserCheckInput)
+            }
+            Some("cache_level") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesCacheLevelInput",
+                    )
+                    .map(Self::ZonesCacheLevelInput)
+            }
+            Some("challenge_ttl") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesChallengeTtlInput",
+                    )
+                    .map(Self::ZonesChallengeTtlInput)
+            }
+            Some("ciphers") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesCiphersInput",
+                    )
+                    .map(Self::ZonesCiphersInput)
+            }
+            Some("cname_flattening") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesCnameFlatteningInput",
+                    )
+                    .map(Self::ZonesCnameFlatteningInput)
+            }
+            Some("development_mode") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesDevelopmentModeInput",
+                    )
+                    .map(Self::ZonesDevelopmentModeInput)
+            }
+            Some("early_hints") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesEarlyHintsInput",
+                    )
+                    .map(Self::ZonesEarlyHintsInput)
+            }
+            Some("edge_cache_ttl") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesEdgeCacheTtlInput",
+                    )
+                    .map(Self::ZonesEdgeCacheTtlInput)
+            }
+            Some("email_obfuscation") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesEmailObfuscationInput",
+                    )
+                    .map(Self::ZonesEmailObfuscationInput)
+            }
+            Some("h2_prioritization") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesH2PrioritizationInput",
+                    )
+                    .map(Self::ZonesH2PrioritizationInput)
+            }
+            Some("hotlink_protection") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesHotlinkProtectionInput",
+                    )
+                    .map(Self::ZonesHotlinkProtectionInput)
+            }
+            Some("http2") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesHttp2Input",
+                    )
+                    .map(Self::ZonesHttp2Input)
+            }
+            Some("http3") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesHttp3Input",
+                    )
+                    .map(Self::ZonesHttp3Input)
+            }
+            Some("image_resizing") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesImageResizingInput",
+                    )
+                    .map(Self::ZonesImageResizingInput)
+            }
+            Some("ip_geolocation") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesIpGeolocationInput",
+                    )
+                    .map(Self::ZonesIpGeolocationInput)
+            }
+            Some("ipv6") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesIpv6Input",
+                    )
+                    .map(Self::ZonesIpv6Input)
+            }
+            Some("max_upload") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesMaxUploadInput",
+                    )
+                    .map(Self::ZonesMaxUploadInput)
+            }
+            Some("min_tls_version") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesMinTlsVersionInput",
+                    )
+                    .map(Self::ZonesMinTlsVersionInput)
+            }
+            Some("minify") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesMinifyInput",
+                    )
+                    .map(Self::ZonesMinifyInput)
+            }
+            Some("mirage") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesMirageInput",
+                    )
+                    .map(Self::ZonesMirageInput)
+            }
+            Some("mobile_redirect") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesMobileRedirectInput",
+                    )
+                    .map(Self::ZonesMobileRedirectInput)
+            }
+            Some("nel") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesNelInput",
+                    )
+                    .map(Self::ZonesNelInput)
+            }
+            Some("opportunistic_encryption") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesOpportunisticEncryptionInput",
+                    )
+                    .map(Self::ZonesOpportunisticEncryptionInput)
+            }
+            Some("opportunistic_onion") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesOpportunisticOnionInput",
+                    )
+                    .map(Self::ZonesOpportunisticOnionInput)
+            }
+            Some("orange_to_orange") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesOrangeToOrangeInput",
+                    )
+                    .map(Self::ZonesOrangeToOrangeInput)
+            }
+            Some("origin_error_page_pass_thru") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesOriginErrorPagePassThruInput",
+                    )
+                    .map(Self::ZonesOriginErrorPagePassThruInput)
+            }
+            Some("polish") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesPolishInput",
+                    )
+                    .map(Self::ZonesPolishInput)
+            }
+            Some("prefetch_preload") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesPrefetchPreloadInput",
+                    )
+                    .map(Self::ZonesPrefetchPreloadInput)
+            }
+            Some("proxy_read_timeout") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesProxyReadTimeoutInput",
+                    )
+                    .map(Self::ZonesProxyReadTimeoutInput)
+            }
+            Some("pseudo_ipv4") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesPseudoIpv4Input",
+                    )
+                    .map(Self::ZonesPseudoIpv4Input)
+            }
+            Some("replace_insecure_js") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesReplaceInsecureJsInput",
+                    )
+                    .map(Self::ZonesReplaceInsecureJsInput)
+            }
+            Some("response_buffering") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesResponseBufferingInput",
+                    )
+                    .map(Self::ZonesResponseBufferingInput)
+            }
+            Some("rocket_loader") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesRocketLoaderInput",
+                    )
+                    .map(Self::ZonesRocketLoaderInput)
+            }
+            Some("automatic_platform_optimization") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSchemasAutomaticPlatformOptimizationInput",
+                    )
+                    .map(Self::ZonesSchemasAutomaticPlatformOptimizationInput)
+            }
+            Some("security_header") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSecurityHeaderInput",
+                    )
+                    .map(Self::ZonesSecurityHeaderInput)
+            }
+            Some("security_level") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSecurityLevelInput",
+                    )
+                    .map(Self::ZonesSecurityLevelInput)
+            }
+            Some("server_side_exclude") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesServerSideExcludeInput",
+                    )
+                    .map(Self::ZonesServerSideExcludeInput)
+            }
+            Some("sha1_support") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSha1SupportInput",
+                    )
+                    .map(Self::ZonesSha1SupportInput)
+            }
+            Some("sort_query_string_for_cache") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSortQueryStringForCacheInput",
+                    )
+                    .map(Self::ZonesSortQueryStringForCacheInput)
+            }
+            Some("ssl") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSslInput",
+                    )
+                    .map(Self::ZonesSslInput)
+            }
+            Some("ssl_recommender") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesSslRecommender",
+                    )
+                    .map(Self::ZonesSslRecommender)
+            }
+            Some("tls_1_2_only") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesTls12OnlyInput",
+                    )
+                    .map(Self::ZonesTls12OnlyInput)
+            }
+            Some("tls_1_3") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesTls13Input",
+                    )
+                    .map(Self::ZonesTls13Input)
+            }
+            Some("tls_client_auth") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesTlsClientAuthInput",
+                    )
+                    .map(Self::ZonesTlsClientAuthInput)
+            }
+            Some("true_client_ip_header") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesTrueClientIpHeaderInput",
+                    )
+                    .map(Self::ZonesTrueClientIpHeaderInput)
+            }
+            Some("waf") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesWafInput",
+                    )
+                    .map(Self::ZonesWafInput)
+            }
+            Some("webp") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesWebpInput",
+                    )
+                    .map(Self::ZonesWebpInput)
+            }
+            Some("websockets") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "SettingEditBodyItem",
+                        "ZonesWebsocketsInput",
+                    )
+                    .map(Self::ZonesWebsocketsInput)
+            }
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of SettingEditBodyItem matches",
+                    ),
+                )
+            }
+        }
+    }
+}
+impl ::serde::Serialize for SettingEditBodyItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Zones0rttInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesAdvancedDdosInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesAlwaysOnlineInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesAlwaysUseHttpsInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesAutomaticHttpsRewritesInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesBrotliInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesBrowserCacheTtlInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesBrowserCheckInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesCacheLevelInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesChallengeTtlInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesCiphersInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesCnameFlatteningInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesDevelopmentModeInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesEarlyHintsInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesEdgeCacheTtlInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesEmailObfuscationInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesH2PrioritizationInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesHotlinkProtectionInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesHttp2Input(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesHttp3Input(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesImageResizingInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesIpGeolocationInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesIpv6Input(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesMaxUploadInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesMinTlsVersionInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesMinifyInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesMirageInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesMobileRedirectInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesNelInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesOpportunisticEncryptionInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesOpportunisticOnionInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesOrangeToOrangeInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesOriginErrorPagePassThruInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesPolishInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesPrefetchPreloadInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesProxyReadTimeoutInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesPseudoIpv4Input(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesReplaceInsecureJsInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesResponseBufferingInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesRocketLoaderInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSchemasAutomaticPlatformOptimizationInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSecurityHeaderInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSecurityLevelInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesServerSideExcludeInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSha1SupportInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSortQueryStringForCacheInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSslInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesSslRecommender(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesTls12OnlyInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesTls13Input(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesTlsClientAuthInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesTrueClientIpHeaderInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesWafInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesWebpInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::ZonesWebsocketsInput(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+        }
+    }
+}
+impl SettingEditBodyItem {
+    /// The variant whose `id` is `0rtt`, from `value`; its other properties are empty.
+    pub fn n0rtt(value: impl Into<crate::types::Zones0rttValue>) -> Self {
+        Self::Zones0rttInput(crate::types::Zones0rttInput {
+            id: crate::types::Zones0rttId::N0rtt,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `advanced_ddos`, from `value`; its other properties are empty.
+    pub fn advanced_ddos(
+        value: impl Into<crate::types::ZonesAdvancedDdosValue>,
+    ) -> Self {
+        Self::ZonesAdvancedDdosInput(crate::types::ZonesAdvancedDdosInput {
+            id: crate::types::ZonesAdvancedDdosId::AdvancedDdos,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `always_online`, from `value`; its other properties are empty.
+    pub fn always_online(
+        value: impl Into<crate::types::ZonesAlwaysOnlineValue>,
+    ) -> Self {
+        Self::ZonesAlwaysOnlineInput(crate::types::ZonesAlwaysOnlineInput {
+            id: crate::types::ZonesAlwaysOnlineId::AlwaysOnline,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `always_use_https`, from `value`; its other properties are empty.
+    pub fn always_use_https(
+        value: impl Into<crate::types::ZonesAlwaysUseHttpsValue>,
+    ) -> Self {
+        Self::ZonesAlwaysUseHttpsInput(crate::types::ZonesAlwaysUseHttpsInput {
+            id: crate::types::ZonesAlwaysUseHttpsId::AlwaysUseHttps,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `automatic_https_rewrites`, from `value`; its other properties are empty.
+    pub fn automatic_https_rewrites(
+        value: impl Into<crate::types::ZonesAutomaticHttpsRewritesValue>,
+    ) -> Self {
+        Self::ZonesAutomaticHttpsRewritesInput(crate::types::ZonesAutomaticHttpsRewritesInput {
+            id: crate::types::ZonesAutomaticHttpsRewritesId::AutomaticHttpsRewrites,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `brotli`, from `value`; its other properties are empty.
+    pub fn brotli(value: impl Into<crate::types::ZonesBrotliValue>) -> Self {
+        Self::ZonesBrotliInput(crate::types::ZonesBrotliInput {
+            id: crate::types::ZonesBrotliId::Brotli,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `browser_cache_ttl`, from `value`; its other properties are empty.
+    pub fn browser_cache_ttl(value: impl Into<f64>) -> Self {
+        Self::ZonesBrowserCacheTtlInput(crate::types::ZonesBrowserCacheTtlInput {
+            id: crate::types::ZonesBrowserCacheTtlId::BrowserCacheTtl,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `browser_check`, from `value`; its other properties are empty.
+    pub fn browser_check(
+        value: impl Into<crate::types::ZonesBrowserCheckValue>,
+    ) -> Self {
+        Self::ZonesBrowserCheckInput(crate::types::ZonesBrowserCheckInput {
+            id: crate::types::ZonesBrowserCheckId::BrowserCheck,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `cache_level`, from `value`; its other properties are empty.
+    pub fn cache_level(value: impl Into<crate::types::ZonesCacheLevelValue>) -> Self {
+        Self::ZonesCacheLevelInput(crate::types::ZonesCacheLevelInput {
+            id: crate::types::ZonesCacheLevelId::CacheLevel,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `challenge_ttl`, from `value`; its other properties are empty.
+    pub fn challenge_ttl(value: impl Into<f64>) -> Self {
+        Self::ZonesChallengeTtlInput(crate::types::ZonesChallengeTtlInput {
+            id: crate::types::ZonesChallengeTtlId::ChallengeTtl,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `ciphers`, from `value`; its other properties are empty.
+    pub fn ciphers(value: impl Into<Vec<String>>) -> Self {
+        Self::ZonesCiphersInput(crate::types::ZonesCiphersInput {
+            id: crate::types::ZonesCiphersId::Ciphers,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `cname_flattening`, from `value`; its other properties are empty.
+    pub fn cname_flattening(
+        value: impl Into<crate::types::ZonesCnameFlatteningValue>,
+    ) -> Self {
+        Self::ZonesCnameFlatteningInput(crate::types::ZonesCnameFlatteningInput {
+            id: crate::types::ZonesCnameFlatteningId::CnameFlattening,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `development_mode`, from `value`; its other properties are empty.
+    pub fn development_mode(
+        value: impl Into<crate::types::ZonesDevelopmentModeValue>,
+    ) -> Self {
+        Self::ZonesDevelopmentModeInput(crate::types::ZonesDevelopmentModeInput {
+            id: crate::types::ZonesDevelopmentModeId::DevelopmentMode,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `early_hints`, from `value`; its other properties are empty.
+    pub fn early_hints(value: impl Into<crate::types::ZonesEarlyHintsValue>) -> Self {
+        Self::ZonesEarlyHintsInput(crate::types::ZonesEarlyHintsInput {
+            id: crate::types::ZonesEarlyHintsId::EarlyHints,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `edge_cache_ttl`, from `value`; its other properties are empty.
+    pub fn edge_cache_ttl(value: impl Into<f64>) -> Self {
+        Self::ZonesEdgeCacheTtlInput(crate::types::ZonesEdgeCacheTtlInput {
+            id: crate::types::ZonesEdgeCacheTtlId::EdgeCacheTtl,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `email_obfuscation`, from `value`; its other properties are empty.
+    pub fn email_obfuscation(
+        value: impl Into<crate::types::ZonesEmailObfuscationValue>,
+    ) -> Self {
+        Self::ZonesEmailObfuscationInput(crate::types::ZonesEmailObfuscationInput {
+            id: crate::types::ZonesEmailObfuscationId::EmailObfuscation,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `h2_prioritization`, from `value`; its other properties are empty.
+    pub fn h2_prioritization(
+        value: impl Into<crate::types::ZonesH2PrioritizationValue>,
+    ) -> Self {
+        Self::ZonesH2PrioritizationInput(crate::types::ZonesH2PrioritizationInput {
+            id: crate::types::ZonesH2PrioritizationId::H2Prioritization,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `hotlink_protection`, from `value`; its other properties are empty.
+    pub fn hotlink_protection(
+        value: impl Into<crate::types::ZonesHotlinkProtectionValue>,
+    ) -> Self {
+        Self::ZonesHotlinkProtectionInput(crate::types::ZonesHotlinkProtectionInput {
+            id: crate::types::ZonesHotlinkProtectionId::HotlinkProtection,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `http2`, from `value`; its other properties are empty.
+    pub fn http2(value: impl Into<crate::types::ZonesHttp2Value>) -> Self {
+        Self::ZonesHttp2Input(crate::types::ZonesHttp2Input {
+            id: crate::types::ZonesHttp2Id::Http2,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `http3`, from `value`; its other properties are empty.
+    pub fn http3(value: impl Into<crate::types::ZonesHttp3Value>) -> Self {
+        Self::ZonesHttp3Input(crate::types::ZonesHttp3Input {
+            id: crate::types::ZonesHttp3Id::Http3,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `image_resizing`, from `value`; its other properties are empty.
+    pub fn image_resizing(
+        value: impl Into<crate::types::ZonesImageResizingValue>,
+    ) -> Self {
+        Self::ZonesImageResizingInput(crate::types::ZonesImageResizingInput {
+            id: crate::types::ZonesImageResizingId::ImageResizing,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `ip_geolocation`, from `value`; its other properties are empty.
+    pub fn ip_geolocation(
+        value: impl Into<crate::types::ZonesIpGeolocationValue>,
+    ) -> Self {
+        Self::ZonesIpGeolocationInput(crate::types::ZonesIpGeolocationInput {
+            id: crate::types::ZonesIpGeolocationId::IpGeolocation,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `ipv6`, from `value`; its other properties are empty.
+    pub fn ipv6(value: impl Into<crate::types::ZonesIpv6Value>) -> Self {
+        Self::ZonesIpv6Input(crate::types::ZonesIpv6Input {
+            id: crate::types::ZonesIpv6Id::Ipv6,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `max_upload`, from `value`; its other properties are empty.
+    pub fn max_upload(value: impl Into<f64>) -> Self {
+        Self::ZonesMaxUploadInput(crate::types::ZonesMaxUploadInput {
+            id: crate::types::ZonesMaxUploadId::MaxUpload,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `min_tls_version`, from `value`; its other properties are empty.
+    pub fn min_tls_version(
+        value: impl Into<crate::types::ZonesMinTlsVersionValue>,
+    ) -> Self {
+        Self::ZonesMinTlsVersionInput(crate::types::ZonesMinTlsVersionInput {
+            id: crate::types::ZonesMinTlsVersionId::MinTlsVersion,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `minify`, from `value`; its other properties are empty.
+    pub fn minify(value: impl Into<crate::types::ZonesMinifyValue>) -> Self {
+        Self::ZonesMinifyInput(crate::types::ZonesMinifyInput {
+            id: crate::types::ZonesMinifyId::Minify,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `mirage`, from `value`; its other properties are empty.
+    pub fn mirage(value: impl Into<crate::types::ZonesMirageValue>) -> Self {
+        Self::ZonesMirageInput(crate::types::ZonesMirageInput {
+            id: crate::types::ZonesMirageId::Mirage,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `mobile_redirect`, from `value`; its other properties are empty.
+    pub fn mobile_redirect(
+        value: impl Into<crate::types::ZonesMobileRedirectValue>,
+    ) -> Self {
+        Self::ZonesMobileRedirectInput(crate::types::ZonesMobileRedirectInput {
+            id: crate::types::ZonesMobileRedirectId::MobileRedirect,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `nel`, from `value`; its other properties are empty.
+    pub fn nel(value: impl Into<crate::types::ZonesNelValue>) -> Self {
+        Self::ZonesNelInput(crate::types::ZonesNelInput {
+            id: crate::types::ZonesNelId::Nel,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `opportunistic_encryption`, from `value`; its other properties are empty.
+    pub fn opportunistic_encryption(
+        value: impl Into<crate::types::ZonesOpportunisticEncryptionValue>,
+    ) -> Self {
+        Self::ZonesOpportunisticEncryptionInput(crate::types::ZonesOpportunisticEncryptionInput {
+            id: crate::types::ZonesOpportunisticEncryptionId::OpportunisticEncryption,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `opportunistic_onion`, from `value`; its other properties are empty.
+    pub fn opportunistic_onion(
+        value: impl Into<crate::types::ZonesOpportunisticOnionValue>,
+    ) -> Self {
+        Self::ZonesOpportunisticOnionInput(crate::types::ZonesOpportunisticOnionInput {
+            id: crate::types::ZonesOpportunisticOnionId::OpportunisticOnion,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `orange_to_orange`, from `value`; its other properties are empty.
+    pub fn orange_to_orange(
+        value: impl Into<crate::types::ZonesOrangeToOrangeValue>,
+    ) -> Self {
+        Self::ZonesOrangeToOrangeInput(crate::types::ZonesOrangeToOrangeInput {
+            id: crate::types::ZonesOrangeToOrangeId::OrangeToOrange,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `origin_error_page_pass_thru`, from `value`; its other properties are empty.
+    pub fn origin_error_page_pass_thru(
+        value: impl Into<crate::types::ZonesOriginErrorPagePassThruValue>,
+    ) -> Self {
+        Self::ZonesOriginErrorPagePassThruInput(crate::types::ZonesOriginErrorPagePassThruInput {
+            id: crate::types::ZonesOriginErrorPagePassThruId::OriginErrorPagePassThru,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `polish`, from `value`; its other properties are empty.
+    pub fn polish(value: impl Into<crate::types::ZonesPolishValue>) -> Self {
+        Self::ZonesPolishInput(crate::types::ZonesPolishInput {
+            id: crate::types::ZonesPolishId::Polish,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `prefetch_preload`, from `value`; its other properties are empty.
+    pub fn prefetch_preload(
+        value: impl Into<crate::types::ZonesPrefetchPreloadValue>,
+    ) -> Self {
+        Self::ZonesPrefetchPreloadInput(crate::types::ZonesPrefetchPreloadInput {
+            id: crate::types::ZonesPrefetchPreloadId::PrefetchPreload,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `proxy_read_timeout`, from `value`; its other properties are empty.
+    pub fn proxy_read_timeout(value: impl Into<f64>) -> Self {
+        Self::ZonesProxyReadTimeoutInput(crate::types::ZonesProxyReadTimeoutInput {
+            id: crate::types::ZonesProxyReadTimeoutId::ProxyReadTimeout,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `pseudo_ipv4`, from `value`; its other properties are empty.
+    pub fn pseudo_ipv4(value: impl Into<crate::types::ZonesPseudoIpv4Value>) -> Self {
+        Self::ZonesPseudoIpv4Input(crate::types::ZonesPseudoIpv4Input {
+            id: crate::types::ZonesPseudoIpv4Id::PseudoIpv4,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `replace_insecure_js`, from `value`; its other properties are empty.
+    pub fn replace_insecure_js(
+        value: impl Into<crate::types::ZonesReplaceInsecureJsValue>,
+    ) -> Self {
+        Self::ZonesReplaceInsecureJsInput(crate::types::ZonesReplaceInsecureJsInput {
+            id: crate::types::ZonesReplaceInsecureJsId::ReplaceInsecureJs,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `response_buffering`, from `value`; its other properties are empty.
+    pub fn response_buffering(
+        value: impl Into<crate::types::ZonesResponseBufferingValue>,
+    ) -> Self {
+        Self::ZonesResponseBufferingInput(crate::types::ZonesResponseBufferingInput {
+            id: crate::types::ZonesResponseBufferingId::ResponseBuffering,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `rocket_loader`, from `value`; its other properties are empty.
+    pub fn rocket_loader(
+        value: impl Into<crate::types::ZonesRocketLoaderValue>,
+    ) -> Self {
+        Self::ZonesRocketLoaderInput(crate::types::ZonesRocketLoaderInput {
+            id: crate::types::ZonesRocketLoaderId::RocketLoader,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `automatic_platform_optimization`, from `value`; its other properties are empty.
+    pub fn automatic_platform_optimization(
+        value: impl Into<crate::types::ZonesAutomaticPlatformOptimization>,
+    ) -> Self {
+        Self::ZonesSchemasAutomaticPlatformOptimizationInput(crate::types::ZonesSchemasAutomaticPlatformOptimizationInput {
+            id: crate::types::ZonesSchemasAutomaticPlatformOptimizationId::AutomaticPlatformOptimization,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `security_header`, from `value`; its other properties are empty.
+    pub fn security_header(
+        value: impl Into<crate::types::ZonesSecurityHeaderValue>,
+    ) -> Self {
+        Self::ZonesSecurityHeaderInput(crate::types::ZonesSecurityHeaderInput {
+            id: crate::types::ZonesSecurityHeaderId::SecurityHeader,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `security_level`, from `value`; its other properties are empty.
+    pub fn security_level(
+        value: impl Into<crate::types::ZonesSecurityLevelValue>,
+    ) -> Self {
+        Self::ZonesSecurityLevelInput(crate::types::ZonesSecurityLevelInput {
+            id: crate::types::ZonesSecurityLevelId::SecurityLevel,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `server_side_exclude`, from `value`; its other properties are empty.
+    pub fn server_side_exclude(
+        value: impl Into<crate::types::ZonesServerSideExcludeValue>,
+    ) -> Self {
+        Self::ZonesServerSideExcludeInput(crate::types::ZonesServerSideExcludeInput {
+            id: crate::types::ZonesServerSideExcludeId::ServerSideExclude,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `sha1_support`, from `value`; its other properties are empty.
+    pub fn sha1_support(value: impl Into<crate::types::ZonesSha1SupportValue>) -> Self {
+        Self::ZonesSha1SupportInput(crate::types::ZonesSha1SupportInput {
+            id: crate::types::ZonesSha1SupportId::Sha1Support,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `sort_query_string_for_cache`, from `value`; its other properties are empty.
+    pub fn sort_query_string_for_cache(
+        value: impl Into<crate::types::ZonesSortQueryStringForCacheValue>,
+    ) -> Self {
+        Self::ZonesSortQueryStringForCacheInput(crate::types::ZonesSortQueryStringForCacheInput {
+            id: crate::types::ZonesSortQueryStringForCacheId::SortQueryStringForCache,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `ssl`, from `value`; its other properties are empty.
+    pub fn ssl(value: impl Into<crate::types::ZonesSslValue>) -> Self {
+        Self::ZonesSslInput(crate::types::ZonesSslInput {
+            id: crate::types::ZonesSslId::Ssl,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `ssl_recommender`; its other properties are empty.
+    pub fn ssl_recommender() -> Self {
+        Self::ZonesSslRecommender(crate::types::ZonesSslRecommender {
+            enabled: None,
+            id: Some(crate::types::ZonesSslRecommenderId::SslRecommender),
+        })
+    }
+    /// The variant whose `id` is `tls_1_2_only`, from `value`; its other properties are empty.
+    pub fn tls_1_2_only(value: impl Into<crate::types::ZonesTls12OnlyValue>) -> Self {
+        Self::ZonesTls12OnlyInput(crate::types::ZonesTls12OnlyInput {
+            id: crate::types::ZonesTls12OnlyId::Tls12Only,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `tls_1_3`, from `value`; its other properties are empty.
+    pub fn tls_1_3(value: impl Into<crate::types::ZonesTls13Value>) -> Self {
+        Self::ZonesTls13Input(crate::types::ZonesTls13Input {
+            id: crate::types::ZonesTls13Id::Tls13,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `tls_client_auth`, from `value`; its other properties are empty.
+    pub fn tls_client_auth(
+        value: impl Into<crate::types::ZonesTlsClientAuthValue>,
+    ) -> Self {
+        Self::ZonesTlsClientAuthInput(crate::types::ZonesTlsClientAuthInput {
+            id: crate::types::ZonesTlsClientAuthId::TlsClientAuth,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `true_client_ip_header`, from `value`; its other properties are empty.
+    pub fn true_client_ip_header(
+        value: impl Into<crate::types::ZonesTrueClientIpHeaderValue>,
+    ) -> Self {
+        Self::ZonesTrueClientIpHeaderInput(crate::types::ZonesTrueClientIpHeaderInput {
+            id: crate::types::ZonesTrueClientIpHeaderId::TrueClientIpHeader,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `waf`, from `value`; its other properties are empty.
+    pub fn waf(value: impl Into<crate::types::ZonesWafValue>) -> Self {
+        Self::ZonesWafInput(crate::types::ZonesWafInput {
+            id: crate::types::ZonesWafId::Waf,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `webp`, from `value`; its other properties are empty.
+    pub fn webp(value: impl Into<crate::types::ZonesWebpValue>) -> Self {
+        Self::ZonesWebpInput(crate::types::ZonesWebpInput {
+            id: crate::types::ZonesWebpId::Webp,
+            value: value.into(),
+        })
+    }
+    /// The variant whose `id` is `websockets`, from `value`; its other properties are empty.
+    pub fn websockets(value: impl Into<crate::types::ZonesWebsocketsValue>) -> Self {
+        Self::ZonesWebsocketsInput(crate::types::ZonesWebsocketsInput {
+            id: crate::types::ZonesWebsocketsId::Websockets,
+            value: value.into(),
+        })
+    }
+}
+/// The body of `client.settings().zone_settings_edit_single_setting()`.
+///
+/// The same shape as [`crate::settings::SettingEditBodyItem`], which the document defines again here.
+pub type SettingZoneSettingsEditSingleSettingBody = SettingEditBodyItem;

@@ -394,8 +394,11 @@ pub type SnippetListResponse = Vec<crate::types::SnippetsSnippet>;
 pub type SnippetGetResponse = crate::types::SnippetsSnippet;
 /// What `update()` returns.
 pub type SnippetUpdateResponse = crate::types::SnippetsSnippet;
-/// What `delete()` returns.
-pub type SnippetDeleteResponse = crate::types::SnippetsApiResponseCommon;
+/// The result of `client.snippets().delete()`.
+///
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type SnippetDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// The `metadata` part of the body of `client.snippets().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -132,7 +132,7 @@ impl Stream {
     }
     /// Initiate video uploads using TUS
     ///
-    /// Initiates a video upload using the TUS protocol. On success, the server responds with a status code 201 (created) and includes a `location` header to indicate where the content should be uploaded. Refer to https://tus.io for protocol details.
+    /// Initiates a video upload using the TUS protocol. On success, the server responds with a status code 201 (created) and includes a `location` header to indicate where the content should be uploaded. Refer to <https://tus.io> for protocol details.
     ///
     /// `POST /accounts/{account_id}/stream` (operation `stream-videos-initiate-video-uploads-using-tus`)
     ///
@@ -676,13 +676,13 @@ pub struct StreamStreamVideosUpdateVideoDetailsParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamVideoUpdate,
+    pub body: StreamStreamVideosUpdateVideoDetailsBody,
 }
 impl StreamStreamVideosUpdateVideoDetailsParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamVideoUpdate>,
+        body: impl Into<StreamStreamVideosUpdateVideoDetailsBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -720,8 +720,6 @@ impl StreamDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type StreamListResponse = crate::types::StreamVideoResponseCollection;
 /// What `create()` returns.
 pub type StreamCreateResponse = ::serde_json::Value;
 /// What `get()` returns.
@@ -730,3 +728,186 @@ pub type StreamGetResponse = crate::types::StreamVideos;
 pub type StreamStreamVideosUpdateVideoDetailsResponse = crate::types::StreamVideos;
 /// What `delete()` returns.
 pub type StreamDeleteResponse = ::serde_json::Value;
+/// The response of `client.stream().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StreamListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::StreamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::StreamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::StreamVideos>>,
+    /// The total number of remaining videos based on cursor position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<i64>,
+    /// The total number of videos that match the provided filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+impl StreamListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::StreamMessagesItem>>,
+        messages: impl Into<Vec<crate::types::StreamMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            range: None,
+            total: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::StreamVideos>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `range`.
+    #[must_use]
+    pub fn with_range(mut self, value: impl Into<i64>) -> Self {
+        self.range = Some(value.into());
+        self
+    }
+    /// Sets `total`.
+    #[must_use]
+    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
+        self.total = Some(value.into());
+        self
+    }
+}
+/// The body of `client.stream().stream_videos_update_video_details()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct StreamStreamVideosUpdateVideoDetailsBody {
+    /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
+    #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
+    #[serde(
+        rename = "maxDurationSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_duration_seconds: Option<i64>,
+    /// A user modifiable key-value store used to reference other systems of record for managing videos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+    /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
+    #[serde(
+        rename = "scheduledDeletion",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub scheduled_deletion: Option<::time::OffsetDateTime>,
+    /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video.  If this value is not set, the default thumbnail image is taken from 0s of the video.
+    #[serde(
+        rename = "thumbnailTimestampPct",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub thumbnail_timestamp_pct: Option<f64>,
+    /// The date and time when the video upload URL is no longer valid for direct user uploads.
+    #[serde(
+        rename = "uploadExpiry",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub upload_expiry: Option<::time::OffsetDateTime>,
+}
+impl StreamStreamVideosUpdateVideoDetailsBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allowed_origins: None,
+            creator: None,
+            max_duration_seconds: None,
+            meta: None,
+            require_signed_ur_ls: None,
+            scheduled_deletion: None,
+            thumbnail_timestamp_pct: None,
+            upload_expiry: None,
+        }
+    }
+    /// Sets `allowed_origins`.
+    #[must_use]
+    pub fn with_allowed_origins(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_origins = Some(value.into());
+        self
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
+    /// Sets `max_duration_seconds`.
+    #[must_use]
+    pub fn with_max_duration_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.max_duration_seconds = Some(value.into());
+        self
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
+    /// Sets `scheduled_deletion`.
+    #[must_use]
+    pub fn with_scheduled_deletion(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.scheduled_deletion = Some(value.into());
+        self
+    }
+    /// Sets `thumbnail_timestamp_pct`.
+    #[must_use]
+    pub fn with_thumbnail_timestamp_pct(mut self, value: impl Into<f64>) -> Self {
+        self.thumbnail_timestamp_pct = Some(value.into());
+        self
+    }
+    /// Sets `upload_expiry`.
+    #[must_use]
+    pub fn with_upload_expiry(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.upload_expiry = Some(value.into());
+        self
+    }
+}

@@ -607,6 +607,7 @@ pub type TunnelCreateResponse = crate::types::TunnelArgoTunnel;
 pub type TunnelGetResponse = crate::types::TunnelArgoTunnel;
 /// What `delete()` returns.
 pub type TunnelDeleteResponse = crate::types::TunnelArgoTunnel;
+/// The body of `client.tunnels().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -152,13 +152,13 @@ pub struct UrlNormalizationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::RulesetsSchemasRequestModel,
+    pub body: UrlNormalizationUpdateBody,
 }
 impl UrlNormalizationUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::RulesetsSchemasRequestModel>,
+        body: impl Into<UrlNormalizationUpdateBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -170,3 +170,7 @@ impl UrlNormalizationUpdateParams {
 pub type UrlNormalizationGetResponse = crate::types::RulesetsSchemasResponseModel;
 /// What `update()` returns.
 pub type UrlNormalizationUpdateResponse = crate::types::RulesetsSchemasResponseModel;
+/// The body of `client.url_normalization().update()`.
+///
+/// The same shape as [`crate::types::RulesetsSchemasResponseModel`], which the document defines again here.
+pub type UrlNormalizationUpdateBody = crate::types::RulesetsSchemasResponseModel;

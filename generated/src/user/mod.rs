@@ -165,6 +165,7 @@ impl UserEditParams {
 pub type UserGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type UserEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.user().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

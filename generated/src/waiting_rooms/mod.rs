@@ -622,15 +622,81 @@ impl WaitingRoomEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type WaitingRoomListResponse = crate::types::WaitingroomResponseCollection;
 /// What `create()` returns.
 pub type WaitingRoomCreateResponse = crate::types::WaitingroomSingleResponse;
 /// What `get()` returns.
 pub type WaitingRoomGetResponse = crate::types::WaitingroomSingleResponse;
 /// What `update()` returns.
 pub type WaitingRoomUpdateResponse = crate::types::WaitingroomSingleResponse;
-/// What `delete()` returns.
-pub type WaitingRoomDeleteResponse = crate::types::WaitingroomWaitingRoomIdResponse;
 /// What `edit()` returns.
 pub type WaitingRoomEditResponse = crate::types::WaitingroomSingleResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WaitingRoomDeleteResponse {
+    /// The `result` property.
+    pub result: WaitingRoomDeleteResponseResult,
+}
+impl WaitingRoomDeleteResponse {
+    /// Takes the required fields (`result`); the `with_` methods set the others.
+    pub fn new(result: impl Into<WaitingRoomDeleteResponseResult>) -> Self {
+        Self { result: result.into() }
+    }
+}
+/// The `result` property of `WaitingRoomDeleteResponse`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type WaitingRoomDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WaitingRoomListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WaitingroomMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WaitingroomMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::WaitingroomWaitingroom>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WaitingroomResultInfo>,
+}
+impl WaitingRoomListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WaitingroomMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WaitingroomMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::WaitingroomWaitingroom>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::WaitingroomResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

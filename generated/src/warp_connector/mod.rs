@@ -671,8 +671,11 @@ pub type WarpConnectorGetResponse = crate::types::TunnelTunnelResponseSingleResu
 pub type WarpConnectorDeleteResponse = crate::types::TunnelTunnelResponseSingleResult;
 /// What `edit()` returns.
 pub type WarpConnectorEditResponse = crate::types::TunnelTunnelResponseSingleResult;
+/// The body of `client.warp_connector().create()`.
+///
 /// The same shape as [`crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem`], which the document defines again here.
 pub type WarpConnectorCreateBody = crate::types::RulesetsLogCustomFieldRuleActionParametersCookieFieldsItem;
+/// The body of `client.warp_connector().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -565,13 +565,15 @@ pub type ZoneCreateResponse = crate::types::ZonesZone;
 /// What `get()` returns.
 pub type ZoneGetResponse = crate::types::ZonesZone;
 /// What `delete()` returns.
-pub type ZoneDeleteResponse = Option<crate::types::ZonesApiResponseSingleIdResult>;
+pub type ZoneDeleteResponse = Option<ZoneDeleteResult>;
 /// What `edit()` returns.
 pub type ZoneEditResponse = crate::types::ZonesZone;
+/// The body of `client.zones().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZoneCreateBody {
+    /// The `account` property.
     pub account: ZoneCreateBodyAccount,
     /// The domain name
     pub name: String,
@@ -599,8 +601,15 @@ impl ZoneCreateBody {
         self
     }
 }
+/// The `account` property of `ZoneCreateBody`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ZoneCreateBodyAccount = crate::types::AccessIdResponseResult;
+/// The result of `client.zones().delete()`.
+///
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
+pub type ZoneDeleteResult = crate::types::AccessEmailListRuleEmailList;
+/// The body of `client.zones().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -668,8 +677,8 @@ pub type ZoneEditBodyPlan = crate::types::AccessIdResponseResult;
 pub type ZoneEditBodyType = crate::types::ZonesType;
 /// Direction to order zones.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type ZoneListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type ZoneListParamsDirection = crate::types::DnsRecordsDirection;
 /// Whether to match all search requirements or at least one (any).
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -712,16 +721,21 @@ crate::runtime::string_enum!(
     open ZoneListParamsStatus { Initializing = "initializing", Pending = "pending",
     Active = "active", Moved = "moved" }
 );
+/// The response of `client.zones().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ZoneListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::ZonesMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::ZonesMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ZonesResultInfo>,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::ZonesZone>>,
 }

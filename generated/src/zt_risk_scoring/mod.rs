@@ -178,10 +178,11 @@ impl ZtRiskScoringGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type ZtRiskScoringGetResponse = crate::types::DlpUserRiskSummaryResponse;
+/// The `direction` parameter of `client.zt_risk_scoring().get()`.
+///
 /// The same shape as [`crate::zt_risk_scoring::summary::SummaryGetParamsDirection`], which the document defines again here.
 pub type ZtRiskScoringGetParamsDirection = crate::zt_risk_scoring::summary::SummaryGetParamsDirection;
+/// The `order_by` parameter of `client.zt_risk_scoring().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZtRiskScoringGetParamsOrderBy {
@@ -196,3 +197,166 @@ crate::runtime::string_enum!(
     open ZtRiskScoringGetParamsOrderBy { Timestamp = "timestamp", RiskLevel =
     "risk_level" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ZtRiskScoringGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: ZtRiskScoringGetResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpApiResponsePaginatedResultInfo>,
+}
+impl ZtRiskScoringGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        result: impl Into<ZtRiskScoringGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpApiResponsePaginatedResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `ZtRiskScoringGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ZtRiskScoringGetResponseResult {
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `events` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<ZtRiskScoringGetResponseResultEventsItem>>,
+    /// The `last_reset_time` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub last_reset_time: Option<::time::OffsetDateTime>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `risk_level` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<crate::types::DlpRiskLevel>,
+}
+impl ZtRiskScoringGetResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            email: None,
+            events: None,
+            last_reset_time: None,
+            name: None,
+            risk_level: None,
+        }
+    }
+    /// Sets `email`.
+    #[must_use]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `events`.
+    #[must_use]
+    pub fn with_events(
+        mut self,
+        value: impl Into<Vec<ZtRiskScoringGetResponseResultEventsItem>>,
+    ) -> Self {
+        self.events = Some(value.into());
+        self
+    }
+    /// Sets `last_reset_time`.
+    #[must_use]
+    pub fn with_last_reset_time(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.last_reset_time = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `risk_level`.
+    #[must_use]
+    pub fn with_risk_level(
+        mut self,
+        value: impl Into<crate::types::DlpRiskLevel>,
+    ) -> Self {
+        self.risk_level = Some(value.into());
+        self
+    }
+}
+/// The `events` property of `ZtRiskScoringGetResponseResult`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ZtRiskScoringGetResponseResultEventsItem {
+    /// The `event_details` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_details: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `id` property.
+    pub id: String,
+    /// The `name` property.
+    pub name: String,
+    /// The `risk_level` property.
+    pub risk_level: crate::types::DlpRiskLevel,
+    /// The `timestamp` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub timestamp: ::time::OffsetDateTime,
+}
+impl ZtRiskScoringGetResponseResultEventsItem {
+    /// Takes the required fields (`id`, `name`, `risk_level`, `timestamp`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        risk_level: impl Into<crate::types::DlpRiskLevel>,
+        timestamp: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        Self {
+            event_details: None,
+            id: id.into(),
+            name: name.into(),
+            risk_level: risk_level.into(),
+            timestamp: timestamp.into(),
+        }
+    }
+    /// Sets `event_details`.
+    #[must_use]
+    pub fn with_event_details(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.event_details = Some(value.into());
+        self
+    }
+}

@@ -5,6 +5,7 @@ mod constructors;
 mod docs;
 mod operations;
 mod types;
+mod union_constructors;
 
 use crate::ir::{Api, Operation, Ty, TypeDef, TypePath};
 use anyhow::{Context, Result};
@@ -108,7 +109,8 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                 .defs
                 .iter()
                 .map(|def| {
-                    let tokens = types::type_def(def, &structs, &buffered);
+                    let mut tokens = types::type_def(def, &structs, &buffered);
+                    tokens.extend(union_constructors::union_constructors(def, api));
                     // Resource modules are gated as a whole; shared types by the products that use them.
                     match shared.then(|| cfg_any(api, &def.features)).flatten() {
                         Some(cfg) => gated(tokens, &cfg, &part.path),
@@ -261,8 +263,11 @@ fn source_file(
         };
         docs::inner(&text)
     });
+    // Every public item is documented: from the spec, else by where it is used (`lower::usage_docs`).
+    let deny_missing_docs = module.is_empty().then(|| quote!(#![deny(missing_docs)]));
     let tokens = quote! {
         #![cfg_attr(rustfmt, rustfmt::skip)]
+        #deny_missing_docs
         #![allow(deprecated, clippy::doc_lazy_continuation, clippy::tabs_in_doc_comments, clippy::new_ret_no_self, clippy::large_enum_variant)]
         #inner_doc
         #body

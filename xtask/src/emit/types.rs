@@ -108,7 +108,9 @@ pub fn type_def(
 ) -> TokenStream {
     let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
+        let sent_only = def.sent && !def.received;
         let told_apart = match &union.rule {
+            _ if sent_only => "Exactly one of these shapes: build it with the constructor named after the one you mean.".to_owned(),
             Rule::Tag(tag) => format!("Decided by `{tag}`; a value this version does not know is kept in `Unknown`."),
             Rule::Presence => "Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.".to_owned(),
             Rule::Kind => "Decided by the kind of JSON value; anything else is kept in `Unknown`.".to_owned(),
@@ -347,10 +349,15 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
         }
     };
-    let unknown = if raw_text {
-        quote!(crate::runtime::raw_to_value(&raw).map(Self::Unknown))
-    } else {
-        quote!(Ok(Self::Unknown(value)))
+    // A union only calls send has no `Unknown`: a value its constructors cannot build cannot be sent either.
+    let open = def.received || both;
+    let unknown = match (open, raw_text) {
+        (true, true) => quote!(crate::runtime::raw_to_value(&raw).map(Self::Unknown)),
+        (true, false) => quote!(Ok(Self::Unknown(value))),
+        (false, _) => {
+            let message = format!("no variant of {name} matches");
+            quote!(Err(<D::Error as ::serde::de::Error>::custom(#message)))
+        }
     };
     let (choose, unknown_doc) = match &union.rule {
         Rule::Tag(tag) => {
@@ -417,7 +424,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
                 quote!(if #test { return #decode; })
             });
             (
-                quote! { #(#checks)* Ok(Self::Unknown(value)) },
+                quote! { #(#checks)* #unknown },
                 " A kind of JSON value none of the variants takes, kept as raw JSON.".to_owned(),
             )
         }
@@ -431,14 +438,21 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         let ident = id(&v.ident);
         quote! { Self::#ident(inner) => ::serde::Serialize::serialize(inner, serializer), }
     });
+    let (unknown_variant, unknown_ser) = if open {
+        (
+            quote! { #[doc = #unknown_doc] Unknown(::serde_json::Value), },
+            quote! { Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer), },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
     quote! {
         #doc
         #[non_exhaustive]
         #[derive(Debug, Clone, PartialEq)]
         pub enum #ty_name {
             #(#variants)*
-            #[doc = #unknown_doc]
-            Unknown(::serde_json::Value),
+            #unknown_variant
         }
         #de_gate
         impl<'de> ::serde::Deserialize<'de> for #ty_name {
@@ -452,7 +466,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
                     #(#ser_arms)*
-                    Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+                    #unknown_ser
                 }
             }
         }

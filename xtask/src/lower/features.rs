@@ -77,7 +77,7 @@ pub fn assign(api: &mut Api) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// The types an operation names: what it sends (its parameters and body), and what it receives.
-fn operation_types(op: &Operation) -> (Vec<&Ty>, Vec<&Ty>) {
+pub(super) fn operation_types(op: &Operation) -> (Vec<&Ty>, Vec<&Ty>) {
     let mut found: Vec<&Ty> = op
         .positional
         .iter()
@@ -106,7 +106,7 @@ fn operation_types(op: &Operation) -> (Vec<&Ty>, Vec<&Ty>) {
 }
 
 /// The types a definition names.
-fn kind_types(kind: &TypeKind) -> Vec<&Ty> {
+pub(super) fn kind_types(kind: &TypeKind) -> Vec<&Ty> {
     match kind {
         TypeKind::Struct { fields, extra } => {
             fields.iter().map(|f| &f.ty).chain(extra.as_ref()).collect()
@@ -118,7 +118,7 @@ fn kind_types(kind: &TypeKind) -> Vec<&Ty> {
 }
 
 /// Calls `found` with every named type in `ty`.
-fn named_in<'t>(ty: &'t Ty, found: &mut impl FnMut(&'t TypePath)) {
+pub(super) fn named_in<'t>(ty: &'t Ty, found: &mut impl FnMut(&'t TypePath)) {
     match ty {
         Ty::Named(path) => found(path),
         Ty::Array(inner) | Ty::Map(inner) => named_in(inner, found),

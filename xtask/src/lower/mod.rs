@@ -4,9 +4,11 @@
 mod cycles;
 mod dedupe;
 pub mod features;
+mod names;
 mod operation;
 mod resource;
 mod schema;
+mod usage_docs;
 mod view;
 mod workflow;
 
@@ -97,6 +99,8 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         features: BTreeMap::new(),
     };
     api.features = features::assign(&mut api);
+    names::by_role(&mut api);
+    usage_docs::fill(&mut api);
     dedupe::merge(&mut api);
     Ok(api)
 }

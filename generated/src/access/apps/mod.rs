@@ -790,8 +790,6 @@ impl AppZoneLevelAccessApplicationsDeleteAnAccessApplicationParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type AppListResponse = crate::types::AccessAppsComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::AccessAppResponse;
 /// What `get()` returns.
@@ -800,8 +798,6 @@ pub type AppGetResponse = crate::types::AccessAppResponse;
 pub type AppUpdateResponse = crate::types::AccessAppResponse;
 /// What `delete()` returns.
 pub type AppDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_applications_list_access_applications()` returns.
-pub type AppZoneLevelAccessApplicationsListAccessApplicationsResponse = crate::types::AccessAppsComponentsSchemasResponseCollection2;
 /// What `zone_level_access_applications_add_a_bookmark_application()` returns.
 pub type AppZoneLevelAccessApplicationsAddABookmarkApplicationResponse = crate::types::AccessApps;
 /// What `zone_level_access_applications_get_an_access_application()` returns.
@@ -810,3 +806,107 @@ pub type AppZoneLevelAccessApplicationsGetAnAccessApplicationResponse = crate::t
 pub type AppZoneLevelAccessApplicationsUpdateABookmarkApplicationResponse = crate::types::AccessApps;
 /// What `zone_level_access_applications_delete_an_access_application()` returns.
 pub type AppZoneLevelAccessApplicationsDeleteAnAccessApplicationResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AppListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessAppResponse>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl AppListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessAppResponse>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AppZoneLevelAccessApplicationsListAccessApplicationsResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessApps>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl AppZoneLevelAccessApplicationsListAccessApplicationsResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessApps>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -412,8 +412,6 @@ impl BookmarkDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type BookmarkListResponse = crate::types::AccessBookmarksComponentsSchemasResponseCollection;
 /// What `get()` returns.
 pub type BookmarkGetResponse = crate::types::AccessBookmarks;
 /// What `update()` returns.
@@ -422,3 +420,55 @@ pub type BookmarkUpdateResponse = crate::types::AccessBookmarks;
 pub type BookmarkCreateResponse = crate::types::AccessBookmarks;
 /// What `delete()` returns.
 pub type BookmarkDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct BookmarkListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessBookmarks>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl BookmarkListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessBookmarks>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -844,8 +844,6 @@ impl CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::AccessCertificatesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type CertificateCreateResponse = crate::types::AccessCertificates;
 /// What `get()` returns.
@@ -854,8 +852,6 @@ pub type CertificateGetResponse = crate::types::AccessCertificates;
 pub type CertificateUpdateResponse = crate::types::AccessCertificates;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::AccessComponentsSchemasIdResponseResult;
-/// What `zone_level_access_mtls_authentication_list_mtls_certificates()` returns.
-pub type CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesResponse = crate::types::AccessCertificatesComponentsSchemasResponseCollection2;
 /// What `zone_level_access_mtls_authentication_add_an_mtls_certificate()` returns.
 pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateResponse = crate::types::AccessSchemasCertificates;
 /// What `zone_level_access_mtls_authentication_get_an_mtls_certificate()` returns.
@@ -864,6 +860,7 @@ pub type CertificateZoneLevelAccessMtlsAuthenticationGetAnMtlsCertificateRespons
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateResponse = crate::types::AccessSchemasCertificates;
 /// What `zone_level_access_mtls_authentication_delete_an_mtls_certificate()` returns.
 pub type CertificateZoneLevelAccessMtlsAuthenticationDeleteAnMtlsCertificateResponse = crate::types::AccessComponentsSchemasIdResponseResult;
+/// The body of `client.access().certificates().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -892,6 +889,59 @@ impl CertificateCreateBody {
         self
     }
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl CertificateListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessCertificates>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.access().certificates().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -917,7 +967,63 @@ impl CertificateUpdateBody {
         self
     }
 }
+/// The body of `client.access().certificates().zone_level_access_mtls_authentication_add_an_mtls_certificate()`.
+///
 /// The same shape as [`crate::access::certificates::CertificateCreateBody`], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationAddAnMtlsCertificateBody = CertificateCreateBody;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessSchemasCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl CertificateZoneLevelAccessMtlsAuthenticationListMtlsCertificatesResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessSchemasCertificates>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.access().certificates().zone_level_access_mtls_authentication_update_an_mtls_certificate()`.
+///
 /// The same shape as [`crate::access::certificates::CertificateUpdateBody`], which the document defines again here.
 pub type CertificateZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCertificateBody = CertificateUpdateBody;

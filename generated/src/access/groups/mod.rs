@@ -805,8 +805,6 @@ impl GroupZoneLevelAccessGroupsDeleteAnAccessGroupParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type GroupListResponse = crate::types::AccessSchemasResponseCollection;
 /// What `create()` returns.
 pub type GroupCreateResponse = crate::types::AccessGroups;
 /// What `get()` returns.
@@ -815,8 +813,6 @@ pub type GroupGetResponse = crate::types::AccessGroups;
 pub type GroupUpdateResponse = crate::types::AccessGroups;
 /// What `delete()` returns.
 pub type GroupDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_groups_list_access_groups()` returns.
-pub type GroupZoneLevelAccessGroupsListAccessGroupsResponse = crate::types::AccessGroupsComponentsSchemasResponseCollection;
 /// What `zone_level_access_groups_create_an_access_group()` returns.
 pub type GroupZoneLevelAccessGroupsCreateAnAccessGroupResponse = crate::types::AccessSchemasGroups;
 /// What `zone_level_access_groups_get_an_access_group()` returns.
@@ -825,6 +821,7 @@ pub type GroupZoneLevelAccessGroupsGetAnAccessGroupResponse = crate::types::Acce
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupResponse = crate::types::AccessSchemasGroups;
 /// What `zone_level_access_groups_delete_an_access_group()` returns.
 pub type GroupZoneLevelAccessGroupsDeleteAnAccessGroupResponse = crate::types::AccessIdResponseResult;
+/// The body of `client.access().groups().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -882,8 +879,63 @@ impl GroupCreateBody {
         self
     }
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessGroups>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl GroupListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessGroups>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.access().groups().update()`.
+///
 /// The same shape as [`crate::access::groups::GroupCreateBody`], which the document defines again here.
 pub type GroupUpdateBody = GroupCreateBody;
+/// The body of `client.access().groups().zone_level_access_groups_create_an_access_group()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -931,5 +983,59 @@ impl GroupZoneLevelAccessGroupsCreateAnAccessGroupBody {
         self
     }
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GroupZoneLevelAccessGroupsListAccessGroupsResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessSchemasGroups>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl GroupZoneLevelAccessGroupsListAccessGroupsResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessSchemasGroups>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.access().groups().zone_level_access_groups_update_an_access_group()`.
+///
 /// The same shape as [`crate::access::groups::GroupZoneLevelAccessGroupsCreateAnAccessGroupBody`], which the document defines again here.
 pub type GroupZoneLevelAccessGroupsUpdateAnAccessGroupBody = GroupZoneLevelAccessGroupsCreateAnAccessGroupBody;

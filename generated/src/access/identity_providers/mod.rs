@@ -833,8 +833,6 @@ impl IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Para
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type IdentityProviderListResponse = crate::types::AccessResponseCollection;
 /// What `create()` returns.
 pub type IdentityProviderCreateResponse = crate::types::AccessIdentityProviders;
 /// What `get()` returns.
@@ -843,8 +841,6 @@ pub type IdentityProviderGetResponse = crate::types::AccessIdentityProviders;
 pub type IdentityProviderUpdateResponse = crate::types::AccessIdentityProviders;
 /// What `delete()` returns.
 pub type IdentityProviderDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_identity_providers_list_access_identi_03d05639()` returns.
-pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Response = crate::types::AccessIdentityProvidersComponentsSchemasResponseCollection;
 /// What `zone_level_access_identity_providers_add_an_access_iden_41d348dd()` returns.
 pub type IdentityProviderZoneLevelAccessIdentityProvidersAddAnAccessIden41d348ddResponse = crate::types::AccessSchemasIdentityProviders;
 /// What `zone_level_access_identity_providers_get_an_access_iden_b9a2ee96()` returns.
@@ -853,3 +849,791 @@ pub type IdentityProviderZoneLevelAccessIdentityProvidersGetAnAccessIdenB9a2ee96
 pub type IdentityProviderZoneLevelAccessIdentityProvidersUpdateAnAccessI339c2ff7Response = crate::types::AccessSchemasIdentityProviders;
 /// What `zone_level_access_identity_providers_delete_an_access_i_b7db38e1()` returns.
 pub type IdentityProviderZoneLevelAccessIdentityProvidersDeleteAnAccessIB7db38e1Response = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<IdentityProviderListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl IdentityProviderListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<IdentityProviderListResponseResultItem>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Azure AD`, `Centrify`, `Facebook`, `GitHub`, `Google`, `Google Workspace`, `LinkedIn`, `Generic OAuth`, `Okta`, `OneLogin`, `PingOne`, `Generic SAML`, `Yandex`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderListResponseResultItem {
+    /// The `config` property.
+    pub config: IdentityProviderListResponseResultItemConfig,
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The name of the identity provider, shown to users on the login page.
+    pub name: String,
+    /// The configuration settings for enabling a System for Cross-Domain Identity Management (SCIM) with the identity provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim_config: Option<crate::types::AccessIdentityProviderScimConfig>,
+    /// The type of identity provider. To determine the value for a specific provider, refer to our [developer documentation](https://developers.cloudflare.com/cloudflare-one/identity/idp-integration/).
+    #[serde(rename = "type")]
+    pub type_: crate::types::AccessIdentityProviderType,
+}
+impl IdentityProviderListResponseResultItem {
+    /// Takes the required fields (`config`, `name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        config: impl Into<IdentityProviderListResponseResultItemConfig>,
+        name: impl Into<String>,
+        type_: impl Into<crate::types::AccessIdentityProviderType>,
+    ) -> Self {
+        Self {
+            config: config.into(),
+            id: None,
+            name: name.into(),
+            scim_config: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `scim_config`.
+    #[must_use]
+    pub fn with_scim_config(
+        mut self,
+        value: impl Into<crate::types::AccessIdentityProviderScimConfig>,
+    ) -> Self {
+        self.scim_config = Some(value.into());
+        self
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1, `access_generic-oauth-config`, member 3, member 4, member 5, member 6, member 7, member 8, member 9. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderListResponseResultItemConfig {
+    /// Your OAuth Client ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Your OAuth Client Secret
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Custom claims
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<String>>,
+    /// The claim name for email in the id_token response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_claim_name: Option<String>,
+    /// Should Cloudflare try to load authentication contexts from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_access_enabled: Option<bool>,
+    /// Your Azure directory uuid
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
+    /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<IdentityProviderListResponseResultItemConfigPrompt>,
+    /// Should Cloudflare try to load groups from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_groups: Option<bool>,
+    /// Your centrify account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_account: Option<String>,
+    /// Your centrify app id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_app_id: Option<String>,
+    /// Your companies TLD
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_domain: Option<String>,
+    /// The authorization_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<String>,
+    /// The jwks_uri endpoint of your IdP to allow the IdP keys to sign the tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certs_url: Option<String>,
+    /// OAuth scopes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The token_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Your okta authorization server id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_server_id: Option<String>,
+    /// Your okta account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub okta_account: Option<String>,
+    /// Your OneLogin account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onelogin_account: Option<String>,
+    /// Your PingOne environment identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_env_id: Option<String>,
+    /// A list of SAML attribute names that will be added to your signed JWT token and can be used in SAML policy rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<String>>,
+    /// The attribute name for email in the SAML response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_attribute_name: Option<String>,
+    /// Add a list of attribute names that will be returned in the response header from the Access callback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_attributes: Option<
+        Vec<IdentityProviderListResponseResultItemConfigHeaderAttributesItem>,
+    >,
+    /// X509 certificate to verify the signature in the SAML authentication response
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_public_certs: Option<Vec<String>>,
+    /// IdP Entity ID or Issuer URL
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_url: Option<String>,
+    /// Sign the SAML authentication request with Access credentials. To verify the signature, use the public key from the Access certs endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_request: Option<bool>,
+    /// URL to send the SAML authentication requests to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_target_url: Option<String>,
+}
+impl IdentityProviderListResponseResultItemConfig {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            claims: None,
+            email_claim_name: None,
+            conditional_access_enabled: None,
+            directory_id: None,
+            prompt: None,
+            support_groups: None,
+            centrify_account: None,
+            centrify_app_id: None,
+            apps_domain: None,
+            auth_url: None,
+            certs_url: None,
+            scopes: None,
+            token_url: None,
+            authorization_server_id: None,
+            okta_account: None,
+            onelogin_account: None,
+            ping_env_id: None,
+            attributes: None,
+            email_attribute_name: None,
+            header_attributes: None,
+            idp_public_certs: None,
+            issuer_url: None,
+            sign_request: None,
+            sso_target_url: None,
+        }
+    }
+    /// Sets `client_id`.
+    #[must_use]
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `client_secret`.
+    #[must_use]
+    pub fn with_client_secret(mut self, value: impl Into<String>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
+    /// Sets `claims`.
+    #[must_use]
+    pub fn with_claims(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.claims = Some(value.into());
+        self
+    }
+    /// Sets `email_claim_name`.
+    #[must_use]
+    pub fn with_email_claim_name(mut self, value: impl Into<String>) -> Self {
+        self.email_claim_name = Some(value.into());
+        self
+    }
+    /// Sets `conditional_access_enabled`.
+    #[must_use]
+    pub fn with_conditional_access_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.conditional_access_enabled = Some(value.into());
+        self
+    }
+    /// Sets `directory_id`.
+    #[must_use]
+    pub fn with_directory_id(mut self, value: impl Into<String>) -> Self {
+        self.directory_id = Some(value.into());
+        self
+    }
+    /// Sets `prompt`.
+    #[must_use]
+    pub fn with_prompt(
+        mut self,
+        value: impl Into<IdentityProviderListResponseResultItemConfigPrompt>,
+    ) -> Self {
+        self.prompt = Some(value.into());
+        self
+    }
+    /// Sets `support_groups`.
+    #[must_use]
+    pub fn with_support_groups(mut self, value: impl Into<bool>) -> Self {
+        self.support_groups = Some(value.into());
+        self
+    }
+    /// Sets `centrify_account`.
+    #[must_use]
+    pub fn with_centrify_account(mut self, value: impl Into<String>) -> Self {
+        self.centrify_account = Some(value.into());
+        self
+    }
+    /// Sets `centrify_app_id`.
+    #[must_use]
+    pub fn with_centrify_app_id(mut self, value: impl Into<String>) -> Self {
+        self.centrify_app_id = Some(value.into());
+        self
+    }
+    /// Sets `apps_domain`.
+    #[must_use]
+    pub fn with_apps_domain(mut self, value: impl Into<String>) -> Self {
+        self.apps_domain = Some(value.into());
+        self
+    }
+    /// Sets `auth_url`.
+    #[must_use]
+    pub fn with_auth_url(mut self, value: impl Into<String>) -> Self {
+        self.auth_url = Some(value.into());
+        self
+    }
+    /// Sets `certs_url`.
+    #[must_use]
+    pub fn with_certs_url(mut self, value: impl Into<String>) -> Self {
+        self.certs_url = Some(value.into());
+        self
+    }
+    /// Sets `scopes`.
+    #[must_use]
+    pub fn with_scopes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.scopes = Some(value.into());
+        self
+    }
+    /// Sets `token_url`.
+    #[must_use]
+    pub fn with_token_url(mut self, value: impl Into<String>) -> Self {
+        self.token_url = Some(value.into());
+        self
+    }
+    /// Sets `authorization_server_id`.
+    #[must_use]
+    pub fn with_authorization_server_id(mut self, value: impl Into<String>) -> Self {
+        self.authorization_server_id = Some(value.into());
+        self
+    }
+    /// Sets `okta_account`.
+    #[must_use]
+    pub fn with_okta_account(mut self, value: impl Into<String>) -> Self {
+        self.okta_account = Some(value.into());
+        self
+    }
+    /// Sets `onelogin_account`.
+    #[must_use]
+    pub fn with_onelogin_account(mut self, value: impl Into<String>) -> Self {
+        self.onelogin_account = Some(value.into());
+        self
+    }
+    /// Sets `ping_env_id`.
+    #[must_use]
+    pub fn with_ping_env_id(mut self, value: impl Into<String>) -> Self {
+        self.ping_env_id = Some(value.into());
+        self
+    }
+    /// Sets `attributes`.
+    #[must_use]
+    pub fn with_attributes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `email_attribute_name`.
+    #[must_use]
+    pub fn with_email_attribute_name(mut self, value: impl Into<String>) -> Self {
+        self.email_attribute_name = Some(value.into());
+        self
+    }
+    /// Sets `header_attributes`.
+    #[must_use]
+    pub fn with_header_attributes(
+        mut self,
+        value: impl Into<
+            Vec<IdentityProviderListResponseResultItemConfigHeaderAttributesItem>,
+        >,
+    ) -> Self {
+        self.header_attributes = Some(value.into());
+        self
+    }
+    /// Sets `idp_public_certs`.
+    #[must_use]
+    pub fn with_idp_public_certs(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.idp_public_certs = Some(value.into());
+        self
+    }
+    /// Sets `issuer_url`.
+    #[must_use]
+    pub fn with_issuer_url(mut self, value: impl Into<String>) -> Self {
+        self.issuer_url = Some(value.into());
+        self
+    }
+    /// Sets `sign_request`.
+    #[must_use]
+    pub fn with_sign_request(mut self, value: impl Into<bool>) -> Self {
+        self.sign_request = Some(value.into());
+        self
+    }
+    /// Sets `sso_target_url`.
+    #[must_use]
+    pub fn with_sso_target_url(mut self, value: impl Into<String>) -> Self {
+        self.sso_target_url = Some(value.into());
+        self
+    }
+}
+/// The `header_attributes` property of `IdentityProviderListResponseResultItemConfig`.
+///
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`], which the document defines again here.
+pub type IdentityProviderListResponseResultItemConfigHeaderAttributesItem = crate::types::AccessIdentityProvidersConfigHeaderAttributesItem;
+/// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+///
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigPrompt`], which the document defines again here.
+pub type IdentityProviderListResponseResultItemConfigPrompt = crate::types::AccessIdentityProvidersConfigPrompt;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Response {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<
+            IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItem,
+        >,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639Response {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<
+            Vec<
+                IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItem,
+            >,
+        >,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Azure AD`, `Centrify`, `Facebook`, `GitHub`, `Google`, `Google Workspace`, `LinkedIn`, `Generic OAuth`, `Okta`, `OneLogin`, `PingOne`, `Generic SAML`, `Yandex`, `One Time Pin`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItem {
+    /// The `config` property.
+    pub config: IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig,
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The name of the identity provider, shown to users on the login page.
+    pub name: String,
+    /// The configuration settings for enabling a System for Cross-Domain Identity Management (SCIM) with the identity provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim_config: Option<crate::types::AccessSchemasIdentityProviderScimConfig>,
+    /// The `type` property.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+impl IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItem {
+    /// Takes the required fields (`config`, `name`, `type_`); the `with_` methods set the others.
+    pub fn new(
+        config: impl Into<
+            IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig,
+        >,
+        name: impl Into<String>,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self {
+            config: config.into(),
+            id: None,
+            name: name.into(),
+            scim_config: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `scim_config`.
+    #[must_use]
+    pub fn with_scim_config(
+        mut self,
+        value: impl Into<crate::types::AccessSchemasIdentityProviderScimConfig>,
+    ) -> Self {
+        self.scim_config = Some(value.into());
+        self
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1, `access_generic-oauth-config`, member 3, member 4, member 5, member 6, member 7, member 8, member 9. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig {
+    /// Your OAuth Client ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Your OAuth Client Secret
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Should Cloudflare try to load authentication contexts from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional_access_enabled: Option<bool>,
+    /// Your Azure directory uuid
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
+    /// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<
+        IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigPrompt,
+    >,
+    /// Should Cloudflare try to load groups from your account
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_groups: Option<bool>,
+    /// Your centrify account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_account: Option<String>,
+    /// Your centrify app id
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centrify_app_id: Option<String>,
+    /// Your companies TLD
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_domain: Option<String>,
+    /// The authorization_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<String>,
+    /// The jwks_uri endpoint of your IdP to allow the IdP keys to sign the tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certs_url: Option<String>,
+    /// List of custom claims that will be pulled from your id_token and added to your signed Access JWT token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<String>>,
+    /// OAuth scopes
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The token_endpoint URL of your IdP
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    /// Your okta account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub okta_account: Option<String>,
+    /// Your OneLogin account url
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onelogin_account: Option<String>,
+    /// Your PingOne environment identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_env_id: Option<String>,
+    /// A list of SAML attribute names that will be added to your signed JWT token and can be used in SAML policy rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Vec<String>>,
+    /// The attribute name for email in the SAML response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_attribute_name: Option<String>,
+    /// Add a list of attribute names that will be returned in the response header from the Access callback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_attributes: Option<
+        Vec<
+            IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigHeaderAttributesItem,
+        >,
+    >,
+    /// X509 certificate to verify the signature in the SAML authentication response
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_public_certs: Option<Vec<String>>,
+    /// IdP Entity ID or Issuer URL
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_url: Option<String>,
+    /// Sign the SAML authentication request with Access credentials. To verify the signature, use the public key from the Access certs endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_request: Option<bool>,
+    /// URL to send the SAML authentication requests to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_target_url: Option<String>,
+    /// Properties the spec does not list (`additionalProperties`), kept as sent.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            conditional_access_enabled: None,
+            directory_id: None,
+            prompt: None,
+            support_groups: None,
+            centrify_account: None,
+            centrify_app_id: None,
+            apps_domain: None,
+            auth_url: None,
+            certs_url: None,
+            claims: None,
+            scopes: None,
+            token_url: None,
+            okta_account: None,
+            onelogin_account: None,
+            ping_env_id: None,
+            attributes: None,
+            email_attribute_name: None,
+            header_attributes: None,
+            idp_public_certs: None,
+            issuer_url: None,
+            sign_request: None,
+            sso_target_url: None,
+            extra: ::std::collections::BTreeMap::new(),
+        }
+    }
+    /// Sets `client_id`.
+    #[must_use]
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = Some(value.into());
+        self
+    }
+    /// Sets `client_secret`.
+    #[must_use]
+    pub fn with_client_secret(mut self, value: impl Into<String>) -> Self {
+        self.client_secret = Some(value.into());
+        self
+    }
+    /// Sets `conditional_access_enabled`.
+    #[must_use]
+    pub fn with_conditional_access_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.conditional_access_enabled = Some(value.into());
+        self
+    }
+    /// Sets `directory_id`.
+    #[must_use]
+    pub fn with_directory_id(mut self, value: impl Into<String>) -> Self {
+        self.directory_id = Some(value.into());
+        self
+    }
+    /// Sets `prompt`.
+    #[must_use]
+    pub fn with_prompt(
+        mut self,
+        value: impl Into<
+            IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigPrompt,
+        >,
+    ) -> Self {
+        self.prompt = Some(value.into());
+        self
+    }
+    /// Sets `support_groups`.
+    #[must_use]
+    pub fn with_support_groups(mut self, value: impl Into<bool>) -> Self {
+        self.support_groups = Some(value.into());
+        self
+    }
+    /// Sets `centrify_account`.
+    #[must_use]
+    pub fn with_centrify_account(mut self, value: impl Into<String>) -> Self {
+        self.centrify_account = Some(value.into());
+        self
+    }
+    /// Sets `centrify_app_id`.
+    #[must_use]
+    pub fn with_centrify_app_id(mut self, value: impl Into<String>) -> Self {
+        self.centrify_app_id = Some(value.into());
+        self
+    }
+    /// Sets `apps_domain`.
+    #[must_use]
+    pub fn with_apps_domain(mut self, value: impl Into<String>) -> Self {
+        self.apps_domain = Some(value.into());
+        self
+    }
+    /// Sets `auth_url`.
+    #[must_use]
+    pub fn with_auth_url(mut self, value: impl Into<String>) -> Self {
+        self.auth_url = Some(value.into());
+        self
+    }
+    /// Sets `certs_url`.
+    #[must_use]
+    pub fn with_certs_url(mut self, value: impl Into<String>) -> Self {
+        self.certs_url = Some(value.into());
+        self
+    }
+    /// Sets `claims`.
+    #[must_use]
+    pub fn with_claims(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.claims = Some(value.into());
+        self
+    }
+    /// Sets `scopes`.
+    #[must_use]
+    pub fn with_scopes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.scopes = Some(value.into());
+        self
+    }
+    /// Sets `token_url`.
+    #[must_use]
+    pub fn with_token_url(mut self, value: impl Into<String>) -> Self {
+        self.token_url = Some(value.into());
+        self
+    }
+    /// Sets `okta_account`.
+    #[must_use]
+    pub fn with_okta_account(mut self, value: impl Into<String>) -> Self {
+        self.okta_account = Some(value.into());
+        self
+    }
+    /// Sets `onelogin_account`.
+    #[must_use]
+    pub fn with_onelogin_account(mut self, value: impl Into<String>) -> Self {
+        self.onelogin_account = Some(value.into());
+        self
+    }
+    /// Sets `ping_env_id`.
+    #[must_use]
+    pub fn with_ping_env_id(mut self, value: impl Into<String>) -> Self {
+        self.ping_env_id = Some(value.into());
+        self
+    }
+    /// Sets `attributes`.
+    #[must_use]
+    pub fn with_attributes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `email_attribute_name`.
+    #[must_use]
+    pub fn with_email_attribute_name(mut self, value: impl Into<String>) -> Self {
+        self.email_attribute_name = Some(value.into());
+        self
+    }
+    /// Sets `header_attributes`.
+    #[must_use]
+    pub fn with_header_attributes(
+        mut self,
+        value: impl Into<
+            Vec<
+                IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigHeaderAttributesItem,
+            >,
+        >,
+    ) -> Self {
+        self.header_attributes = Some(value.into());
+        self
+    }
+    /// Sets `idp_public_certs`.
+    #[must_use]
+    pub fn with_idp_public_certs(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.idp_public_certs = Some(value.into());
+        self
+    }
+    /// Sets `issuer_url`.
+    #[must_use]
+    pub fn with_issuer_url(mut self, value: impl Into<String>) -> Self {
+        self.issuer_url = Some(value.into());
+        self
+    }
+    /// Sets `sign_request`.
+    #[must_use]
+    pub fn with_sign_request(mut self, value: impl Into<bool>) -> Self {
+        self.sign_request = Some(value.into());
+        self
+    }
+    /// Sets `sso_target_url`.
+    #[must_use]
+    pub fn with_sso_target_url(mut self, value: impl Into<String>) -> Self {
+        self.sso_target_url = Some(value.into());
+        self
+    }
+}
+/// The `header_attributes` property of `IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfig`.
+///
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigHeaderAttributesItem`], which the document defines again here.
+pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigHeaderAttributesItem = crate::types::AccessIdentityProvidersConfigHeaderAttributesItem;
+/// Indicates the type of user interaction that is required. prompt=login forces the user to enter their credentials on that request, negating single-sign on. prompt=none is the opposite. It ensures that the user isn't presented with any interactive prompt. If the request can't be completed silently by using single-sign on, the Microsoft identity platform returns an interaction_required error. prompt=select_account interrupts single sign-on providing account selection experience listing all the accounts either in session or any remembered account or an option to choose to use a different account altogether.
+///
+/// The same shape as [`crate::types::AccessIdentityProvidersConfigPrompt`], which the document defines again here.
+pub type IdentityProviderZoneLevelAccessIdentityProvidersListAccessIdenti03d05639ResponseResultItemConfigPrompt = crate::types::AccessIdentityProvidersConfigPrompt;

@@ -159,6 +159,7 @@ impl KeyUpdateParams {
 pub type KeyGetResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
 /// What `update()` returns.
 pub type KeyUpdateResponse = crate::types::AccessKeysComponentsSchemasSingleResponse;
+/// The body of `client.access().keys().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

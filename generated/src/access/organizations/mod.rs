@@ -463,6 +463,7 @@ pub type OrganizationZoneLevelZeroTrustOrganizationGetYourZeroTrust42b5f681Respo
 pub type OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Response = crate::types::AccessSchemasOrganizations;
 /// What `zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()` returns.
 pub type OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bResponse = crate::types::AccessSchemasOrganizations;
+/// The body of `client.access().organizations().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -478,6 +479,7 @@ pub struct OrganizationCreateBody {
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.
@@ -566,6 +568,7 @@ impl OrganizationCreateBody {
         self
     }
 }
+/// The body of `client.access().organizations().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -579,11 +582,13 @@ pub struct OrganizationUpdateBody {
     /// When set to `true`, users skip the identity provider selection step during login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_redirect_to_identity: Option<bool>,
+    /// The `custom_pages` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_pages: Option<crate::types::AccessCustomPages>,
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.
@@ -695,6 +700,7 @@ impl OrganizationUpdateBody {
         self
     }
 }
+/// The body of `client.access().organizations().zone_level_zero_trust_organization_create_your_zero_tru_18347b5b()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -704,6 +710,7 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBo
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.
@@ -758,6 +765,7 @@ impl OrganizationZoneLevelZeroTrustOrganizationCreateYourZeroTru18347b5bBody {
         self
     }
 }
+/// The body of `client.access().organizations().zone_level_zero_trust_organization_update_your_zero_tru_f3f2c640()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -768,6 +776,7 @@ pub struct OrganizationZoneLevelZeroTrustOrganizationUpdateYourZeroTruF3f2c640Bo
     /// Lock all settings as Read-Only in the Dashboard, regardless of user permission. Updates may only be made via the API or Terraform for this account when enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ui_read_only: Option<bool>,
+    /// The `login_design` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_design: Option<crate::types::AccessLoginDesign>,
     /// The name of your Zero Trust organization.

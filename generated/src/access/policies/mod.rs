@@ -408,13 +408,65 @@ impl PolicyDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::AccessReusablePoliciesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::AccessReusablePolicyResp;
 /// What `get()` returns.
 pub type PolicyGetResponse = crate::types::AccessReusablePolicyResp;
 /// What `update()` returns.
 pub type PolicyUpdateResponse = crate::types::AccessReusablePolicyResp;
-/// What `delete()` returns.
-pub type PolicyDeleteResponse = crate::types::AccessReusablePoliciesComponentsSchemasIdResponseResult;
+/// The result of `client.access().policies().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type PolicyDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessReusablePolicyResp>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl PolicyListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessReusablePolicyResp>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -61,13 +61,13 @@ pub struct SeatEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::AccessSeat>,
+    pub body: Vec<SeatEditBodyItem>,
 }
 impl SeatEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::AccessSeat>>,
+        body: impl Into<Vec<SeatEditBodyItem>>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -75,5 +75,81 @@ impl SeatEditParams {
         }
     }
 }
-/// What `edit()` returns.
-pub type SeatEditResponse = crate::types::AccessSeatsComponentsSchemasResponseCollection;
+/// An item of the body of `client.access().seats().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SeatEditBodyItem {
+    /// True if the seat is part of Access.
+    pub access_seat: bool,
+    /// True if the seat is part of Gateway.
+    pub gateway_seat: bool,
+    /// The unique API identifier for the Zero Trust seat.
+    pub seat_uid: String,
+}
+impl SeatEditBodyItem {
+    /// Takes the required fields (`access_seat`, `gateway_seat`, `seat_uid`); the `with_` methods set the others.
+    pub fn new(
+        access_seat: impl Into<bool>,
+        gateway_seat: impl Into<bool>,
+        seat_uid: impl Into<String>,
+    ) -> Self {
+        Self {
+            access_seat: access_seat.into(),
+            gateway_seat: gateway_seat.into(),
+            seat_uid: seat_uid.into(),
+        }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SeatEditResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessSeats>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl SeatEditResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessSeats>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -859,6 +859,7 @@ pub type ServiceTokenZoneLevelAccessServiceTokensGetAServiceTokenResponse = crat
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenResponse = crate::types::AccessServiceTokens;
 /// What `zone_level_access_service_tokens_delete_a_service_token()` returns.
 pub type ServiceTokenZoneLevelAccessServiceTokensDeleteAServiceTokenResponse = crate::types::AccessServiceTokens;
+/// The body of `client.access().service_tokens().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -884,6 +885,7 @@ impl ServiceTokenCreateBody {
         self
     }
 }
+/// The body of `client.access().service_tokens().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -913,7 +915,11 @@ impl ServiceTokenUpdateBody {
         self
     }
 }
+/// The body of `client.access().service_tokens().zone_level_access_service_tokens_create_a_service_token()`.
+///
 /// The same shape as [`crate::access::service_tokens::ServiceTokenCreateBody`], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensCreateAServiceTokenBody = ServiceTokenCreateBody;
+/// The body of `client.access().service_tokens().zone_level_access_service_tokens_update_a_service_token()`.
+///
 /// The same shape as [`crate::access::service_tokens::ServiceTokenUpdateBody`], which the document defines again here.
 pub type ServiceTokenZoneLevelAccessServiceTokensUpdateAServiceTokenBody = ServiceTokenUpdateBody;

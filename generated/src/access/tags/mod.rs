@@ -352,7 +352,7 @@ pub struct TagUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Option<crate::types::AccessTagWithoutAppCount>,
+    pub body: Option<TagUpdateBody>,
 }
 impl TagUpdateParams {
     /// Takes the required fields (`account_id`); the `with_` methods set the others.
@@ -364,10 +364,7 @@ impl TagUpdateParams {
     }
     /// Sets `body`.
     #[must_use]
-    pub fn with_body(
-        mut self,
-        value: impl Into<crate::types::AccessTagWithoutAppCount>,
-    ) -> Self {
+    pub fn with_body(mut self, value: impl Into<TagUpdateBody>) -> Self {
         self.body = Some(value.into());
         self
     }
@@ -391,13 +388,109 @@ impl TagDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type TagListResponse = crate::types::AccessTagsComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type TagCreateResponse = crate::types::AccessTag;
 /// What `get()` returns.
 pub type TagGetResponse = crate::types::AccessTag;
 /// What `update()` returns.
 pub type TagUpdateResponse = crate::types::AccessTag;
-/// What `delete()` returns.
-pub type TagDeleteResponse = crate::types::AccessNameResponseResult;
+/// The result of `client.access().tags().delete()`.
+///
+/// The same shape as [`crate::types::CallsAppEditableFields`], which the document defines again here.
+pub type TagDeleteResponse = crate::types::CallsAppEditableFields;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TagListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessTag>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl TagListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessTag>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// A tag
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TagUpdateBody {
+    /// The `created_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The name of the tag
+    pub name: String,
+    /// The `updated_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+}
+impl TagUpdateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            created_at: None,
+            name: name.into(),
+            updated_at: None,
+        }
+    }
+    /// Sets `created_at`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `updated_at`.
+    #[must_use]
+    pub fn with_updated_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+}

@@ -153,6 +153,7 @@ impl TotalTlCreateParams {
 pub type TotalTlGetResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
 /// What `create()` returns.
 pub type TotalTlCreateResponse = crate::types::TlsCertificatesAndHostnamesTotalTlsSettingsResponseResult;
+/// The body of `client.acm().total_tls().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

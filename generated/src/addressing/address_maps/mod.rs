@@ -446,8 +446,6 @@ impl AddressMapEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type AddressMapListResponse = crate::types::AddressingComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type AddressMapCreateResponse = crate::types::AddressingFullResponseResult;
 /// What `get()` returns.
@@ -456,6 +454,7 @@ pub type AddressMapGetResponse = crate::types::AddressingFullResponseResult;
 pub type AddressMapDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type AddressMapEditResponse = crate::types::AddressingAddressMaps;
+/// The body of `client.addressing().address_maps().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -466,6 +465,7 @@ pub struct AddressMapCreateBody {
     /// Whether the Address Map is enabled or not. Cloudflare's DNS will not respond with IP addresses on an Address Map until the map is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// The `ips` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ips: Option<Vec<String>>,
     /// Zones and Accounts which will be assigned IPs on this Address Map. A zone membership will take priority over an account membership.
@@ -510,6 +510,7 @@ impl AddressMapCreateBody {
         self
     }
 }
+/// The body of `client.addressing().address_maps().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -549,6 +550,58 @@ impl AddressMapEditBody {
     #[must_use]
     pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AddressMapListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingAddressMaps>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
+}
+impl AddressMapListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AddressingAddressMaps>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AddressingResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

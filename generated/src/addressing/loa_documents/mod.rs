@@ -130,5 +130,24 @@ impl LoaDocumentCreateForm {
         }
     }
 }
-/// What `create()` returns.
-pub type LoaDocumentCreateResponse = crate::types::AddressingLoaUploadResponseResult;
+/// The result of `client.addressing().loa_documents().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LoaDocumentCreateResponse {
+    /// Name of LOA document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+}
+impl LoaDocumentCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { filename: None }
+    }
+    /// Sets `filename`.
+    #[must_use]
+    pub fn with_filename(mut self, value: impl Into<String>) -> Self {
+        self.filename = Some(value.into());
+        self
+    }
+}

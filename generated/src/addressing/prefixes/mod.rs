@@ -440,8 +440,6 @@ impl PrefixEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type PrefixListResponse = crate::types::AddressingResponseCollection;
 /// What `create()` returns.
 pub type PrefixCreateResponse = crate::types::AddressingIpamPrefixes;
 /// What `get()` returns.
@@ -450,6 +448,7 @@ pub type PrefixGetResponse = crate::types::AddressingIpamPrefixes;
 pub type PrefixDeleteResponse = crate::types::AddressingApiResponseCollection;
 /// What `edit()` returns.
 pub type PrefixEditResponse = crate::types::AddressingIpamPrefixes;
+/// The body of `client.addressing().prefixes().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -483,5 +482,71 @@ impl PrefixCreateBody {
         self
     }
 }
-/// The same shape as [`crate::types::VectorizeUpdateIndexRequest`], which the document defines again here.
-pub type PrefixEditBody = crate::types::VectorizeUpdateIndexRequest;
+/// The body of `client.addressing().prefixes().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PrefixEditBody {
+    /// Description of the prefix.
+    pub description: String,
+}
+impl PrefixEditBody {
+    /// Takes the required fields (`description`); the `with_` methods set the others.
+    pub fn new(description: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+        }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PrefixListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingIpamPrefixes>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
+}
+impl PrefixListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AddressingIpamPrefixes>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AddressingResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

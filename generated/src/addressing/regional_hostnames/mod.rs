@@ -404,10 +404,9 @@ impl RegionalHostnameEditParams {
 pub type RegionalHostnameCreateResponse = crate::types::DlsRegionalHostnameResponse;
 /// What `get()` returns.
 pub type RegionalHostnameGetResponse = crate::types::DlsRegionalHostnameResponse;
-/// What `delete()` returns.
-pub type RegionalHostnameDeleteResponse = crate::types::DlsApiResponseCommon;
 /// What `edit()` returns.
 pub type RegionalHostnameEditResponse = crate::types::DlsRegionalHostnameResponse;
+/// The body of `client.addressing().regional_hostnames().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -426,6 +425,11 @@ impl RegionalHostnameCreateBody {
         }
     }
 }
+/// The result of `client.addressing().regional_hostnames().delete()`.
+///
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type RegionalHostnameDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// The body of `client.addressing().regional_hostnames().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -446,12 +450,16 @@ impl RegionalHostnameEditBody {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegionalHostnameListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::DlsMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::DlsMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::DlsRegionalHostnameResponse>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DlsResultInfo>,
 }

@@ -83,5 +83,7 @@ impl ServiceListParams {
 }
 /// What `list()` returns.
 pub type ServiceListResponse = Vec<ServiceListResponseItem>;
+/// An item of the result of `client.addressing().services().list()`.
+///
 /// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type ServiceListResponseItem = crate::types::BillSubsApiZone;

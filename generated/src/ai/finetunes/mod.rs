@@ -145,14 +145,19 @@ impl FinetuneCreateParams {
         self
     }
 }
+/// The body of `client.ai().finetunes().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct FinetuneCreateBody {
+    /// The `description` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `model` property.
     pub model: String,
+    /// The `name` property.
     pub name: String,
+    /// The `public` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
 }
@@ -179,11 +184,14 @@ impl FinetuneCreateBody {
         self
     }
 }
+/// The result of `client.ai().finetunes().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneCreateResponse {
+    /// The `result` property.
     pub result: FinetuneCreateResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl FinetuneCreateResponse {
@@ -198,19 +206,27 @@ impl FinetuneCreateResponse {
         }
     }
 }
+/// The `result` property of `FinetuneCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneCreateResponseResult {
+    /// The `created_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
+    /// The `description` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
+    /// The `model` property.
     pub model: String,
+    /// The `modified_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
+    /// The `name` property.
     pub name: String,
+    /// The `public` property.
     pub public: bool,
 }
 impl FinetuneCreateResponseResult {
@@ -240,11 +256,14 @@ impl FinetuneCreateResponseResult {
         self
     }
 }
+/// The result of `client.ai().finetunes().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneGetResponse {
+    /// The `result` property.
     pub result: FinetuneGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl FinetuneGetResponse {
@@ -259,18 +278,25 @@ impl FinetuneGetResponse {
         }
     }
 }
+/// The `result` property of `FinetuneGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneGetResponseResult {
+    /// The `created_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
+    /// The `description` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
+    /// The `model` property.
     pub model: String,
+    /// The `modified_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
+    /// The `name` property.
     pub name: String,
 }
 impl FinetuneGetResponseResult {

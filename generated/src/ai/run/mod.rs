@@ -108,11 +108,14 @@ impl RunCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().create()`.
 pub type RunCreateBody = ::serde_json::Value;
+/// The result of `client.ai().run().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<RunCreateResponseResult>,
 }
@@ -128,7 +131,9 @@ impl RunCreateResponse {
         self
     }
 }
-/// One of 3 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The `result` property of `RunCreateResponse`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunCreateResponseResult {
@@ -196,10 +201,13 @@ impl ::serde::Serialize for RunCreateResponseResult {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultArrayItem {
+    /// The `label` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The `score` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// The `box` property.
     #[serde(rename = "box", default, skip_serializing_if = "Option::is_none")]
     pub box_: Option<RunCreateResponseResultArrayItemBox>,
 }
@@ -234,16 +242,21 @@ impl RunCreateResponseResultArrayItem {
         self
     }
 }
+/// The `box` property of `RunCreateResponseResultArrayItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultArrayItemBox {
+    /// The `xmax` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xmax: Option<f64>,
+    /// The `xmin` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xmin: Option<f64>,
+    /// The `ymax` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ymax: Option<f64>,
+    /// The `ymin` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ymin: Option<f64>,
 }
@@ -287,26 +300,37 @@ impl RunCreateResponseResultArrayItemBox {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultObject {
+    /// The `data` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Vec<f64>>>,
+    /// The `shape` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<Vec<f64>>,
+    /// The `text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The `vtt` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vtt: Option<String>,
+    /// The `word_count` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub word_count: Option<f64>,
+    /// The `words` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<RunCreateResponseResultObjectWordsItem>>,
+    /// The `response` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
+    /// The `tool_calls` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<RunCreateResponseResultObjectToolCallsItem>>,
+    /// The `translated_text` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_text: Option<String>,
+    /// The `summary` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// The `description` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -400,12 +424,15 @@ impl RunCreateResponseResultObject {
         self
     }
 }
+/// The `tool_calls` property of `RunCreateResponseResultObject`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultObjectToolCallsItem {
+    /// The `arguments` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `name` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -433,14 +460,18 @@ impl RunCreateResponseResultObjectToolCallsItem {
         self
     }
 }
+/// The `words` property of `RunCreateResponseResultObject`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RunCreateResponseResultObjectWordsItem {
+    /// The `end` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<f64>,
+    /// The `start` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<f64>,
+    /// The `word` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub word: Option<String>,
 }

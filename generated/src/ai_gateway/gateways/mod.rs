@@ -481,23 +481,36 @@ impl GatewayDeleteParams {
         }
     }
 }
+/// The result of `client.ai_gateway().gateways().aig_config_fetch_gateway()`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponse = GatewayCreateResponse;
+/// The `result` property of `GatewayAigConfigFetchGatewayResponse`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResult = GatewayGetResponseResultItem;
+/// The `rate_limiting_technique` property of `GatewayAigConfigFetchGatewayResponseResult`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayAigConfigFetchGatewayResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The body of `client.ai_gateway().gateways().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayCreateBody {
+    /// The `cache_invalidate_on_update` property.
     pub cache_invalidate_on_update: bool,
+    /// The `cache_ttl` property.
     pub cache_ttl: Option<i64>,
+    /// The `collect_logs` property.
     pub collect_logs: bool,
     /// gateway id
     pub id: String,
+    /// The `rate_limiting_interval` property.
     pub rate_limiting_interval: Option<i64>,
+    /// The `rate_limiting_limit` property.
     pub rate_limiting_limit: Option<i64>,
+    /// The `rate_limiting_technique` property.
     pub rate_limiting_technique: GatewayCreateBodyRateLimitingTechnique,
 }
 impl GatewayCreateBody {
@@ -537,13 +550,18 @@ impl GatewayCreateBody {
         self
     }
 }
+/// The `rate_limiting_technique` property of `GatewayCreateBody`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayCreateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The result of `client.ai_gateway().gateways().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayCreateResponse {
+    /// The `result` property.
     pub result: GatewayCreateResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl GatewayCreateResponse {
@@ -558,21 +576,34 @@ impl GatewayCreateResponse {
         }
     }
 }
+/// The `result` property of `GatewayCreateResponse`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayCreateResponseResult = GatewayGetResponseResultItem;
+/// The `rate_limiting_technique` property of `GatewayCreateResponseResult`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayCreateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The result of `client.ai_gateway().gateways().delete()`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayDeleteResponse = GatewayCreateResponse;
+/// The `result` property of `GatewayDeleteResponse`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayDeleteResponseResult = GatewayGetResponseResultItem;
+/// The `rate_limiting_technique` property of `GatewayDeleteResponseResult`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayDeleteResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The result of `client.ai_gateway().gateways().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponse {
+    /// The `result` property.
     pub result: Vec<GatewayGetResponseResultItem>,
+    /// The `success` property.
     pub success: bool,
 }
 impl GatewayGetResponse {
@@ -587,21 +618,30 @@ impl GatewayGetResponse {
         }
     }
 }
+/// The `result` property of `GatewayGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GatewayGetResponseResultItem {
+    /// The `cache_invalidate_on_update` property.
     pub cache_invalidate_on_update: bool,
+    /// The `cache_ttl` property.
     pub cache_ttl: Option<i64>,
+    /// The `collect_logs` property.
     pub collect_logs: bool,
+    /// The `created_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
     /// gateway id
     pub id: String,
+    /// The `modified_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
+    /// The `rate_limiting_interval` property.
     pub rate_limiting_interval: Option<i64>,
+    /// The `rate_limiting_limit` property.
     pub rate_limiting_limit: Option<i64>,
+    /// The `rate_limiting_technique` property.
     pub rate_limiting_technique: GatewayGetResponseResultItemRateLimitingTechnique,
 }
 impl GatewayGetResponseResultItem {
@@ -647,6 +687,7 @@ impl GatewayGetResponseResultItem {
         self
     }
 }
+/// The `rate_limiting_technique` property of `GatewayGetResponseResultItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GatewayGetResponseResultItemRateLimitingTechnique {
@@ -661,15 +702,22 @@ crate::runtime::string_enum!(
     open GatewayGetResponseResultItemRateLimitingTechnique { Fixed = "fixed", Sliding =
     "sliding" }
 );
+/// The body of `client.ai_gateway().gateways().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct GatewayUpdateBody {
+    /// The `cache_invalidate_on_update` property.
     pub cache_invalidate_on_update: bool,
+    /// The `cache_ttl` property.
     pub cache_ttl: Option<i64>,
+    /// The `collect_logs` property.
     pub collect_logs: bool,
+    /// The `rate_limiting_interval` property.
     pub rate_limiting_interval: Option<i64>,
+    /// The `rate_limiting_limit` property.
     pub rate_limiting_limit: Option<i64>,
+    /// The `rate_limiting_technique` property.
     pub rate_limiting_technique: GatewayUpdateBodyRateLimitingTechnique,
 }
 impl GatewayUpdateBody {
@@ -707,11 +755,19 @@ impl GatewayUpdateBody {
         self
     }
 }
+/// The `rate_limiting_technique` property of `GatewayUpdateBody`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayUpdateBodyRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;
+/// The result of `client.ai_gateway().gateways().update()`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayCreateResponse`], which the document defines again here.
 pub type GatewayUpdateResponse = GatewayCreateResponse;
+/// The `result` property of `GatewayUpdateResponse`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItem`], which the document defines again here.
 pub type GatewayUpdateResponseResult = GatewayGetResponseResultItem;
+/// The `rate_limiting_technique` property of `GatewayUpdateResponseResult`.
+///
 /// The same shape as [`crate::ai_gateway::gateways::GatewayGetResponseResultItemRateLimitingTechnique`], which the document defines again here.
 pub type GatewayUpdateResponseResultRateLimitingTechnique = GatewayGetResponseResultItemRateLimitingTechnique;

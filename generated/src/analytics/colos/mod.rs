@@ -136,5 +136,46 @@ impl ColoListParams {
         self
     }
 }
-/// What `list()` returns.
-pub type ColoListResponse = crate::types::ZoneAnalyticsApiColoResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ColoListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZoneAnalyticsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZoneAnalyticsApiMessagesItem>,
+    /// A breakdown of all dashboard analytics data by co-locations. This is limited to Enterprise zones only.
+    pub result: Vec<crate::types::ZoneAnalyticsApiDatacentersItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The exact parameters/timestamps the analytics service used to return data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<crate::types::ZoneAnalyticsApiQueryResponse>,
+}
+impl ColoListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ZoneAnalyticsApiMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ZoneAnalyticsApiMessagesItem>>,
+        result: impl Into<Vec<crate::types::ZoneAnalyticsApiDatacentersItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            query: None,
+        }
+    }
+    /// Sets `query`.
+    #[must_use]
+    pub fn with_query(
+        mut self,
+        value: impl Into<crate::types::ZoneAnalyticsApiQueryResponse>,
+    ) -> Self {
+        self.query = Some(value.into());
+        self
+    }
+}

@@ -73,5 +73,28 @@ impl DiscoveryGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type DiscoveryGetResponse = crate::types::ApiShieldSchemaResponseDiscoveryResult;
+/// The result of `client.api_gateway().discovery().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DiscoveryGetResponse {
+    /// The `schemas` property.
+    pub schemas: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `timestamp` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub timestamp: ::time::OffsetDateTime,
+}
+impl DiscoveryGetResponse {
+    /// Takes the required fields (`schemas`, `timestamp`); the `with_` methods set the others.
+    pub fn new(
+        schemas: impl Into<
+            Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        >,
+        timestamp: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        Self {
+            schemas: schemas.into(),
+            timestamp: timestamp.into(),
+        }
+    }
+}

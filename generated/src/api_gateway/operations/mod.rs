@@ -57,9 +57,7 @@ impl Operations {
     pub fn list(
         &self,
         params: &OperationListParams,
-    ) -> crate::Paginator<
-        crate::types::ApiShieldMultipleOperationResponsePaginatedResultItem,
-    > {
+    ) -> crate::Paginator<OperationListResponseResultItem> {
         let this = self.clone();
         let params = params.clone();
         let first = params
@@ -479,13 +477,13 @@ pub struct OperationCreateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ApiShieldBasicOperation>,
+    pub body: Vec<OperationCreateBodyItem>,
 }
 impl OperationCreateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::ApiShieldBasicOperation>>,
+        body: impl Into<Vec<OperationCreateBodyItem>>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -500,13 +498,13 @@ pub struct OperationDeleteParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ApiShieldObjectWithOperationId>,
+    pub body: Vec<OperationDeleteBodyItem>,
 }
 impl OperationDeleteParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::ApiShieldObjectWithOperationId>>,
+        body: impl Into<Vec<OperationDeleteBodyItem>>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -556,22 +554,115 @@ impl OperationApiShieldEndpointManagementDeleteAnOperationParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type OperationListResponse = crate::types::ApiShieldMultipleOperationResponsePaginated;
 /// What `create()` returns.
-pub type OperationCreateResponse = Vec<crate::types::ApiShieldOperation>;
+pub type OperationCreateResponse = Vec<OperationCreateResponseItem>;
 /// What `delete()` returns.
 pub type OperationDeleteResponse = crate::types::ApiShieldApiResponseCommon;
-/// What `get()` returns.
-pub type OperationGetResponse = crate::types::ApiShieldSingleOperationResponseResult;
 /// What `api_shield_endpoint_management_delete_an_operation()` returns.
 pub type OperationApiShieldEndpointManagementDeleteAnOperationResponse = crate::types::ApiShieldApiResponseCommon;
+/// An item of the body of `client.api_gateway().operations().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OperationCreateBodyItem {
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
+    pub endpoint: String,
+    /// RFC3986-compliant host.
+    pub host: String,
+    /// The HTTP method used to access the endpoint.
+    pub method: crate::types::ApiShieldMethod,
+}
+impl OperationCreateBodyItem {
+    /// Takes the required fields (`endpoint`, `host`, `method`); the `with_` methods set the others.
+    pub fn new(
+        endpoint: impl Into<String>,
+        host: impl Into<String>,
+        method: impl Into<crate::types::ApiShieldMethod>,
+    ) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            host: host.into(),
+            method: method.into(),
+        }
+    }
+}
+/// An item of the result of `client.api_gateway().operations().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationCreateResponseItem {
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
+    pub endpoint: String,
+    /// RFC3986-compliant host.
+    pub host: String,
+    /// The HTTP method used to access the endpoint.
+    pub method: crate::types::ApiShieldMethod,
+    /// The `last_updated` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_updated: ::time::OffsetDateTime,
+    /// The `operation_id` property.
+    pub operation_id: String,
+    /// The `features` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<crate::types::ApiShieldOperationFeatures>,
+}
+impl OperationCreateResponseItem {
+    /// Takes the required fields (`endpoint`, `host`, `method`, `last_updated`, `operation_id`); the `with_` methods set the others.
+    pub fn new(
+        endpoint: impl Into<String>,
+        host: impl Into<String>,
+        method: impl Into<crate::types::ApiShieldMethod>,
+        last_updated: impl Into<::time::OffsetDateTime>,
+        operation_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            host: host.into(),
+            method: method.into(),
+            last_updated: last_updated.into(),
+            operation_id: operation_id.into(),
+            features: None,
+        }
+    }
+    /// Sets `features`.
+    #[must_use]
+    pub fn with_features(
+        mut self,
+        value: impl Into<crate::types::ApiShieldOperationFeatures>,
+    ) -> Self {
+        self.features = Some(value.into());
+        self
+    }
+}
+/// An item of the body of `client.api_gateway().operations().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OperationDeleteBodyItem {
+    /// The `operation_id` property.
+    pub operation_id: String,
+}
+impl OperationDeleteBodyItem {
+    /// Takes the required fields (`operation_id`); the `with_` methods set the others.
+    pub fn new(operation_id: impl Into<String>) -> Self {
+        Self {
+            operation_id: operation_id.into(),
+        }
+    }
+}
+/// An item of the `feature` parameter of `client.api_gateway().operations().get()`.
+///
 /// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type OperationGetParamsFeatureItem = OperationListParamsFeatureItem;
+/// Merged from `allOf`; where members disagree the later one wins (`features`).
+///
+/// The same shape as [`crate::api_gateway::operations::OperationListResponseResultItem`], which the document defines again here.
+pub type OperationGetResponse = OperationListResponseResultItem;
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type OperationListParamsDirection = crate::types::DnsRecordsDirection;
+/// An item of the `feature` parameter of `client.api_gateway().operations().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsFeatureItem {
@@ -607,3 +698,91 @@ crate::runtime::string_enum!(
     open OperationListParamsOrder { Method = "method", Host = "host", Endpoint =
     "endpoint", ThresholdsKey = "thresholds.$key" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ApiShieldMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ApiShieldMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    pub result: Vec<OperationListResponseResultItem>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ApiShieldResultInfo>,
+}
+impl OperationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`, `result`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ApiShieldMessagesItem>>,
+        success: impl Into<bool>,
+        result: impl Into<Vec<OperationListResponseResultItem>>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: result.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ApiShieldResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`features`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationListResponseResultItem {
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
+    pub endpoint: String,
+    /// RFC3986-compliant host.
+    pub host: String,
+    /// The HTTP method used to access the endpoint.
+    pub method: crate::types::ApiShieldMethod,
+    /// The `last_updated` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_updated: ::time::OffsetDateTime,
+    /// The `operation_id` property.
+    pub operation_id: String,
+    /// The `features` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<::serde_json::Value>,
+}
+impl OperationListResponseResultItem {
+    /// Takes the required fields (`endpoint`, `host`, `method`, `last_updated`, `operation_id`); the `with_` methods set the others.
+    pub fn new(
+        endpoint: impl Into<String>,
+        host: impl Into<String>,
+        method: impl Into<crate::types::ApiShieldMethod>,
+        last_updated: impl Into<::time::OffsetDateTime>,
+        operation_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            host: host.into(),
+            method: method.into(),
+            last_updated: last_updated.into(),
+            operation_id: operation_id.into(),
+            features: None,
+        }
+    }
+    /// Sets `features`.
+    #[must_use]
+    pub fn with_features(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.features = Some(value.into());
+        self
+    }
+}

@@ -95,7 +95,43 @@ impl SchemaGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type SchemaGetResponse = crate::types::ApiShieldSchemaResponseWithThresholdsResult;
+/// An item of the `feature` parameter of `client.api_gateway().schemas().get()`.
+///
 /// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type SchemaGetParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
+/// The result of `client.api_gateway().schemas().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SchemaGetResponse {
+    /// The `schemas` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schemas: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    /// The `timestamp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}
+impl SchemaGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            schemas: None,
+            timestamp: None,
+        }
+    }
+    /// Sets `schemas`.
+    #[must_use]
+    pub fn with_schemas(
+        mut self,
+        value: impl Into<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    ) -> Self {
+        self.schemas = Some(value.into());
+        self
+    }
+    /// Sets `timestamp`.
+    #[must_use]
+    pub fn with_timestamp(mut self, value: impl Into<String>) -> Self {
+        self.timestamp = Some(value.into());
+        self
+    }
+}

@@ -584,12 +584,8 @@ impl UserSchemaCreateForm {
         self
     }
 }
-/// What `create()` returns.
-pub type UserSchemaCreateResponse = crate::types::ApiShieldSchemaUploadResponse;
 /// What `get()` returns.
 pub type UserSchemaGetResponse = crate::types::ApiShieldPublicSchema;
-/// What `delete()` returns.
-pub type UserSchemaDeleteResponse = crate::types::ApiShieldApiResponseSingleResult;
 /// What `edit()` returns.
 pub type UserSchemaEditResponse = crate::types::ApiShieldPublicSchema;
 /// Flag whether schema is enabled for validation.
@@ -606,10 +602,45 @@ pub enum UserSchemaCreateBodyValidationEnabled {
 crate::runtime::string_enum!(
     open UserSchemaCreateBodyValidationEnabled { True = "true", False = "false" }
 );
+/// The result of `client.api_gateway().user_schemas().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserSchemaCreateResponse {
+    /// The `schema` property.
+    pub schema: crate::types::ApiShieldPublicSchema,
+    /// The `upload_details` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_details: Option<crate::types::ApiShieldSchemaUploadDetailsWarningsOnly>,
+}
+impl UserSchemaCreateResponse {
+    /// Takes the required fields (`schema`); the `with_` methods set the others.
+    pub fn new(schema: impl Into<crate::types::ApiShieldPublicSchema>) -> Self {
+        Self {
+            schema: schema.into(),
+            upload_details: None,
+        }
+    }
+    /// Sets `upload_details`.
+    #[must_use]
+    pub fn with_upload_details(
+        mut self,
+        value: impl Into<crate::types::ApiShieldSchemaUploadDetailsWarningsOnly>,
+    ) -> Self {
+        self.upload_details = Some(value.into());
+        self
+    }
+}
+/// The result of `client.api_gateway().user_schemas().delete()`.
+///
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type UserSchemaDeleteResponse = crate::types::AccessApiResponseSingleResult;
+/// The body of `client.api_gateway().user_schemas().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct UserSchemaEditBody {
+    /// The `validation_enabled` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_enabled: Option<bool>,
 }
@@ -630,11 +661,15 @@ impl UserSchemaEditBody {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct UserSchemaListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::ApiShieldMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::ApiShieldMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     pub result: Vec<crate::types::ApiShieldPublicSchema>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ApiShieldResultInfo>,
 }

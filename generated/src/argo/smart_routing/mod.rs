@@ -144,13 +144,13 @@ pub struct SmartRoutingEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ArgoConfigPatch,
+    pub body: SmartRoutingEditBody,
 }
 impl SmartRoutingEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::ArgoConfigPatch>,
+        body: impl Into<SmartRoutingEditBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -168,3 +168,17 @@ pub type SmartRoutingEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// Update enablement of Argo Smart Routing
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SmartRoutingEditBody {
+    /// Enables Argo Smart Routing.
+    pub value: crate::types::ArgoConfigValue,
+}
+impl SmartRoutingEditBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(value: impl Into<crate::types::ArgoConfigValue>) -> Self {
+        Self { value: value.into() }
+    }
+}

@@ -144,13 +144,13 @@ pub struct TieredCachingEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::CachePatch,
+    pub body: TieredCachingEditBody,
 }
 impl TieredCachingEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::CachePatch>,
+        body: impl Into<TieredCachingEditBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -162,3 +162,7 @@ impl TieredCachingEditParams {
 pub type TieredCachingGetResponse = crate::types::CacheResultObject;
 /// What `edit()` returns.
 pub type TieredCachingEditResponse = crate::types::CacheResultObject;
+/// Update enablement of Tiered Caching
+///
+/// The same shape as [`crate::argo::smart_routing::SmartRoutingEditBody`], which the document defines again here.
+pub type TieredCachingEditBody = crate::argo::smart_routing::SmartRoutingEditBody;

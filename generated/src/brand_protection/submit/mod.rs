@@ -76,13 +76,13 @@ pub struct SubmitCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::IntelUrlParam,
+    pub body: SubmitCreateBody,
 }
 impl SubmitCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::IntelUrlParam>,
+        body: impl Into<SubmitCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -90,5 +90,97 @@ impl SubmitCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type SubmitCreateResponse = crate::types::IntelPhishingUrlSubmit;
+/// The body of `client.brand_protection().submit().create()`.
+///
+/// The same shape as [`crate::types::StreamInputWebrtc`], which the document defines again here.
+pub type SubmitCreateBody = crate::types::StreamInputWebrtc;
+/// The result of `client.brand_protection().submit().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SubmitCreateResponse {
+    /// URLs that were excluded from scanning because their domain is in our no-scan list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_urls: Option<Vec<SubmitCreateResponseExcludedUrlsItem>>,
+    /// URLs that were skipped because the same URL is currently being scanned
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped_urls: Option<Vec<SubmitCreateResponseSkippedUrlsItem>>,
+    /// URLs that were successfully submitted for scanning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_urls: Option<Vec<SubmitCreateResponseSubmittedUrlsItem>>,
+}
+impl SubmitCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            excluded_urls: None,
+            skipped_urls: None,
+            submitted_urls: None,
+        }
+    }
+    /// Sets `excluded_urls`.
+    #[must_use]
+    pub fn with_excluded_urls(
+        mut self,
+        value: impl Into<Vec<SubmitCreateResponseExcludedUrlsItem>>,
+    ) -> Self {
+        self.excluded_urls = Some(value.into());
+        self
+    }
+    /// Sets `skipped_urls`.
+    #[must_use]
+    pub fn with_skipped_urls(
+        mut self,
+        value: impl Into<Vec<SubmitCreateResponseSkippedUrlsItem>>,
+    ) -> Self {
+        self.skipped_urls = Some(value.into());
+        self
+    }
+    /// Sets `submitted_urls`.
+    #[must_use]
+    pub fn with_submitted_urls(
+        mut self,
+        value: impl Into<Vec<SubmitCreateResponseSubmittedUrlsItem>>,
+    ) -> Self {
+        self.submitted_urls = Some(value.into());
+        self
+    }
+}
+/// The `excluded_urls` property of `SubmitCreateResponse`.
+///
+/// The same shape as [`crate::types::StreamInputWebrtc`], which the document defines again here.
+pub type SubmitCreateResponseExcludedUrlsItem = crate::types::StreamInputWebrtc;
+/// The `skipped_urls` property of `SubmitCreateResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SubmitCreateResponseSkippedUrlsItem {
+    /// URL that was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// ID of the submission of that URL that is currently scanning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_id: Option<i64>,
+}
+impl SubmitCreateResponseSkippedUrlsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { url: None, url_id: None }
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+    /// Sets `url_id`.
+    #[must_use]
+    pub fn with_url_id(mut self, value: impl Into<i64>) -> Self {
+        self.url_id = Some(value.into());
+        self
+    }
+}
+/// The `submitted_urls` property of `SubmitCreateResponse`.
+///
+/// The same shape as [`crate::brand_protection::submit::SubmitCreateResponseSkippedUrlsItem`], which the document defines again here.
+pub type SubmitCreateResponseSubmittedUrlsItem = SubmitCreateResponseSkippedUrlsItem;

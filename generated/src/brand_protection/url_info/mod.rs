@@ -102,5 +102,273 @@ impl UrlInfoGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type UrlInfoGetResponse = crate::types::IntelPhishingUrlInfo;
+/// The result of `client.brand_protection().url_info().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponse {
+    /// List of categorizations applied to this submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categorizations: Option<Vec<UrlInfoGetResponseCategorizationsItem>>,
+    /// List of model results for completed scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_results: Option<Vec<UrlInfoGetResponseModelResultsItem>>,
+    /// List of signatures that matched against site content found when crawling the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_matches: Option<Vec<UrlInfoGetResponseRuleMatchesItem>>,
+    /// Status of the most recent scan found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_status: Option<UrlInfoGetResponseScanStatus>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot_download_signature: Option<String>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot_path: Option<String>,
+    /// URL that was submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+impl UrlInfoGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            categorizations: None,
+            model_results: None,
+            rule_matches: None,
+            scan_status: None,
+            screenshot_download_signature: None,
+            screenshot_path: None,
+            url: None,
+        }
+    }
+    /// Sets `categorizations`.
+    #[must_use]
+    pub fn with_categorizations(
+        mut self,
+        value: impl Into<Vec<UrlInfoGetResponseCategorizationsItem>>,
+    ) -> Self {
+        self.categorizations = Some(value.into());
+        self
+    }
+    /// Sets `model_results`.
+    #[must_use]
+    pub fn with_model_results(
+        mut self,
+        value: impl Into<Vec<UrlInfoGetResponseModelResultsItem>>,
+    ) -> Self {
+        self.model_results = Some(value.into());
+        self
+    }
+    /// Sets `rule_matches`.
+    #[must_use]
+    pub fn with_rule_matches(
+        mut self,
+        value: impl Into<Vec<UrlInfoGetResponseRuleMatchesItem>>,
+    ) -> Self {
+        self.rule_matches = Some(value.into());
+        self
+    }
+    /// Sets `scan_status`.
+    #[must_use]
+    pub fn with_scan_status(
+        mut self,
+        value: impl Into<UrlInfoGetResponseScanStatus>,
+    ) -> Self {
+        self.scan_status = Some(value.into());
+        self
+    }
+    /// Sets `screenshot_download_signature`.
+    #[must_use]
+    pub fn with_screenshot_download_signature(
+        mut self,
+        value: impl Into<String>,
+    ) -> Self {
+        self.screenshot_download_signature = Some(value.into());
+        self
+    }
+    /// Sets `screenshot_path`.
+    #[must_use]
+    pub fn with_screenshot_path(mut self, value: impl Into<String>) -> Self {
+        self.screenshot_path = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}
+/// The `categorizations` property of `UrlInfoGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseCategorizationsItem {
+    /// Name of the category applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Result of human review for this categorization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_status: Option<String>,
+}
+impl UrlInfoGetResponseCategorizationsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            category: None,
+            verification_status: None,
+        }
+    }
+    /// Sets `category`.
+    #[must_use]
+    pub fn with_category(mut self, value: impl Into<String>) -> Self {
+        self.category = Some(value.into());
+        self
+    }
+    /// Sets `verification_status`.
+    #[must_use]
+    pub fn with_verification_status(mut self, value: impl Into<String>) -> Self {
+        self.verification_status = Some(value.into());
+        self
+    }
+}
+/// The `model_results` property of `UrlInfoGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseModelResultsItem {
+    /// Name of the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<String>,
+    /// Score output by the model for this submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_score: Option<f64>,
+}
+impl UrlInfoGetResponseModelResultsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            model_name: None,
+            model_score: None,
+        }
+    }
+    /// Sets `model_name`.
+    #[must_use]
+    pub fn with_model_name(mut self, value: impl Into<String>) -> Self {
+        self.model_name = Some(value.into());
+        self
+    }
+    /// Sets `model_score`.
+    #[must_use]
+    pub fn with_model_score(mut self, value: impl Into<f64>) -> Self {
+        self.model_score = Some(value.into());
+        self
+    }
+}
+/// The `rule_matches` property of `UrlInfoGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseRuleMatchesItem {
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banning: Option<bool>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<bool>,
+    /// Description of the signature that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Name of the signature that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl UrlInfoGetResponseRuleMatchesItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            banning: None,
+            blocking: None,
+            description: None,
+            name: None,
+        }
+    }
+    /// Sets `banning`.
+    #[must_use]
+    pub fn with_banning(mut self, value: impl Into<bool>) -> Self {
+        self.banning = Some(value.into());
+        self
+    }
+    /// Sets `blocking`.
+    #[must_use]
+    pub fn with_blocking(mut self, value: impl Into<bool>) -> Self {
+        self.blocking = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+/// Status of the most recent scan found.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UrlInfoGetResponseScanStatus {
+    /// Timestamp of when the submission was processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_processed: Option<String>,
+    /// For internal use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_complete: Option<bool>,
+    /// Status code that the crawler received when loading the submitted URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i64>,
+    /// ID of the most recent submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission_id: Option<i64>,
+}
+impl UrlInfoGetResponseScanStatus {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            last_processed: None,
+            scan_complete: None,
+            status_code: None,
+            submission_id: None,
+        }
+    }
+    /// Sets `last_processed`.
+    #[must_use]
+    pub fn with_last_processed(mut self, value: impl Into<String>) -> Self {
+        self.last_processed = Some(value.into());
+        self
+    }
+    /// Sets `scan_complete`.
+    #[must_use]
+    pub fn with_scan_complete(mut self, value: impl Into<bool>) -> Self {
+        self.scan_complete = Some(value.into());
+        self
+    }
+    /// Sets `status_code`.
+    #[must_use]
+    pub fn with_status_code(mut self, value: impl Into<i64>) -> Self {
+        self.status_code = Some(value.into());
+        self
+    }
+    /// Sets `submission_id`.
+    #[must_use]
+    pub fn with_submission_id(mut self, value: impl Into<i64>) -> Self {
+        self.submission_id = Some(value.into());
+        self
+    }
+}

@@ -164,5 +164,17 @@ impl CacheReserveEditParams {
 pub type CacheReserveGetResponse = crate::types::CacheCacheReserveResponseValueResult;
 /// What `edit()` returns.
 pub type CacheReserveEditResponse = crate::types::CacheCacheReserveResponseValueResult;
-/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
-pub type CacheReserveEditBody = crate::types::ArgoConfigPatch;
+/// The body of `client.cache().cache_reserve().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CacheReserveEditBody {
+    /// Value of the Cache Reserve zone setting.
+    pub value: crate::types::CacheCacheReserveValue,
+}
+impl CacheReserveEditBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(value: impl Into<crate::types::CacheCacheReserveValue>) -> Self {
+        Self { value: value.into() }
+    }
+}

@@ -170,6 +170,7 @@ pub type OriginPostQuantumEncryptionUpdateResponse = ::std::collections::BTreeMa
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.cache().origin_post_quantum_encryption().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

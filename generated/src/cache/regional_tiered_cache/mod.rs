@@ -164,5 +164,7 @@ impl RegionalTieredCacheEditParams {
 pub type RegionalTieredCacheGetResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
 /// What `edit()` returns.
 pub type RegionalTieredCacheEditResponse = crate::types::CacheRegionalTieredCacheResponseValueResult;
-/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
-pub type RegionalTieredCacheEditBody = crate::types::ArgoConfigPatch;
+/// The body of `client.cache().regional_tiered_cache().edit()`.
+///
+/// The same shape as [`crate::cache::cache_reserve::CacheReserveEditBody`], which the document defines again here.
+pub type RegionalTieredCacheEditBody = crate::cache::cache_reserve::CacheReserveEditBody;

@@ -228,13 +228,13 @@ pub struct TieredCacheSmartTopologyEnableEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::CacheSmartTieredCachePatch,
+    pub body: TieredCacheSmartTopologyEnableEditBody,
 }
 impl TieredCacheSmartTopologyEnableEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::CacheSmartTieredCachePatch>,
+        body: impl Into<TieredCacheSmartTopologyEnableEditBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -248,3 +248,11 @@ pub type TieredCacheSmartTopologyEnableGetResponse = crate::types::CacheResultOb
 pub type TieredCacheSmartTopologyEnableDeleteResponse = crate::types::CacheResultObject;
 /// What `edit()` returns.
 pub type TieredCacheSmartTopologyEnableEditResponse = crate::types::CacheResultObject;
+/// Update enablement of Smart Tiered Cache
+///
+/// The same shape as [`crate::cache::cache_reserve::CacheReserveEditBody`], which the document defines again here.
+pub type TieredCacheSmartTopologyEnableEditBody = crate::cache::cache_reserve::CacheReserveEditBody;
+/// Enable or disable the Smart Tiered Cache
+///
+/// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
+pub type TieredCacheSmartTopologyEnableEditBodyValue = crate::types::ArgoConfigValue;

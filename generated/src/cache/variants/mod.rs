@@ -229,10 +229,37 @@ impl VariantEditParams {
 }
 /// What `get()` returns.
 pub type VariantGetResponse = crate::types::CacheVariantsResponseValueResult;
-/// What `delete()` returns.
-pub type VariantDeleteResponse = crate::types::CacheVariants;
 /// What `edit()` returns.
 pub type VariantEditResponse = crate::types::CacheVariantsResponseValueResult;
+/// Variant support enables caching variants of images with certain file extensions in addition to the original. This only applies when the origin server sends the 'Vary: Accept' response header. If the origin server sends 'Vary: Accept' but does not serve the variant requested, the response will not be cached. This will be indicated with BYPASS cache status in the response headers.
+///
+/// Merged from `allOf`; where members disagree the later one wins (`id`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VariantDeleteResponse {
+    /// ID of the zone setting.
+    pub id: crate::types::CacheVariantsId,
+    /// last time this setting was modified.
+    #[serde(with = "::time::serde::rfc3339::option")]
+    pub modified_on: Option<::time::OffsetDateTime>,
+}
+impl VariantDeleteResponse {
+    /// Takes the required fields (`id`); the `with_` methods set the others.
+    pub fn new(id: impl Into<crate::types::CacheVariantsId>) -> Self {
+        Self {
+            id: id.into(),
+            modified_on: None,
+        }
+    }
+    /// Sets `modified_on`.
+    #[must_use]
+    pub fn with_modified_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified_on = Some(value.into());
+        self
+    }
+}
+/// The body of `client.cache().variants().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

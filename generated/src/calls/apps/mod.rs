@@ -399,11 +399,80 @@ impl AppDeleteParams {
 }
 /// What `list()` returns.
 pub type AppListResponse = Vec<String>;
-/// What `create()` returns.
-pub type AppCreateResponse = crate::types::CallsAppWithSecret;
 /// What `get()` returns.
 pub type AppGetResponse = crate::types::CallsApp;
 /// What `update()` returns.
 pub type AppUpdateResponse = crate::types::CallsApp;
 /// What `delete()` returns.
 pub type AppDeleteResponse = crate::types::CallsApp;
+/// The result of `client.calls().apps().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AppCreateResponse {
+    /// The date and time the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// The date and time the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified: Option<::time::OffsetDateTime>,
+    /// A short description of Calls app, not shown to end users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Bearer token
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// A Cloudflare-generated unique identifier for a item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+impl AppCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created: None,
+            modified: None,
+            name: None,
+            secret: None,
+            uid: None,
+        }
+    }
+    /// Sets `created`.
+    #[must_use]
+    pub fn with_created(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `secret`.
+    #[must_use]
+    pub fn with_secret(mut self, value: impl Into<String>) -> Self {
+        self.secret = Some(value.into());
+        self
+    }
+    /// Sets `uid`.
+    #[must_use]
+    pub fn with_uid(mut self, value: impl Into<String>) -> Self {
+        self.uid = Some(value.into());
+        self
+    }
+}

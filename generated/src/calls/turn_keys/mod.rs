@@ -404,11 +404,80 @@ impl TurnKeyDeleteParams {
 }
 /// What `list()` returns.
 pub type TurnKeyListResponse = Vec<String>;
-/// What `create()` returns.
-pub type TurnKeyCreateResponse = crate::types::CallsTurnKeyWithKey;
 /// What `get()` returns.
 pub type TurnKeyGetResponse = String;
 /// What `update()` returns.
 pub type TurnKeyUpdateResponse = String;
 /// What `delete()` returns.
 pub type TurnKeyDeleteResponse = String;
+/// The result of `client.calls().turn_keys().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TurnKeyCreateResponse {
+    /// The date and time the item was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// Bearer token
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The date and time the item was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified: Option<::time::OffsetDateTime>,
+    /// A short description of a TURN key, not shown to end users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A Cloudflare-generated unique identifier for a item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+impl TurnKeyCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created: None,
+            key: None,
+            modified: None,
+            name: None,
+            uid: None,
+        }
+    }
+    /// Sets `created`.
+    #[must_use]
+    pub fn with_created(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `key`.
+    #[must_use]
+    pub fn with_key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `uid`.
+    #[must_use]
+    pub fn with_uid(mut self, value: impl Into<String>) -> Self {
+        self.uid = Some(value.into());
+        self
+    }
+}

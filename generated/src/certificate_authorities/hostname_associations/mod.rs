@@ -171,13 +171,13 @@ pub struct HostnameAssociationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::TlsCertificatesAndHostnamesHostnameAssociation,
+    pub body: HostnameAssociationUpdateBody,
 }
 impl HostnameAssociationUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::TlsCertificatesAndHostnamesHostnameAssociation>,
+        body: impl Into<HostnameAssociationUpdateBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -189,3 +189,36 @@ impl HostnameAssociationUpdateParams {
 pub type HostnameAssociationGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameAssociationsResponseResult;
 /// What `update()` returns.
 pub type HostnameAssociationUpdateResponse = crate::types::TlsCertificatesAndHostnamesHostnameAssociationsResponseResult;
+/// The body of `client.certificate_authorities().hostname_associations().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct HostnameAssociationUpdateBody {
+    /// The `hostnames` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    /// The UUID for a certificate that was uploaded to the mTLS Certificate Management endpoint. If no mtls_certificate_id is given, the hostnames will be associated to your active Cloudflare Managed CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtls_certificate_id: Option<String>,
+}
+impl HostnameAssociationUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            hostnames: None,
+            mtls_certificate_id: None,
+        }
+    }
+    /// Sets `hostnames`.
+    #[must_use]
+    pub fn with_hostnames(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hostnames = Some(value.into());
+        self
+    }
+    /// Sets `mtls_certificate_id`.
+    #[must_use]
+    pub fn with_mtls_certificate_id(mut self, value: impl Into<String>) -> Self {
+        self.mtls_certificate_id = Some(value.into());
+        self
+    }
+}

@@ -105,10 +105,12 @@ impl ManagementCreateParams {
 }
 /// What `create()` returns.
 pub type ManagementCreateResponse = String;
+/// The body of `client.cfd_tunnel().management().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ManagementCreateBody {
+    /// The `resources` property.
     pub resources: Vec<crate::types::TunnelManagementResources>,
 }
 impl ManagementCreateBody {

@@ -651,6 +651,7 @@ pub type WidgetGetResponse = crate::types::TurnstileWidgetDetail;
 pub type WidgetUpdateResponse = crate::types::TurnstileWidgetDetail;
 /// What `delete()` returns.
 pub type WidgetDeleteResponse = crate::types::TurnstileWidgetDetail;
+/// The body of `client.challenges().widgets().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -663,6 +664,7 @@ pub struct WidgetCreateBody {
     /// this setting can determine the clearance level to be set
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clearance_level: Option<crate::types::TurnstileClearanceLevel>,
+    /// The `domains` property.
     pub domains: Vec<String>,
     /// Widget Mode
     pub mode: crate::types::TurnstileMode,
@@ -725,14 +727,18 @@ impl WidgetCreateBody {
         self
     }
 }
+/// The response of `client.challenges().widgets().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WidgetCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::TurnstileMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::TurnstileMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::TurnstileResultInfo>,
     /// A Turnstile widget's detailed configuration
@@ -775,8 +781,8 @@ impl WidgetCreateResponse {
 }
 /// Direction to order widgets.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type WidgetListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type WidgetListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order widgets by.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -798,16 +804,21 @@ crate::runtime::string_enum!(
     open WidgetListParamsOrder { Id = "id", Sitekey = "sitekey", Name = "name", CreatedOn
     = "created_on", ModifiedOn = "modified_on" }
 );
+/// The response of `client.challenges().widgets().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct WidgetListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::TurnstileMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::TurnstileMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::TurnstileResultInfo>,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::TurnstileWidgetList>>,
 }
@@ -845,6 +856,7 @@ impl WidgetListResponse {
         self
     }
 }
+/// The body of `client.challenges().widgets().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -857,6 +869,7 @@ pub struct WidgetUpdateBody {
     /// this setting can determine the clearance level to be set
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clearance_level: Option<crate::types::TurnstileClearanceLevel>,
+    /// The `domains` property.
     pub domains: Vec<String>,
     /// Widget Mode
     pub mode: crate::types::TurnstileMode,

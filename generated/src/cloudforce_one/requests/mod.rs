@@ -300,13 +300,13 @@ pub struct RequestCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOneRequestList,
+    pub body: RequestCreateBody,
 }
 impl RequestCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::CloudforceOneRequestList>,
+        body: impl Into<RequestCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -378,10 +378,248 @@ impl RequestDeleteParams {
     }
 }
 /// What `create()` returns.
-pub type RequestCreateResponse = Vec<crate::types::CloudforceOneRequestListItem>;
+pub type RequestCreateResponse = Vec<RequestCreateResponseItem>;
 /// What `get()` returns.
 pub type RequestGetResponse = crate::types::CloudforceOneRequestItem;
 /// What `update()` returns.
 pub type RequestUpdateResponse = crate::types::CloudforceOneRequestItem;
 /// What `delete()` returns.
 pub type RequestDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// Request List Parameters
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RequestCreateBody {
+    /// The `completed_after` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub completed_after: Option<::time::OffsetDateTime>,
+    /// The `completed_before` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub completed_before: Option<::time::OffsetDateTime>,
+    /// The `created_after` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_after: Option<::time::OffsetDateTime>,
+    /// The `created_before` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_before: Option<::time::OffsetDateTime>,
+    /// Page number of results
+    pub page: i64,
+    /// Number of results per page
+    pub per_page: i64,
+    /// Requested information from request
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_type: Option<String>,
+    /// Field to sort results by
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    /// Sort order (asc or desc)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<RequestCreateBodySortOrder>,
+    /// Request Status
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::CloudforceOneRequestStatus>,
+}
+impl RequestCreateBody {
+    /// Takes the required fields (`page`, `per_page`); the `with_` methods set the others.
+    pub fn new(page: impl Into<i64>, per_page: impl Into<i64>) -> Self {
+        Self {
+            completed_after: None,
+            completed_before: None,
+            created_after: None,
+            created_before: None,
+            page: page.into(),
+            per_page: per_page.into(),
+            request_type: None,
+            sort_by: None,
+            sort_order: None,
+            status: None,
+        }
+    }
+    /// Sets `completed_after`.
+    #[must_use]
+    pub fn with_completed_after(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.completed_after = Some(value.into());
+        self
+    }
+    /// Sets `completed_before`.
+    #[must_use]
+    pub fn with_completed_before(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.completed_before = Some(value.into());
+        self
+    }
+    /// Sets `created_after`.
+    #[must_use]
+    pub fn with_created_after(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.created_after = Some(value.into());
+        self
+    }
+    /// Sets `created_before`.
+    #[must_use]
+    pub fn with_created_before(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.created_before = Some(value.into());
+        self
+    }
+    /// Sets `request_type`.
+    #[must_use]
+    pub fn with_request_type(mut self, value: impl Into<String>) -> Self {
+        self.request_type = Some(value.into());
+        self
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(mut self, value: impl Into<String>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(
+        mut self,
+        value: impl Into<RequestCreateBodySortOrder>,
+    ) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::types::CloudforceOneRequestStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+/// Sort order (asc or desc)
+///
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type RequestCreateBodySortOrder = crate::types::DnsRecordsDirection;
+/// Request List Item
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RequestCreateResponseItem {
+    /// The `completed` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub completed: Option<::time::OffsetDateTime>,
+    /// The `created` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created: ::time::OffsetDateTime,
+    /// UUID
+    pub id: String,
+    /// Tokens for the request messages
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_tokens: Option<i64>,
+    /// The `priority` property.
+    pub priority: crate::types::CloudforceOnePriority,
+    /// Readable Request ID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readable_id: Option<String>,
+    /// Requested information from request
+    pub request: String,
+    /// Request Status
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::CloudforceOneRequestStatus>,
+    /// Brief description of the request
+    pub summary: String,
+    /// The CISA defined Traffic Light Protocol (TLP)
+    pub tlp: crate::types::CloudforceOneTlp,
+    /// Tokens for the request
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<i64>,
+    /// The `updated` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub updated: ::time::OffsetDateTime,
+}
+impl RequestCreateResponseItem {
+    /// Takes the required fields (`created`, `id`, `priority`, `request`, `summary`, `tlp`, `updated`); the `with_` methods set the others.
+    pub fn new(
+        created: impl Into<::time::OffsetDateTime>,
+        id: impl Into<String>,
+        priority: impl Into<crate::types::CloudforceOnePriority>,
+        request: impl Into<String>,
+        summary: impl Into<String>,
+        tlp: impl Into<crate::types::CloudforceOneTlp>,
+        updated: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        Self {
+            completed: None,
+            created: created.into(),
+            id: id.into(),
+            message_tokens: None,
+            priority: priority.into(),
+            readable_id: None,
+            request: request.into(),
+            status: None,
+            summary: summary.into(),
+            tlp: tlp.into(),
+            tokens: None,
+            updated: updated.into(),
+        }
+    }
+    /// Sets `completed`.
+    #[must_use]
+    pub fn with_completed(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.completed = Some(value.into());
+        self
+    }
+    /// Sets `message_tokens`.
+    #[must_use]
+    pub fn with_message_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.message_tokens = Some(value.into());
+        self
+    }
+    /// Sets `readable_id`.
+    #[must_use]
+    pub fn with_readable_id(mut self, value: impl Into<String>) -> Self {
+        self.readable_id = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::types::CloudforceOneRequestStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `tokens`.
+    #[must_use]
+    pub fn with_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.tokens = Some(value.into());
+        self
+    }
+}

@@ -94,6 +94,7 @@ impl PrioritizeUpdateParams {
 }
 /// What `update()` returns.
 pub type PrioritizeUpdateResponse = crate::types::TlsCertificatesAndHostnamesCertificateResponseCollection;
+/// The body of `client.custom_certificates().prioritize().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -111,6 +112,7 @@ impl PrioritizeUpdateBody {
         }
     }
 }
+/// The `certificates` property of `PrioritizeUpdateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

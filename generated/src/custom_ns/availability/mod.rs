@@ -84,5 +84,52 @@ impl AvailabilityListParams {
         }
     }
 }
-/// What `list()` returns.
-pub type AvailabilityListResponse = crate::types::DnsCustomNameserversAvailabilityResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DnsCustomNameserversMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<String>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DnsCustomNameserversResultInfo>,
+}
+impl AvailabilityListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DnsCustomNameserversMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DnsCustomNameserversResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

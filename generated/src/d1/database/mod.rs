@@ -459,14 +459,14 @@ impl DatabaseDeleteParams {
 }
 /// What `create()` returns.
 pub type DatabaseCreateResponse = crate::types::D1DatabaseResponse;
-/// What `get()` returns.
-pub type DatabaseGetResponse = crate::types::D1DatabaseDetailsResponse;
 /// What `delete()` returns.
 pub type DatabaseDeleteResponse = Option<()>;
+/// The body of `client.d1().database().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DatabaseCreateBody {
+    /// The `name` property.
     pub name: String,
     /// Specify the region to create the D1 primary, if available. If this option is omitted, the D1 will be created as close as possible to the current user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -490,16 +490,97 @@ impl DatabaseCreateBody {
         self
     }
 }
+/// The result of `client.d1().database().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DatabaseGetResponse {
+    /// Specifies the timestamp the resource was created as an ISO8601 string.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The D1 database's size, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<f64>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `num_tables` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_tables: Option<f64>,
+    /// The `uuid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+impl DatabaseGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created_at: None,
+            file_size: None,
+            name: None,
+            num_tables: None,
+            uuid: None,
+            version: None,
+        }
+    }
+    /// Sets `created_at`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `file_size`.
+    #[must_use]
+    pub fn with_file_size(mut self, value: impl Into<f64>) -> Self {
+        self.file_size = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `num_tables`.
+    #[must_use]
+    pub fn with_num_tables(mut self, value: impl Into<f64>) -> Self {
+        self.num_tables = Some(value.into());
+        self
+    }
+    /// Sets `uuid`.
+    #[must_use]
+    pub fn with_uuid(mut self, value: impl Into<String>) -> Self {
+        self.uuid = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    #[must_use]
+    pub fn with_version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+}
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatabaseListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::D1MessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::D1MessagesItem>,
+    /// The `result` property.
     pub result: Vec<crate::types::D1DatabaseResponse>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<DatabaseListResponseResultInfo>,
 }
@@ -529,5 +610,7 @@ impl DatabaseListResponse {
         self
     }
 }
+/// The `result_info` property of `DatabaseListResponse`.
+///
 /// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
 pub type DatabaseListResponseResultInfo = crate::types::IamResultInfo;

@@ -76,5 +76,24 @@ impl UuidGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type UuidGetResponse = crate::types::TlsCertificatesAndHostnamesUuidObject;
+/// The result of `client.dcv_delegation().uuid().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UuidGetResponse {
+    /// The DCV Delegation unique identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+impl UuidGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { uuid: None }
+    }
+    /// Sets `uuid`.
+    #[must_use]
+    pub fn with_uuid(mut self, value: impl Into<String>) -> Self {
+        self.uuid = Some(value.into());
+        self
+    }
+}

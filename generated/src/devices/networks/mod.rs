@@ -372,6 +372,7 @@ pub type NetworkGetResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 pub type NetworkUpdateResponse = crate::types::TeamsDevicesDeviceManagedNetworks;
 /// What `delete()` returns.
 pub type NetworkDeleteResponse = crate::types::TeamsDevicesComponentsSchemasResponseCollection;
+/// The body of `client.devices().networks().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -398,6 +399,7 @@ impl NetworkCreateBody {
         }
     }
 }
+/// The body of `client.devices().networks().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -85,5 +85,70 @@ impl OverrideCodeGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type OverrideCodeGetResponse = crate::types::TeamsDevicesOverrideCodesResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideCodeGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: OverrideCodeGetResponseResult,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
+}
+impl OverrideCodeGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TeamsDevicesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TeamsDevicesMessagesItem>>,
+        result: impl Into<OverrideCodeGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `OverrideCodeGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideCodeGetResponseResult {
+    /// The `disable_for_time` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_for_time: Option<crate::types::TeamsDevicesDisableForTime>,
+}
+impl OverrideCodeGetResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { disable_for_time: None }
+    }
+    /// Sets `disable_for_time`.
+    #[must_use]
+    pub fn with_disable_for_time(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesDisableForTime>,
+    ) -> Self {
+        self.disable_for_time = Some(value.into());
+        self
+    }
+}

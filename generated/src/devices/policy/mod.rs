@@ -455,6 +455,7 @@ pub type PolicyDevicesGetDeviceSettingsPolicyByIdResponse = crate::types::TeamsD
 pub type PolicyDeleteResponse = crate::types::TeamsDevicesDeviceSettingsResponseCollection;
 /// What `devices_update_device_settings_policy()` returns.
 pub type PolicyDevicesUpdateDeviceSettingsPolicyResponse = crate::types::TeamsDevicesDeviceSettingsResponse;
+/// The body of `client.devices().policy().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -499,6 +500,7 @@ pub struct PolicyCreateBody {
     pub name: String,
     /// The precedence of the policy. Lower values indicate higher precedence. Policies will be evaluated in ascending order of this field.
     pub precedence: f64,
+    /// The `service_mode_v2` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_v2: Option<crate::types::TeamsDevicesServiceModeV2>,
     /// The URL to launch when the Send Feedback button is clicked.
@@ -633,6 +635,7 @@ impl PolicyCreateBody {
         self
     }
 }
+/// The body of `client.devices().policy().devices_update_device_settings_policy()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -673,6 +676,7 @@ pub struct PolicyDevicesUpdateDeviceSettingsPolicyBody {
     /// The precedence of the policy. Lower values indicate higher precedence. Policies will be evaluated in ascending order of this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<f64>,
+    /// The `service_mode_v2` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_v2: Option<crate::types::TeamsDevicesServiceModeV2>,
     /// The URL to launch when the Send Feedback button is clicked.
@@ -807,6 +811,7 @@ impl PolicyDevicesUpdateDeviceSettingsPolicyBody {
         self
     }
 }
+/// The body of `client.devices().policy().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -832,6 +837,7 @@ pub struct PolicyEditBody {
     /// Whether to add Microsoft IPs to Split Tunnel exclusions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_office_ips: Option<bool>,
+    /// The `service_mode_v2` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_mode_v2: Option<crate::types::TeamsDevicesServiceModeV2>,
     /// The URL to launch when the Send Feedback button is clicked.

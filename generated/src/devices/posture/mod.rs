@@ -369,16 +369,13 @@ impl PostureDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type PostureListResponse = crate::types::TeamsDevicesResponseCollection;
 /// What `create()` returns.
 pub type PostureCreateResponse = crate::types::TeamsDevicesDevicePostureRules;
 /// What `get()` returns.
 pub type PostureGetResponse = crate::types::TeamsDevicesDevicePostureRules;
 /// What `update()` returns.
 pub type PostureUpdateResponse = crate::types::TeamsDevicesDevicePostureRules;
-/// What `delete()` returns.
-pub type PostureDeleteResponse = crate::types::TeamsDevicesIdResponseResult;
+/// The body of `client.devices().posture().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -457,5 +454,54 @@ impl PostureCreateBody {
         self
     }
 }
+/// The result of `client.devices().posture().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type PostureDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PostureListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TeamsDevicesDevicePostureRules>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
+}
+impl PostureListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TeamsDevicesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TeamsDevicesMessagesItem>>,
+        result: impl Into<Vec<crate::types::TeamsDevicesDevicePostureRules>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.devices().posture().update()`.
+///
 /// The same shape as [`crate::devices::posture::PostureCreateBody`], which the document defines again here.
 pub type PostureUpdateBody = PostureCreateBody;

@@ -111,6 +111,7 @@ impl ColoListParams {
         self
     }
 }
+/// The `sortBy` parameter of `client.dex().colos().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ColoListParamsSortBy {
@@ -130,13 +131,16 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ColoListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
     /// array of colos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::DigitalExperienceMonitoringColosResponseItem>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DigitalExperienceMonitoringResultInfo>,
 }

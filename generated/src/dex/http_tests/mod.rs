@@ -155,8 +155,7 @@ impl HttpTestGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type HttpTestGetResponse = crate::types::DigitalExperienceMonitoringHttpDetailsResponse;
+/// The `interval` parameter of `client.dex().http_tests().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpTestGetParamsInterval {
@@ -170,3 +169,281 @@ pub enum HttpTestGetParamsInterval {
 crate::runtime::string_enum!(
     open HttpTestGetParamsInterval { Minute = "minute", Hour = "hour" }
 );
+/// The result of `client.dex().http_tests().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponse {
+    /// The url of the HTTP synthetic application test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The `httpStats` property.
+    #[serde(rename = "httpStats", default, skip_serializing_if = "Option::is_none")]
+    pub http_stats: Option<HttpTestGetResponseHttpStats>,
+    /// The `httpStatsByColo` property.
+    #[serde(
+        rename = "httpStatsByColo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_stats_by_colo: Option<Vec<HttpTestGetResponseHttpStatsByColoItem>>,
+    /// The interval at which the HTTP synthetic application test is set to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// The `kind` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<HttpTestGetResponseKind>,
+    /// The HTTP method to use when running the test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The name of the HTTP synthetic application test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `target_policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_policies: Option<Vec<HttpTestGetResponseTargetPoliciesItem>>,
+    /// The `targeted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted: Option<bool>,
+}
+impl HttpTestGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            host: None,
+            http_stats: None,
+            http_stats_by_colo: None,
+            interval: None,
+            kind: None,
+            method: None,
+            name: None,
+            target_policies: None,
+            targeted: None,
+        }
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `http_stats`.
+    #[must_use]
+    pub fn with_http_stats(
+        mut self,
+        value: impl Into<HttpTestGetResponseHttpStats>,
+    ) -> Self {
+        self.http_stats = Some(value.into());
+        self
+    }
+    /// Sets `http_stats_by_colo`.
+    #[must_use]
+    pub fn with_http_stats_by_colo(
+        mut self,
+        value: impl Into<Vec<HttpTestGetResponseHttpStatsByColoItem>>,
+    ) -> Self {
+        self.http_stats_by_colo = Some(value.into());
+        self
+    }
+    /// Sets `interval`.
+    #[must_use]
+    pub fn with_interval(mut self, value: impl Into<String>) -> Self {
+        self.interval = Some(value.into());
+        self
+    }
+    /// Sets `kind`.
+    #[must_use]
+    pub fn with_kind(mut self, value: impl Into<HttpTestGetResponseKind>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets `method`.
+    #[must_use]
+    pub fn with_method(mut self, value: impl Into<String>) -> Self {
+        self.method = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `target_policies`.
+    #[must_use]
+    pub fn with_target_policies(
+        mut self,
+        value: impl Into<Vec<HttpTestGetResponseTargetPoliciesItem>>,
+    ) -> Self {
+        self.target_policies = Some(value.into());
+        self
+    }
+    /// Sets `targeted`.
+    #[must_use]
+    pub fn with_targeted(mut self, value: impl Into<bool>) -> Self {
+        self.targeted = Some(value.into());
+        self
+    }
+}
+/// The `httpStats` property of `HttpTestGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponseHttpStats {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `dnsResponseTimeMs` property.
+    #[serde(rename = "dnsResponseTimeMs")]
+    pub dns_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `httpStatusCode` property.
+    #[serde(rename = "httpStatusCode")]
+    pub http_status_code: Vec<HttpTestGetResponseHttpStatsHttpStatusCodeItem>,
+    /// The `resourceFetchTimeMs` property.
+    #[serde(rename = "resourceFetchTimeMs")]
+    pub resource_fetch_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `serverResponseTimeMs` property.
+    #[serde(rename = "serverResponseTimeMs")]
+    pub server_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+impl HttpTestGetResponseHttpStats {
+    /// Takes the required fields (`availability_pct`, `dns_response_time_ms`, `http_status_code`, `resource_fetch_time_ms`, `server_response_time_ms`, `unique_devices_total`); the `with_` methods set the others.
+    pub fn new(
+        availability_pct: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+        >,
+        dns_response_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        http_status_code: impl Into<Vec<HttpTestGetResponseHttpStatsHttpStatusCodeItem>>,
+        resource_fetch_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        server_response_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        unique_devices_total: impl Into<i64>,
+    ) -> Self {
+        Self {
+            availability_pct: availability_pct.into(),
+            dns_response_time_ms: dns_response_time_ms.into(),
+            http_status_code: http_status_code.into(),
+            resource_fetch_time_ms: resource_fetch_time_ms.into(),
+            server_response_time_ms: server_response_time_ms.into(),
+            unique_devices_total: unique_devices_total.into(),
+        }
+    }
+}
+/// The `httpStatsByColo` property of `HttpTestGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponseHttpStatsByColoItem {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `colo` property.
+    pub colo: String,
+    /// The `dnsResponseTimeMs` property.
+    #[serde(rename = "dnsResponseTimeMs")]
+    pub dns_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `httpStatusCode` property.
+    #[serde(rename = "httpStatusCode")]
+    pub http_status_code: Vec<HttpTestGetResponseHttpStatsByColoItemHttpStatusCodeItem>,
+    /// The `resourceFetchTimeMs` property.
+    #[serde(rename = "resourceFetchTimeMs")]
+    pub resource_fetch_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `serverResponseTimeMs` property.
+    #[serde(rename = "serverResponseTimeMs")]
+    pub server_response_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+impl HttpTestGetResponseHttpStatsByColoItem {
+    /// Takes the required fields (`availability_pct`, `colo`, `dns_response_time_ms`, `http_status_code`, `resource_fetch_time_ms`, `server_response_time_ms`, `unique_devices_total`); the `with_` methods set the others.
+    pub fn new(
+        availability_pct: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+        >,
+        colo: impl Into<String>,
+        dns_response_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        http_status_code: impl Into<
+            Vec<HttpTestGetResponseHttpStatsByColoItemHttpStatusCodeItem>,
+        >,
+        resource_fetch_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        server_response_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        unique_devices_total: impl Into<i64>,
+    ) -> Self {
+        Self {
+            availability_pct: availability_pct.into(),
+            colo: colo.into(),
+            dns_response_time_ms: dns_response_time_ms.into(),
+            http_status_code: http_status_code.into(),
+            resource_fetch_time_ms: resource_fetch_time_ms.into(),
+            server_response_time_ms: server_response_time_ms.into(),
+            unique_devices_total: unique_devices_total.into(),
+        }
+    }
+}
+/// The `httpStatusCode` property of `HttpTestGetResponseHttpStatsByColoItem`.
+///
+/// The same shape as [`crate::dex::http_tests::HttpTestGetResponseHttpStatsHttpStatusCodeItem`], which the document defines again here.
+pub type HttpTestGetResponseHttpStatsByColoItemHttpStatusCodeItem = HttpTestGetResponseHttpStatsHttpStatusCodeItem;
+/// The `httpStatusCode` property of `HttpTestGetResponseHttpStats`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HttpTestGetResponseHttpStatsHttpStatusCodeItem {
+    /// The `status200` property.
+    pub status200: i64,
+    /// The `status300` property.
+    pub status300: i64,
+    /// The `status400` property.
+    pub status400: i64,
+    /// The `status500` property.
+    pub status500: i64,
+    /// The `timestamp` property.
+    pub timestamp: String,
+}
+impl HttpTestGetResponseHttpStatsHttpStatusCodeItem {
+    /// Takes the required fields (`status200`, `status300`, `status400`, `status500`, `timestamp`); the `with_` methods set the others.
+    pub fn new(
+        status200: impl Into<i64>,
+        status300: impl Into<i64>,
+        status400: impl Into<i64>,
+        status500: impl Into<i64>,
+        timestamp: impl Into<String>,
+    ) -> Self {
+        Self {
+            status200: status200.into(),
+            status300: status300.into(),
+            status400: status400.into(),
+            status500: status500.into(),
+            timestamp: timestamp.into(),
+        }
+    }
+}
+/// The `kind` property of `HttpTestGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HttpTestGetResponseKind {
+    /// `http`
+    Http,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(open HttpTestGetResponseKind { Http = "http" });
+/// The `target_policies` property of `HttpTestGetResponse`.
+///
+/// The same shape as [`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`], which the document defines again here.
+pub type HttpTestGetResponseTargetPoliciesItem = crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem;

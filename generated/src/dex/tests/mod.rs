@@ -193,12 +193,16 @@ impl TestGetParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TestGetResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::DigitalExperienceMonitoringMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::DigitalExperienceMonitoringTestsResponse>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DigitalExperienceMonitoringResultInfo>,
 }

@@ -162,7 +162,206 @@ impl TracerouteTestGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type TracerouteTestGetResponse = crate::types::DigitalExperienceMonitoringTracerouteDetailsResponse;
+/// The `interval` parameter of `client.dex().traceroute_tests().get()`.
+///
 /// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
 pub type TracerouteTestGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;
+/// The result of `client.dex().traceroute_tests().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteTestGetResponse {
+    /// The host of the Traceroute synthetic application test
+    pub host: String,
+    /// The interval at which the Traceroute synthetic application test is set to run.
+    pub interval: String,
+    /// The `kind` property.
+    pub kind: TracerouteTestGetResponseKind,
+    /// The name of the Traceroute synthetic application test
+    pub name: String,
+    /// The `target_policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_policies: Option<Vec<TracerouteTestGetResponseTargetPoliciesItem>>,
+    /// The `targeted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeted: Option<bool>,
+    /// The `tracerouteStats` property.
+    #[serde(
+        rename = "tracerouteStats",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub traceroute_stats: Option<TracerouteTestGetResponseTracerouteStats>,
+    /// The `tracerouteStatsByColo` property.
+    #[serde(
+        rename = "tracerouteStatsByColo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub traceroute_stats_by_colo: Option<
+        Vec<TracerouteTestGetResponseTracerouteStatsByColoItem>,
+    >,
+}
+impl TracerouteTestGetResponse {
+    /// Takes the required fields (`host`, `interval`, `kind`, `name`); the `with_` methods set the others.
+    pub fn new(
+        host: impl Into<String>,
+        interval: impl Into<String>,
+        kind: impl Into<TracerouteTestGetResponseKind>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            interval: interval.into(),
+            kind: kind.into(),
+            name: name.into(),
+            target_policies: None,
+            targeted: None,
+            traceroute_stats: None,
+            traceroute_stats_by_colo: None,
+        }
+    }
+    /// Sets `target_policies`.
+    #[must_use]
+    pub fn with_target_policies(
+        mut self,
+        value: impl Into<Vec<TracerouteTestGetResponseTargetPoliciesItem>>,
+    ) -> Self {
+        self.target_policies = Some(value.into());
+        self
+    }
+    /// Sets `targeted`.
+    #[must_use]
+    pub fn with_targeted(mut self, value: impl Into<bool>) -> Self {
+        self.targeted = Some(value.into());
+        self
+    }
+    /// Sets `traceroute_stats`.
+    #[must_use]
+    pub fn with_traceroute_stats(
+        mut self,
+        value: impl Into<TracerouteTestGetResponseTracerouteStats>,
+    ) -> Self {
+        self.traceroute_stats = Some(value.into());
+        self
+    }
+    /// Sets `traceroute_stats_by_colo`.
+    #[must_use]
+    pub fn with_traceroute_stats_by_colo(
+        mut self,
+        value: impl Into<Vec<TracerouteTestGetResponseTracerouteStatsByColoItem>>,
+    ) -> Self {
+        self.traceroute_stats_by_colo = Some(value.into());
+        self
+    }
+}
+/// The `kind` property of `TracerouteTestGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TracerouteTestGetResponseKind {
+    /// `traceroute`
+    Traceroute,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open TracerouteTestGetResponseKind { Traceroute = "traceroute" }
+);
+/// The `target_policies` property of `TracerouteTestGetResponse`.
+///
+/// The same shape as [`crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem`], which the document defines again here.
+pub type TracerouteTestGetResponseTargetPoliciesItem = crate::types::DigitalExperienceMonitoringTestsResponseTestsItemTargetPoliciesItem;
+/// The `tracerouteStats` property of `TracerouteTestGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteTestGetResponseTracerouteStats {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `hopsCount` property.
+    #[serde(rename = "hopsCount")]
+    pub hops_count: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct")]
+    pub packet_loss_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `roundTripTimeMs` property.
+    #[serde(rename = "roundTripTimeMs")]
+    pub round_trip_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+impl TracerouteTestGetResponseTracerouteStats {
+    /// Takes the required fields (`availability_pct`, `hops_count`, `packet_loss_pct`, `round_trip_time_ms`, `unique_devices_total`); the `with_` methods set the others.
+    pub fn new(
+        availability_pct: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+        >,
+        hops_count: impl Into<crate::types::DigitalExperienceMonitoringTestStatOverTime>,
+        packet_loss_pct: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+        >,
+        round_trip_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        unique_devices_total: impl Into<i64>,
+    ) -> Self {
+        Self {
+            availability_pct: availability_pct.into(),
+            hops_count: hops_count.into(),
+            packet_loss_pct: packet_loss_pct.into(),
+            round_trip_time_ms: round_trip_time_ms.into(),
+            unique_devices_total: unique_devices_total.into(),
+        }
+    }
+}
+/// The `tracerouteStatsByColo` property of `TracerouteTestGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteTestGetResponseTracerouteStatsByColoItem {
+    /// The `availabilityPct` property.
+    #[serde(rename = "availabilityPct")]
+    pub availability_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `colo` property.
+    pub colo: String,
+    /// The `hopsCount` property.
+    #[serde(rename = "hopsCount")]
+    pub hops_count: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct")]
+    pub packet_loss_pct: crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+    /// The `roundTripTimeMs` property.
+    #[serde(rename = "roundTripTimeMs")]
+    pub round_trip_time_ms: crate::types::DigitalExperienceMonitoringTestStatOverTime,
+    /// Count of unique devices that have run this test in the given time period
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+impl TracerouteTestGetResponseTracerouteStatsByColoItem {
+    /// Takes the required fields (`availability_pct`, `colo`, `hops_count`, `packet_loss_pct`, `round_trip_time_ms`, `unique_devices_total`); the `with_` methods set the others.
+    pub fn new(
+        availability_pct: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+        >,
+        colo: impl Into<String>,
+        hops_count: impl Into<crate::types::DigitalExperienceMonitoringTestStatOverTime>,
+        packet_loss_pct: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatPctOverTime,
+        >,
+        round_trip_time_ms: impl Into<
+            crate::types::DigitalExperienceMonitoringTestStatOverTime,
+        >,
+        unique_devices_total: impl Into<i64>,
+    ) -> Self {
+        Self {
+            availability_pct: availability_pct.into(),
+            colo: colo.into(),
+            hops_count: hops_count.into(),
+            packet_loss_pct: packet_loss_pct.into(),
+            round_trip_time_ms: round_trip_time_ms.into(),
+            unique_devices_total: unique_devices_total.into(),
+        }
+    }
+}

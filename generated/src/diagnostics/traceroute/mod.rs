@@ -92,8 +92,7 @@ impl TracerouteCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type TracerouteCreateResponse = crate::types::MagicTransitTracerouteResponseCollection;
+/// The body of `client.diagnostics().traceroute().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -101,8 +100,10 @@ pub struct TracerouteCreateBody {
     /// If no source colo names specified, all colos will be used. China colos are unavailable for traceroutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colos: Option<Vec<String>>,
+    /// The `options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<crate::types::MagicTransitOptions>,
+    /// The `targets` property.
     pub targets: Vec<String>,
 }
 impl TracerouteCreateBody {
@@ -127,6 +128,49 @@ impl TracerouteCreateBody {
         value: impl Into<crate::types::MagicTransitOptions>,
     ) -> Self {
         self.options = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TracerouteCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicTransitMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicTransitMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::MagicTransitTargetResult>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicTransitResultInfo>,
+}
+impl TracerouteCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::MagicTransitMessagesItem>>,
+        messages: impl Into<Vec<crate::types::MagicTransitMessagesItem>>,
+        result: impl Into<Vec<crate::types::MagicTransitTargetResult>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::MagicTransitResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -264,13 +264,13 @@ pub struct DatasetCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// Dataset description
-    pub body: crate::types::DlpNewDataset,
+    pub body: DatasetCreateBody,
 }
 impl DatasetCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpNewDataset>,
+        body: impl Into<DatasetCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -300,13 +300,13 @@ pub struct DatasetUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// Dataset description
-    pub body: crate::types::DlpDatasetUpdate,
+    pub body: DatasetUpdateBody,
 }
 impl DatasetUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpDatasetUpdate>,
+        body: impl Into<DatasetUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -329,13 +329,185 @@ impl DatasetDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type DatasetListResponse = crate::types::DlpDatasetArrayResponse;
-/// What `create()` returns.
-pub type DatasetCreateResponse = crate::types::DlpDatasetCreationResponse;
 /// What `get()` returns.
 pub type DatasetGetResponse = crate::types::DlpDatasetResponse;
 /// What `update()` returns.
 pub type DatasetUpdateResponse = crate::types::DlpDatasetResponse;
 /// What `delete()` returns.
 pub type DatasetDeleteResponse = ();
+/// The body of `client.dlp().datasets().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DatasetCreateBody {
+    /// The `description` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `name` property.
+    pub name: String,
+    /// Generate a secret dataset.
+    ///
+    /// If true, the response will include a secret to use with the EDM encoder.
+    /// If false, the response has no secret and the dataset is uploaded in plaintext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<bool>,
+}
+impl DatasetCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            name: name.into(),
+            secret: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `secret`.
+    #[must_use]
+    pub fn with_secret(mut self, value: impl Into<bool>) -> Self {
+        self.secret = Some(value.into());
+        self
+    }
+}
+/// The response of `client.dlp().datasets().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DatasetCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::DlpDatasetCreation>,
+}
+impl DatasetCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        messages: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result_info: None,
+            success: success.into(),
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpV4ResponsePagination>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<crate::types::DlpDatasetCreation>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+/// The response of `client.dlp().datasets().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DatasetListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DlpDataset>>,
+}
+impl DatasetListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        messages: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result_info: None,
+            success: success.into(),
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpV4ResponsePagination>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DlpDataset>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+/// The body of `client.dlp().datasets().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DatasetUpdateBody {
+    /// The `description` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl DatasetUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            name: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}

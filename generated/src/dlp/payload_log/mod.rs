@@ -148,13 +148,13 @@ pub struct PayloadLogUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateSettings,
+    pub body: PayloadLogUpdateBody,
 }
 impl PayloadLogUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpUpdateSettings>,
+        body: impl Into<PayloadLogUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -162,7 +162,30 @@ impl PayloadLogUpdateParams {
         }
     }
 }
-/// What `get()` returns.
-pub type PayloadLogGetResponse = crate::types::DlpGetSettingsResponseResult;
-/// What `update()` returns.
-pub type PayloadLogUpdateResponse = crate::types::DlpUpdateSettingsResponseResult;
+/// The result of `client.dlp().payload_log().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct PayloadLogGetResponse {
+    /// The `public_key` property.
+    pub public_key: Option<String>,
+}
+impl PayloadLogGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { public_key: None }
+    }
+    /// Sets `public_key`.
+    #[must_use]
+    pub fn with_public_key(mut self, value: impl Into<String>) -> Self {
+        self.public_key = Some(value.into());
+        self
+    }
+}
+/// Payload log settings
+///
+/// The same shape as [`crate::dlp::payload_log::PayloadLogGetResponse`], which the document defines again here.
+pub type PayloadLogUpdateBody = PayloadLogGetResponse;
+/// The result of `client.dlp().payload_log().update()`.
+///
+/// The same shape as [`crate::dlp::payload_log::PayloadLogGetResponse`], which the document defines again here.
+pub type PayloadLogUpdateResponse = PayloadLogGetResponse;

@@ -170,7 +170,50 @@ impl ProfileGetParams {
         }
     }
 }
-/// What `list()` returns.
-pub type ProfileListResponse = crate::types::DlpResponseCollection;
-/// What `get()` returns.
-pub type ProfileGetResponse = crate::types::DlpEitherProfileResponseResult;
+/// The result of `client.dlp().profiles().get()`.
+///
+/// The same shape as [`crate::types::DlpProfiles`], which the document defines again here.
+pub type ProfileGetResponse = crate::types::DlpProfiles;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProfileListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::DlpProfiles>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpResultInfo>,
+}
+impl ProfileListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        result: impl Into<Vec<crate::types::DlpProfiles>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

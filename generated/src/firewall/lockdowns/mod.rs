@@ -638,14 +638,13 @@ impl LockdownDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type LockdownListResponse = crate::types::FirewallZonelockdownResponseCollection;
 /// What `create()` returns.
 pub type LockdownCreateResponse = crate::types::FirewallZonelockdown;
 /// What `get()` returns.
 pub type LockdownGetResponse = crate::types::FirewallZonelockdown;
 /// What `update()` returns.
 pub type LockdownUpdateResponse = crate::types::FirewallZonelockdown;
+/// The body of `client.firewall().lockdowns().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -667,10 +666,12 @@ impl LockdownCreateBody {
         }
     }
 }
+/// The result of `client.firewall().lockdowns().delete()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LockdownDeleteResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LockdownDeleteResponseResult>,
 }
@@ -689,7 +690,54 @@ impl LockdownDeleteResponse {
         self
     }
 }
+/// The `result` property of `LockdownDeleteResponse`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type LockdownDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LockdownListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::FirewallZonelockdown>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl LockdownListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        result: impl Into<Vec<crate::types::FirewallZonelockdown>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.firewall().lockdowns().update()`.
+///
 /// The same shape as [`crate::firewall::lockdowns::LockdownCreateBody`], which the document defines again here.
 pub type LockdownUpdateBody = LockdownCreateBody;

@@ -958,24 +958,22 @@ pub type RuleListResponse = crate::types::FirewallFilterRulesResponseCollection;
 pub type RuleUpdateResponse = crate::types::FirewallFilterRulesResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::FirewallFilterRulesResponseCollection;
-/// What `delete()` returns.
-pub type RuleDeleteResponse = crate::types::FirewallFilterRulesResponseCollectionDelete;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::FirewallFilterRulesResponseCollection;
 /// What `get()` returns.
 pub type RuleGetResponse = crate::types::FirewallFilterRulesSingleResponseResult;
 /// What `firewall_rules_update_a_firewall_rule()` returns.
 pub type RuleFirewallRulesUpdateAFirewallRuleResponse = crate::types::FirewallFilterRulesSingleResponseResult;
-/// What `firewall_rules_delete_a_firewall_rule()` returns.
-pub type RuleFirewallRulesDeleteAFirewallRuleResponse = crate::types::FirewallFilterRulesSingleResponseDeleteResult;
 /// What `firewall_rules_update_priority_of_a_firewall_rule()` returns.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse = crate::types::FirewallFilterRulesResponseCollection;
+/// The body of `client.firewall().rules().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     pub action: crate::types::FirewallAction,
+    /// The `filter` property.
     pub filter: crate::types::FirewallFilterInput,
 }
 impl RuleCreateBody {
@@ -990,8 +988,149 @@ impl RuleCreateBody {
         }
     }
 }
+/// The body of `client.firewall().rules().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleDeleteBody = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<RuleDeleteResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl RuleDeleteResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        result: impl Into<Vec<RuleDeleteResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `RuleDeleteResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleDeleteResponseResultItem {
+    /// The action to apply to a matched request. The `log` action is only available on an Enterprise plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<crate::types::FirewallSchemasAction>,
+    /// An informative summary of the firewall rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique identifier of the firewall rule.
+    pub id: String,
+    /// When true, indicates that the firewall rule is currently paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+    /// The priority of the rule. Optional value used to define the processing order. A lower number indicates a higher priority. If not provided, rules with a defined priority will be processed before rules without a priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+    /// The `products` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<crate::types::FirewallProductsItem>>,
+    /// A short reference tag. Allows you to select related firewall rules.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub ref_: Option<String>,
+    /// The `filter` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<crate::types::FirewallFilterRuleResponseFilter>,
+}
+impl RuleDeleteResponseResultItem {
+    /// Takes the required fields (`id`); the `with_` methods set the others.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            action: None,
+            description: None,
+            id: id.into(),
+            paused: None,
+            priority: None,
+            products: None,
+            ref_: None,
+            filter: None,
+        }
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(
+        mut self,
+        value: impl Into<crate::types::FirewallSchemasAction>,
+    ) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `paused`.
+    #[must_use]
+    pub fn with_paused(mut self, value: impl Into<bool>) -> Self {
+        self.paused = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<f64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `products`.
+    #[must_use]
+    pub fn with_products(
+        mut self,
+        value: impl Into<Vec<crate::types::FirewallProductsItem>>,
+    ) -> Self {
+        self.products = Some(value.into());
+        self
+    }
+    /// Sets `ref_`.
+    #[must_use]
+    pub fn with_ref(mut self, value: impl Into<String>) -> Self {
+        self.ref_ = Some(value.into());
+        self
+    }
+    /// Sets `filter`.
+    #[must_use]
+    pub fn with_filter(
+        mut self,
+        value: impl Into<crate::types::FirewallFilterRuleResponseFilter>,
+    ) -> Self {
+        self.filter = Some(value.into());
+        self
+    }
+}
+/// The body of `client.firewall().rules().firewall_rules_delete_a_firewall_rule()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -1014,12 +1153,18 @@ impl RuleFirewallRulesDeleteAFirewallRuleBody {
         self
     }
 }
+/// The result of `client.firewall().rules().firewall_rules_delete_a_firewall_rule()`.
+///
+/// The same shape as [`crate::firewall::rules::RuleDeleteResponseResultItem`], which the document defines again here.
+pub type RuleFirewallRulesDeleteAFirewallRuleResponse = RuleDeleteResponseResultItem;
+/// The body of `client.firewall().rules().firewall_rules_update_a_firewall_rule()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
     pub action: crate::types::FirewallAction,
+    /// The `filter` property.
     pub filter: crate::types::FirewallFilterInput,
     /// The unique identifier of the resource.
     ///
@@ -1046,5 +1191,7 @@ impl RuleFirewallRulesUpdateAFirewallRuleBody {
         self
     }
 }
+/// The body of `client.firewall().rules().firewall_rules_update_priority_of_a_firewall_rule()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleBody = crate::types::AccessIdResponseResult;

@@ -562,8 +562,6 @@ impl UaRuleDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type UaRuleListResponse = crate::types::FirewallFirewalluablockResponseCollection;
 /// What `create()` returns.
 pub type UaRuleCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -576,6 +574,7 @@ pub type UaRuleUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.firewall().ua_rules().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -597,8 +596,54 @@ impl UaRuleCreateBody {
         }
     }
 }
+/// The result of `client.firewall().ua_rules().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type UaRuleDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UaRuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::FirewallUaRules>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl UaRuleListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        result: impl Into<Vec<crate::types::FirewallUaRules>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.firewall().ua_rules().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -142,6 +142,7 @@ impl AuditSshSettingUpdateParams {
 pub type AuditSshSettingGetResponse = crate::types::ZeroTrustGatewaySettings;
 /// What `update()` returns.
 pub type AuditSshSettingUpdateResponse = crate::types::ZeroTrustGatewaySettings;
+/// The body of `client.gateway().audit_ssh_settings().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

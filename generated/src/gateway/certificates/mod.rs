@@ -252,7 +252,7 @@ pub struct CertificateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Option<crate::types::ZeroTrustGatewayGenerateCertRequest>,
+    pub body: Option<CertificateCreateBody>,
 }
 impl CertificateCreateParams {
     /// Takes the required fields (`account_id`); the `with_` methods set the others.
@@ -264,10 +264,7 @@ impl CertificateCreateParams {
     }
     /// Sets `body`.
     #[must_use]
-    pub fn with_body(
-        mut self,
-        value: impl Into<crate::types::ZeroTrustGatewayGenerateCertRequest>,
-    ) -> Self {
+    pub fn with_body(mut self, value: impl Into<CertificateCreateBody>) -> Self {
         self.body = Some(value.into());
         self
     }
@@ -313,11 +310,82 @@ impl CertificateDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::ZeroTrustGatewayResponseCollection;
 /// What `create()` returns.
 pub type CertificateCreateResponse = crate::types::ZeroTrustGatewayCertificates;
 /// What `get()` returns.
 pub type CertificateGetResponse = crate::types::ZeroTrustGatewayCertificates;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::ZeroTrustGatewayCertificates;
+/// The body of `client.gateway().certificates().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CertificateCreateBody {
+    /// Number of days the generated certificate will be valid, minimum 1 day and maximum 30 years. Defaults to 5 years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_period_days: Option<i64>,
+}
+impl CertificateCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { validity_period_days: None }
+    }
+    /// Sets `validity_period_days`.
+    #[must_use]
+    pub fn with_validity_period_days(mut self, value: impl Into<i64>) -> Self {
+        self.validity_period_days = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CertificateListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayCertificates>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}
+impl CertificateListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayCertificates>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewayResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

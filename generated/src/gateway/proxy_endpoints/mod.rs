@@ -345,8 +345,6 @@ impl ProxyEndpointEditParams {
 pub type ProxyEndpointGetResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
 /// What `create()` returns.
 pub type ProxyEndpointCreateResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
-/// What `list()` returns.
-pub type ProxyEndpointListResponse = crate::types::ZeroTrustGatewayProxyEndpointsComponentsSchemasResponseHF2C40470;
 /// What `delete()` returns.
 pub type ProxyEndpointDeleteResponse = ::std::collections::BTreeMap<
     String,
@@ -354,6 +352,7 @@ pub type ProxyEndpointDeleteResponse = ::std::collections::BTreeMap<
 >;
 /// What `edit()` returns.
 pub type ProxyEndpointEditResponse = crate::types::ZeroTrustGatewayProxyEndpoints;
+/// The body of `client.gateway().proxy_endpoints().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -372,6 +371,7 @@ impl ProxyEndpointCreateBody {
         }
     }
 }
+/// The body of `client.gateway().proxy_endpoints().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -398,6 +398,58 @@ impl ProxyEndpointEditBody {
     #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProxyEndpointListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayProxyEndpoints>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}
+impl ProxyEndpointListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayProxyEndpoints>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewayResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -351,8 +351,6 @@ impl RuleDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::ZeroTrustGatewayRulesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::ZeroTrustGatewayRules;
 /// What `get()` returns.
@@ -361,6 +359,7 @@ pub type RuleGetResponse = crate::types::ZeroTrustGatewayRules;
 pub type RuleUpdateResponse = crate::types::ZeroTrustGatewayRules;
 /// What `delete()` returns.
 pub type RuleDeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.gateway().rules().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -481,5 +480,59 @@ impl RuleCreateBody {
         self
     }
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ZeroTrustGatewayRules>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ZeroTrustGatewayResultInfo>,
+}
+impl RuleListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::ZeroTrustGatewayRules>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ZeroTrustGatewayResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.gateway().rules().update()`.
+///
 /// The same shape as [`crate::gateway::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleUpdateBody = RuleCreateBody;

@@ -240,12 +240,267 @@ impl SettingDeleteParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type SettingListResponse = crate::types::TlsCertificatesAndHostnamesPerHostnameSettingsResponseCollection;
-/// What `update()` returns.
-pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesSettingObject;
-/// What `delete()` returns.
-pub type SettingDeleteResponse = crate::types::TlsCertificatesAndHostnamesSettingObjectDelete;
+/// The result of `client.hostnames().settings().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingDeleteResponse {
+    /// This is the time the tls setting was originally created for this hostname.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The hostname for which the tls settings are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<::serde_json::Value>,
+    /// This is the time the tls setting was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+    /// The `value` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<::serde_json::Value>,
+}
+impl SettingDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created_at: None,
+            hostname: None,
+            status: None,
+            updated_at: None,
+            value: None,
+        }
+    }
+    /// Sets `created_at`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `updated_at`.
+    #[must_use]
+    pub fn with_updated_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<SettingListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<SettingListResponseResultInfo>,
+}
+impl SettingListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<SettingListResponseResultItem>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<SettingListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `SettingListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+    /// Total pages available of results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<f64>,
+}
+impl SettingListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+            total_pages: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+    /// Sets `total_pages`.
+    #[must_use]
+    pub fn with_total_pages(mut self, value: impl Into<f64>) -> Self {
+        self.total_pages = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `SettingListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SettingListResponseResultItem {
+    /// This is the time the tls setting was originally created for this hostname.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The hostname for which the tls settings are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// Deployment status for the given tls setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// This is the time the tls setting was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+    /// The tls setting value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::types::TlsCertificatesAndHostnamesValue>,
+}
+impl SettingListResponseResultItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created_at: None,
+            hostname: None,
+            status: None,
+            updated_at: None,
+            value: None,
+        }
+    }
+    /// Sets `created_at`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `updated_at`.
+    #[must_use]
+    pub fn with_updated_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesValue>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+/// The body of `client.hostnames().settings().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -261,3 +516,7 @@ impl SettingUpdateBody {
         Self { value: value.into() }
     }
 }
+/// The result of `client.hostnames().settings().update()`.
+///
+/// The same shape as [`crate::hostnames::settings::SettingListResponseResultItem`], which the document defines again here.
+pub type SettingUpdateResponse = SettingListResponseResultItem;

@@ -478,14 +478,11 @@ pub struct ConfigEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::HyperdrivePatchHyperdriveConfig,
+    pub body: ConfigEditBody,
 }
 impl ConfigEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::HyperdrivePatchHyperdriveConfig>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<ConfigEditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -506,3 +503,52 @@ pub type ConfigDeleteResponse = Option<
 >;
 /// What `edit()` returns.
 pub type ConfigEditResponse = crate::types::HyperdriveHyperdriveWithIdentifier;
+/// Merged from `allOf`; where members disagree the later one wins (`origin`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ConfigEditBody {
+    /// The `caching` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caching: Option<crate::types::HyperdriveHyperdriveCaching>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `origin` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::types::HyperdriveHyperdriveOriginWithSecrets>,
+}
+impl ConfigEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            caching: None,
+            name: None,
+            origin: None,
+        }
+    }
+    /// Sets `caching`.
+    #[must_use]
+    pub fn with_caching(
+        mut self,
+        value: impl Into<crate::types::HyperdriveHyperdriveCaching>,
+    ) -> Self {
+        self.caching = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `origin`.
+    #[must_use]
+    pub fn with_origin(
+        mut self,
+        value: impl Into<crate::types::HyperdriveHyperdriveOriginWithSecrets>,
+    ) -> Self {
+        self.origin = Some(value.into());
+        self
+    }
+}

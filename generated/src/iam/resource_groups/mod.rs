@@ -569,10 +569,6 @@ impl ResourceGroupDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type ResourceGroupListResponse = crate::types::IamCollectionResourceGroupsResponse;
-/// What `create()` returns.
-pub type ResourceGroupCreateResponse = crate::types::IamCreatedResourceGroupResponse;
 /// What `get()` returns.
 pub type ResourceGroupGetResponse = crate::types::IamResourceGroup;
 /// What `update()` returns.
@@ -581,3 +577,103 @@ pub type ResourceGroupUpdateResponse = crate::types::IamResourceGroup;
 pub type ResourceGroupDeleteResponse = Option<
     crate::types::IamApiResponseSingleIdResult,
 >;
+/// A group of scoped resources.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ResourceGroupCreateResponse {
+    /// Identifier of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Attributes associated to the resource group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// A scope is a combination of scope objects which provides additional context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<crate::types::IamCreateScope>,
+}
+impl ResourceGroupCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            meta: None,
+            scope: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `scope`.
+    #[must_use]
+    pub fn with_scope(mut self, value: impl Into<crate::types::IamCreateScope>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+}
+/// List of Resource groups
+///
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ResourceGroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// A list of resource groups that the policy applies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamResourceGroup>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}
+impl ResourceGroupListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IamMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IamMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::IamResourceGroup>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IamResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

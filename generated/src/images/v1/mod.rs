@@ -525,14 +525,11 @@ pub struct V1EditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::ImagesImagePatchRequest,
+    pub body: V1EditBody,
 }
 impl V1EditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::ImagesImagePatchRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<V1EditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -598,8 +595,6 @@ impl V1CreateForm {
         self
     }
 }
-/// What `get()` returns.
-pub type V1GetResponse = crate::types::ImagesImagesListResponseResult;
 /// What `create()` returns.
 pub type V1CreateResponse = crate::types::ImagesImage;
 /// What `cloudflare_images_image_details()` returns.
@@ -608,3 +603,67 @@ pub type V1CloudflareImagesImageDetailsResponse = crate::types::ImagesImage;
 pub type V1DeleteResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type V1EditResponse = crate::types::ImagesImage;
+/// The body of `client.images().v1().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct V1EditBody {
+    /// User modifiable key-value store. Can be used for keeping references to another system of record for managing images. No change if not specified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Indicates whether the image can be accessed using only its UID. If set to `true`, a signed token needs to be generated with a signing key to view the image. Returns a new UID on a change. No change if not specified.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+}
+impl V1EditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            metadata: None,
+            require_signed_ur_ls: None,
+        }
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
+}
+/// The result of `client.images().v1().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct V1GetResponse {
+    /// The `images` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<crate::types::ImagesImage>>,
+}
+impl V1GetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { images: None }
+    }
+    /// Sets `images`.
+    #[must_use]
+    pub fn with_images(
+        mut self,
+        value: impl Into<Vec<crate::types::ImagesImage>>,
+    ) -> Self {
+        self.images = Some(value.into());
+        self
+    }
+}

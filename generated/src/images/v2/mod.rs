@@ -143,9 +143,11 @@ impl V2GetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type V2GetResponse = crate::types::ImagesImagesListResponseV2Result;
 /// Sorting order by upload time.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type V2GetParamsSortOrder = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type V2GetParamsSortOrder = crate::types::DnsRecordsDirection;
+/// The result of `client.images().v2().get()`.
+///
+/// The same shape as [`crate::images::v1::V1GetResponse`], which the document defines again here.
+pub type V2GetResponse = crate::images::v1::V1GetResponse;

@@ -144,5 +144,102 @@ impl DnsGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type DnsGetResponse = crate::types::IntelPassiveDnsByIp;
+/// The result of `client.intel().dns().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsGetResponse {
+    /// Total results returned based on your search parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<f64>,
+    /// Current page within paginated list of results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<f64>,
+    /// Number of results per page of results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<f64>,
+    /// Reverse DNS look-ups observed during the time period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverse_records: Option<Vec<DnsGetResponseReverseRecordsItem>>,
+}
+impl DnsGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            reverse_records: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<f64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<f64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<f64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `reverse_records`.
+    #[must_use]
+    pub fn with_reverse_records(
+        mut self,
+        value: impl Into<Vec<DnsGetResponseReverseRecordsItem>>,
+    ) -> Self {
+        self.reverse_records = Some(value.into());
+        self
+    }
+}
+/// The `reverse_records` property of `DnsGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DnsGetResponseReverseRecordsItem {
+    /// First seen date of the DNS record during the time period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Hostname that the IP was observed resolving to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<::serde_json::Value>,
+    /// Last seen date of the DNS record during the time period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+}
+impl DnsGetResponseReverseRecordsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            first_seen: None,
+            hostname: None,
+            last_seen: None,
+        }
+    }
+    /// Sets `first_seen`.
+    #[must_use]
+    pub fn with_first_seen(mut self, value: impl Into<String>) -> Self {
+        self.first_seen = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `last_seen`.
+    #[must_use]
+    pub fn with_last_seen(mut self, value: impl Into<String>) -> Self {
+        self.last_seen = Some(value.into());
+        self
+    }
+}

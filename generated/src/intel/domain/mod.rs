@@ -95,5 +95,148 @@ impl DomainGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type DomainGetResponse = crate::types::IntelDomain;
+/// The result of `client.intel().domain().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainGetResponse {
+    /// Additional information related to the host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_information: Option<crate::types::IntelAdditionalInformation>,
+    /// Application that the hostname belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<crate::types::IntelApplication>,
+    /// Current content categories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_categories: Option<::serde_json::Value>,
+    /// The `domain` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The `inherited_content_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_content_categories: Option<
+        Vec<crate::types::IntelCategoryWithSuperCategoryId>,
+    >,
+    /// Domain from which `inherited_content_categories` and `inherited_risk_types` are inherited, if applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
+    /// The `inherited_risk_types` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_risk_types: Option<
+        Vec<crate::types::IntelCategoryWithSuperCategoryId>,
+    >,
+    /// Global Cloudflare 100k ranking for the last 30 days, if available for the hostname. The top ranked domain is 1, the lowest ranked domain is 100,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub popularity_rank: Option<i64>,
+    /// Specifies a list of references to one or more IP addresses or domain names that the domain name currently resolves to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolves_to_refs: Option<Vec<crate::types::IntelResolvesToRef>>,
+    /// Hostname risk score, which is a value between 0 (lowest risk) to 1 (highest risk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_score: Option<f64>,
+    /// The `risk_types` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_types: Option<::serde_json::Value>,
+}
+impl DomainGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            additional_information: None,
+            application: None,
+            content_categories: None,
+            domain: None,
+            inherited_content_categories: None,
+            inherited_from: None,
+            inherited_risk_types: None,
+            popularity_rank: None,
+            resolves_to_refs: None,
+            risk_score: None,
+            risk_types: None,
+        }
+    }
+    /// Sets `additional_information`.
+    #[must_use]
+    pub fn with_additional_information(
+        mut self,
+        value: impl Into<crate::types::IntelAdditionalInformation>,
+    ) -> Self {
+        self.additional_information = Some(value.into());
+        self
+    }
+    /// Sets `application`.
+    #[must_use]
+    pub fn with_application(
+        mut self,
+        value: impl Into<crate::types::IntelApplication>,
+    ) -> Self {
+        self.application = Some(value.into());
+        self
+    }
+    /// Sets `content_categories`.
+    #[must_use]
+    pub fn with_content_categories(
+        mut self,
+        value: impl Into<::serde_json::Value>,
+    ) -> Self {
+        self.content_categories = Some(value.into());
+        self
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
+    /// Sets `inherited_content_categories`.
+    #[must_use]
+    pub fn with_inherited_content_categories(
+        mut self,
+        value: impl Into<Vec<crate::types::IntelCategoryWithSuperCategoryId>>,
+    ) -> Self {
+        self.inherited_content_categories = Some(value.into());
+        self
+    }
+    /// Sets `inherited_from`.
+    #[must_use]
+    pub fn with_inherited_from(mut self, value: impl Into<String>) -> Self {
+        self.inherited_from = Some(value.into());
+        self
+    }
+    /// Sets `inherited_risk_types`.
+    #[must_use]
+    pub fn with_inherited_risk_types(
+        mut self,
+        value: impl Into<Vec<crate::types::IntelCategoryWithSuperCategoryId>>,
+    ) -> Self {
+        self.inherited_risk_types = Some(value.into());
+        self
+    }
+    /// Sets `popularity_rank`.
+    #[must_use]
+    pub fn with_popularity_rank(mut self, value: impl Into<i64>) -> Self {
+        self.popularity_rank = Some(value.into());
+        self
+    }
+    /// Sets `resolves_to_refs`.
+    #[must_use]
+    pub fn with_resolves_to_refs(
+        mut self,
+        value: impl Into<Vec<crate::types::IntelResolvesToRef>>,
+    ) -> Self {
+        self.resolves_to_refs = Some(value.into());
+        self
+    }
+    /// Sets `risk_score`.
+    #[must_use]
+    pub fn with_risk_score(mut self, value: impl Into<f64>) -> Self {
+        self.risk_score = Some(value.into());
+        self
+    }
+    /// Sets `risk_types`.
+    #[must_use]
+    pub fn with_risk_types(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.risk_types = Some(value.into());
+        self
+    }
+}

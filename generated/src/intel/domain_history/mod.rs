@@ -96,5 +96,46 @@ impl DomainHistoryListParams {
         self
     }
 }
-/// What `list()` returns.
-pub type DomainHistoryListResponse = crate::types::IntelResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainHistoryListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IntelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IntelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::IntelDomainHistory>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IntelResultInfo>,
+}
+impl DomainHistoryListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IntelMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IntelMessagesItem>>,
+        result: impl Into<Vec<crate::types::IntelDomainHistory>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IntelResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

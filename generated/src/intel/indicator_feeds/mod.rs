@@ -276,13 +276,13 @@ pub struct IndicatorFeedCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CustomIndicatorFeedsCreateFeed,
+    pub body: IndicatorFeedCreateBody,
 }
 impl IndicatorFeedCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::CustomIndicatorFeedsCreateFeed>,
+        body: impl Into<IndicatorFeedCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -320,13 +320,13 @@ pub struct IndicatorFeedUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CustomIndicatorFeedsUpdatePublicFieldRequest,
+    pub body: IndicatorFeedUpdateBody,
 }
 impl IndicatorFeedUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::CustomIndicatorFeedsUpdatePublicFieldRequest>,
+        body: impl Into<IndicatorFeedUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -340,7 +340,259 @@ pub type IndicatorFeedListResponse = Vec<
 >;
 /// What `create()` returns.
 pub type IndicatorFeedCreateResponse = crate::types::CustomIndicatorFeedsIndicatorFeedItem;
-/// What `get()` returns.
-pub type IndicatorFeedGetResponse = crate::types::CustomIndicatorFeedsIndicatorFeedMetadata;
 /// What `update()` returns.
 pub type IndicatorFeedUpdateResponse = crate::types::CustomIndicatorFeedsIndicatorFeedItem;
+/// The body of `client.intel().indicator_feeds().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IndicatorFeedCreateBody {
+    /// The description of the example test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The name of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl IndicatorFeedCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            name: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+/// The result of `client.intel().indicator_feeds().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IndicatorFeedGetResponse {
+    /// The date and time when the data entry was created
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// The description of the example test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique identifier for the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// Whether the indicator feed can be attributed to a provider
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_attributable: Option<bool>,
+    /// Whether the indicator feed can be downloaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_downloadable: Option<bool>,
+    /// Whether the indicator feed is exposed to customers
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// Status of the latest snapshot uploaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_upload_status: Option<IndicatorFeedGetResponseLatestUploadStatus>,
+    /// The date and time when the data entry was last modified
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: Option<::time::OffsetDateTime>,
+    /// The name of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The unique identifier for the provider
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    /// The provider of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_name: Option<String>,
+}
+impl IndicatorFeedGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created_on: None,
+            description: None,
+            id: None,
+            is_attributable: None,
+            is_downloadable: None,
+            is_public: None,
+            latest_upload_status: None,
+            modified_on: None,
+            name: None,
+            provider_id: None,
+            provider_name: None,
+        }
+    }
+    /// Sets `created_on`.
+    #[must_use]
+    pub fn with_created_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_on = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `is_attributable`.
+    #[must_use]
+    pub fn with_is_attributable(mut self, value: impl Into<bool>) -> Self {
+        self.is_attributable = Some(value.into());
+        self
+    }
+    /// Sets `is_downloadable`.
+    #[must_use]
+    pub fn with_is_downloadable(mut self, value: impl Into<bool>) -> Self {
+        self.is_downloadable = Some(value.into());
+        self
+    }
+    /// Sets `is_public`.
+    #[must_use]
+    pub fn with_is_public(mut self, value: impl Into<bool>) -> Self {
+        self.is_public = Some(value.into());
+        self
+    }
+    /// Sets `latest_upload_status`.
+    #[must_use]
+    pub fn with_latest_upload_status(
+        mut self,
+        value: impl Into<IndicatorFeedGetResponseLatestUploadStatus>,
+    ) -> Self {
+        self.latest_upload_status = Some(value.into());
+        self
+    }
+    /// Sets `modified_on`.
+    #[must_use]
+    pub fn with_modified_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified_on = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `provider_id`.
+    #[must_use]
+    pub fn with_provider_id(mut self, value: impl Into<String>) -> Self {
+        self.provider_id = Some(value.into());
+        self
+    }
+    /// Sets `provider_name`.
+    #[must_use]
+    pub fn with_provider_name(mut self, value: impl Into<String>) -> Self {
+        self.provider_name = Some(value.into());
+        self
+    }
+}
+/// Status of the latest snapshot uploaded
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IndicatorFeedGetResponseLatestUploadStatus {
+    /// `Mirroring`
+    Mirroring,
+    /// `Unifying`
+    Unifying,
+    /// `Loading`
+    Loading,
+    /// `Provisioning`
+    Provisioning,
+    /// `Complete`
+    Complete,
+    /// `Error`
+    Error,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open IndicatorFeedGetResponseLatestUploadStatus { Mirroring = "Mirroring", Unifying =
+    "Unifying", Loading = "Loading", Provisioning = "Provisioning", Complete =
+    "Complete", Error = "Error" }
+);
+/// The body of `client.intel().indicator_feeds().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IndicatorFeedUpdateBody {
+    /// The new description of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The new is_attributable value of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_attributable: Option<bool>,
+    /// The new is_downloadable value of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_downloadable: Option<bool>,
+    /// The new is_public value of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// The new name of the feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl IndicatorFeedUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            is_attributable: None,
+            is_downloadable: None,
+            is_public: None,
+            name: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `is_attributable`.
+    #[must_use]
+    pub fn with_is_attributable(mut self, value: impl Into<bool>) -> Self {
+        self.is_attributable = Some(value.into());
+        self
+    }
+    /// Sets `is_downloadable`.
+    #[must_use]
+    pub fn with_is_downloadable(mut self, value: impl Into<bool>) -> Self {
+        self.is_downloadable = Some(value.into());
+        self
+    }
+    /// Sets `is_public`.
+    #[must_use]
+    pub fn with_is_public(mut self, value: impl Into<bool>) -> Self {
+        self.is_public = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}

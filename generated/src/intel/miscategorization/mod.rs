@@ -76,13 +76,13 @@ pub struct MiscategorizationCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::IntelMiscategorization,
+    pub body: MiscategorizationCreateBody,
 }
 impl MiscategorizationCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::IntelMiscategorization>,
+        body: impl Into<MiscategorizationCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -90,5 +90,118 @@ impl MiscategorizationCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type MiscategorizationCreateResponse = crate::types::IntelApiResponseSingleResult;
+/// The body of `client.intel().miscategorization().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct MiscategorizationCreateBody {
+    /// Content category IDs to add.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_adds: Option<::serde_json::Value>,
+    /// Content category IDs to remove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_removes: Option<::serde_json::Value>,
+    /// The `indicator_type` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator_type: Option<MiscategorizationCreateBodyIndicatorType>,
+    /// Provide only if indicator_type is `ipv4` or `ipv6`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<::serde_json::Value>,
+    /// Security category IDs to add.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_adds: Option<::serde_json::Value>,
+    /// Security category IDs to remove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_removes: Option<::serde_json::Value>,
+    /// Provide only if indicator_type is `domain` or `url`. Example if indicator_type is `domain`: `example.com`. Example if indicator_type is `url`: `https://example.com/news/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+impl MiscategorizationCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            content_adds: None,
+            content_removes: None,
+            indicator_type: None,
+            ip: None,
+            security_adds: None,
+            security_removes: None,
+            url: None,
+        }
+    }
+    /// Sets `content_adds`.
+    #[must_use]
+    pub fn with_content_adds(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.content_adds = Some(value.into());
+        self
+    }
+    /// Sets `content_removes`.
+    #[must_use]
+    pub fn with_content_removes(
+        mut self,
+        value: impl Into<::serde_json::Value>,
+    ) -> Self {
+        self.content_removes = Some(value.into());
+        self
+    }
+    /// Sets `indicator_type`.
+    #[must_use]
+    pub fn with_indicator_type(
+        mut self,
+        value: impl Into<MiscategorizationCreateBodyIndicatorType>,
+    ) -> Self {
+        self.indicator_type = Some(value.into());
+        self
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+    /// Sets `security_adds`.
+    #[must_use]
+    pub fn with_security_adds(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.security_adds = Some(value.into());
+        self
+    }
+    /// Sets `security_removes`.
+    #[must_use]
+    pub fn with_security_removes(
+        mut self,
+        value: impl Into<::serde_json::Value>,
+    ) -> Self {
+        self.security_removes = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}
+/// The `indicator_type` property of `MiscategorizationCreateBody`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MiscategorizationCreateBodyIndicatorType {
+    /// `domain`
+    Domain,
+    /// `ipv4`
+    Ipv4,
+    /// `ipv6`
+    Ipv6,
+    /// `url`
+    Url,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open MiscategorizationCreateBodyIndicatorType { Domain = "domain", Ipv4 = "ipv4",
+    Ipv6 = "ipv6", Url = "url" }
+);
+/// The result of `client.intel().miscategorization().create()`.
+///
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type MiscategorizationCreateResponse = crate::types::AccessApiResponseSingleResult;

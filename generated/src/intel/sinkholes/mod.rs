@@ -85,4 +85,95 @@ impl SinkholeListParams {
     }
 }
 /// What `list()` returns.
-pub type SinkholeListResponse = Vec<crate::types::IntelSinkholesSinkholeItem>;
+pub type SinkholeListResponse = Vec<SinkholeListResponseItem>;
+/// An item of the result of `client.intel().sinkholes().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SinkholeListResponseItem {
+    /// The account tag that owns this sinkhole
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_tag: Option<String>,
+    /// The date and time when the sinkhole was created
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// The unique identifier for the sinkhole
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// The date and time when the sinkhole was last modified
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: Option<::time::OffsetDateTime>,
+    /// The name of the sinkhole
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The name of the R2 bucket to store results
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_bucket: Option<String>,
+    /// The id of the R2 instance
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r2_id: Option<String>,
+}
+impl SinkholeListResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account_tag: None,
+            created_on: None,
+            id: None,
+            modified_on: None,
+            name: None,
+            r2_bucket: None,
+            r2_id: None,
+        }
+    }
+    /// Sets `account_tag`.
+    #[must_use]
+    pub fn with_account_tag(mut self, value: impl Into<String>) -> Self {
+        self.account_tag = Some(value.into());
+        self
+    }
+    /// Sets `created_on`.
+    #[must_use]
+    pub fn with_created_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_on = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `modified_on`.
+    #[must_use]
+    pub fn with_modified_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified_on = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `r2_bucket`.
+    #[must_use]
+    pub fn with_r2_bucket(mut self, value: impl Into<String>) -> Self {
+        self.r2_bucket = Some(value.into());
+        self
+    }
+    /// Sets `r2_id`.
+    #[must_use]
+    pub fn with_r2_id(mut self, value: impl Into<String>) -> Self {
+        self.r2_id = Some(value.into());
+        self
+    }
+}

@@ -88,5 +88,866 @@ impl WhoisGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type WhoisGetResponse = crate::types::CloudforceOneWhois;
+/// The result of `client.intel().whois().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WhoisGetResponse {
+    /// The `administrative_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_city: Option<String>,
+    /// The `administrative_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_country: Option<String>,
+    /// The `administrative_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_email: Option<String>,
+    /// The `administrative_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_fax: Option<String>,
+    /// The `administrative_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_fax_ext: Option<String>,
+    /// The `administrative_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_id: Option<String>,
+    /// The `administrative_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_name: Option<String>,
+    /// The `administrative_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_org: Option<String>,
+    /// The `administrative_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_phone: Option<String>,
+    /// The `administrative_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_phone_ext: Option<String>,
+    /// The `administrative_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_postal_code: Option<String>,
+    /// The `administrative_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_province: Option<String>,
+    /// The `administrative_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_referral_url: Option<String>,
+    /// The `administrative_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrative_street: Option<String>,
+    /// The `billing_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_city: Option<String>,
+    /// The `billing_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_country: Option<String>,
+    /// The `billing_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_email: Option<String>,
+    /// The `billing_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_fax: Option<String>,
+    /// The `billing_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_fax_ext: Option<String>,
+    /// The `billing_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_id: Option<String>,
+    /// The `billing_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_name: Option<String>,
+    /// The `billing_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_org: Option<String>,
+    /// The `billing_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_phone: Option<String>,
+    /// The `billing_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_phone_ext: Option<String>,
+    /// The `billing_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_postal_code: Option<String>,
+    /// The `billing_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_province: Option<String>,
+    /// The `billing_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_referral_url: Option<String>,
+    /// The `billing_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_street: Option<String>,
+    /// The `created_date` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_date: Option<::time::OffsetDateTime>,
+    /// The `created_date_raw` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date_raw: Option<String>,
+    /// The `dnssec` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<bool>,
+    /// The `domain` property.
+    pub domain: String,
+    /// The `expiration_date` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expiration_date: Option<::time::OffsetDateTime>,
+    /// The `expiration_date_raw` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date_raw: Option<String>,
+    /// The `extension` property.
+    pub extension: String,
+    /// The `found` property.
+    pub found: bool,
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `nameservers` property.
+    pub nameservers: Vec<String>,
+    /// The `punycode` property.
+    pub punycode: String,
+    /// The `registrant` property.
+    pub registrant: String,
+    /// The `registrant_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_city: Option<String>,
+    /// The `registrant_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_country: Option<String>,
+    /// The `registrant_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_email: Option<String>,
+    /// The `registrant_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_fax: Option<String>,
+    /// The `registrant_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_fax_ext: Option<String>,
+    /// The `registrant_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_id: Option<String>,
+    /// The `registrant_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_name: Option<String>,
+    /// The `registrant_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_org: Option<String>,
+    /// The `registrant_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_phone: Option<String>,
+    /// The `registrant_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_phone_ext: Option<String>,
+    /// The `registrant_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_postal_code: Option<String>,
+    /// The `registrant_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_province: Option<String>,
+    /// The `registrant_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_referral_url: Option<String>,
+    /// The `registrant_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrant_street: Option<String>,
+    /// The `registrar` property.
+    pub registrar: String,
+    /// The `registrar_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_city: Option<String>,
+    /// The `registrar_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_country: Option<String>,
+    /// The `registrar_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_email: Option<String>,
+    /// The `registrar_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_fax: Option<String>,
+    /// The `registrar_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_fax_ext: Option<String>,
+    /// The `registrar_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_id: Option<String>,
+    /// The `registrar_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_name: Option<String>,
+    /// The `registrar_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_org: Option<String>,
+    /// The `registrar_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_phone: Option<String>,
+    /// The `registrar_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_phone_ext: Option<String>,
+    /// The `registrar_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_postal_code: Option<String>,
+    /// The `registrar_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_province: Option<String>,
+    /// The `registrar_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_referral_url: Option<String>,
+    /// The `registrar_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registrar_street: Option<String>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<String>>,
+    /// The `technical_city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_city: Option<String>,
+    /// The `technical_country` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_country: Option<String>,
+    /// The `technical_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_email: Option<String>,
+    /// The `technical_fax` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_fax: Option<String>,
+    /// The `technical_fax_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_fax_ext: Option<String>,
+    /// The `technical_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_id: Option<String>,
+    /// The `technical_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_name: Option<String>,
+    /// The `technical_org` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_org: Option<String>,
+    /// The `technical_phone` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_phone: Option<String>,
+    /// The `technical_phone_ext` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_phone_ext: Option<String>,
+    /// The `technical_postal_code` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_postal_code: Option<String>,
+    /// The `technical_province` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_province: Option<String>,
+    /// The `technical_referral_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_referral_url: Option<String>,
+    /// The `technical_street` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_street: Option<String>,
+    /// The `updated_date` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_date: Option<::time::OffsetDateTime>,
+    /// The `updated_date_raw` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_date_raw: Option<String>,
+    /// The `whois_server` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whois_server: Option<String>,
+}
+impl WhoisGetResponse {
+    /// Takes the required fields (`domain`, `extension`, `found`, `nameservers`, `punycode`, `registrant`, `registrar`); the `with_` methods set the others.
+    pub fn new(
+        domain: impl Into<String>,
+        extension: impl Into<String>,
+        found: impl Into<bool>,
+        nameservers: impl Into<Vec<String>>,
+        punycode: impl Into<String>,
+        registrant: impl Into<String>,
+        registrar: impl Into<String>,
+    ) -> Self {
+        Self {
+            administrative_city: None,
+            administrative_country: None,
+            administrative_email: None,
+            administrative_fax: None,
+            administrative_fax_ext: None,
+            administrative_id: None,
+            administrative_name: None,
+            administrative_org: None,
+            administrative_phone: None,
+            administrative_phone_ext: None,
+            administrative_postal_code: None,
+            administrative_province: None,
+            administrative_referral_url: None,
+            administrative_street: None,
+            billing_city: None,
+            billing_country: None,
+            billing_email: None,
+            billing_fax: None,
+            billing_fax_ext: None,
+            billing_id: None,
+            billing_name: None,
+            billing_org: None,
+            billing_phone: None,
+            billing_phone_ext: None,
+            billing_postal_code: None,
+            billing_province: None,
+            billing_referral_url: None,
+            billing_street: None,
+            created_date: None,
+            created_date_raw: None,
+            dnssec: None,
+            domain: domain.into(),
+            expiration_date: None,
+            expiration_date_raw: None,
+            extension: extension.into(),
+            found: found.into(),
+            id: None,
+            nameservers: nameservers.into(),
+            punycode: punycode.into(),
+            registrant: registrant.into(),
+            registrant_city: None,
+            registrant_country: None,
+            registrant_email: None,
+            registrant_fax: None,
+            registrant_fax_ext: None,
+            registrant_id: None,
+            registrant_name: None,
+            registrant_org: None,
+            registrant_phone: None,
+            registrant_phone_ext: None,
+            registrant_postal_code: None,
+            registrant_province: None,
+            registrant_referral_url: None,
+            registrant_street: None,
+            registrar: registrar.into(),
+            registrar_city: None,
+            registrar_country: None,
+            registrar_email: None,
+            registrar_fax: None,
+            registrar_fax_ext: None,
+            registrar_id: None,
+            registrar_name: None,
+            registrar_org: None,
+            registrar_phone: None,
+            registrar_phone_ext: None,
+            registrar_postal_code: None,
+            registrar_province: None,
+            registrar_referral_url: None,
+            registrar_street: None,
+            status: None,
+            technical_city: None,
+            technical_country: None,
+            technical_email: None,
+            technical_fax: None,
+            technical_fax_ext: None,
+            technical_id: None,
+            technical_name: None,
+            technical_org: None,
+            technical_phone: None,
+            technical_phone_ext: None,
+            technical_postal_code: None,
+            technical_province: None,
+            technical_referral_url: None,
+            technical_street: None,
+            updated_date: None,
+            updated_date_raw: None,
+            whois_server: None,
+        }
+    }
+    /// Sets `administrative_city`.
+    #[must_use]
+    pub fn with_administrative_city(mut self, value: impl Into<String>) -> Self {
+        self.administrative_city = Some(value.into());
+        self
+    }
+    /// Sets `administrative_country`.
+    #[must_use]
+    pub fn with_administrative_country(mut self, value: impl Into<String>) -> Self {
+        self.administrative_country = Some(value.into());
+        self
+    }
+    /// Sets `administrative_email`.
+    #[must_use]
+    pub fn with_administrative_email(mut self, value: impl Into<String>) -> Self {
+        self.administrative_email = Some(value.into());
+        self
+    }
+    /// Sets `administrative_fax`.
+    #[must_use]
+    pub fn with_administrative_fax(mut self, value: impl Into<String>) -> Self {
+        self.administrative_fax = Some(value.into());
+        self
+    }
+    /// Sets `administrative_fax_ext`.
+    #[must_use]
+    pub fn with_administrative_fax_ext(mut self, value: impl Into<String>) -> Self {
+        self.administrative_fax_ext = Some(value.into());
+        self
+    }
+    /// Sets `administrative_id`.
+    #[must_use]
+    pub fn with_administrative_id(mut self, value: impl Into<String>) -> Self {
+        self.administrative_id = Some(value.into());
+        self
+    }
+    /// Sets `administrative_name`.
+    #[must_use]
+    pub fn with_administrative_name(mut self, value: impl Into<String>) -> Self {
+        self.administrative_name = Some(value.into());
+        self
+    }
+    /// Sets `administrative_org`.
+    #[must_use]
+    pub fn with_administrative_org(mut self, value: impl Into<String>) -> Self {
+        self.administrative_org = Some(value.into());
+        self
+    }
+    /// Sets `administrative_phone`.
+    #[must_use]
+    pub fn with_administrative_phone(mut self, value: impl Into<String>) -> Self {
+        self.administrative_phone = Some(value.into());
+        self
+    }
+    /// Sets `administrative_phone_ext`.
+    #[must_use]
+    pub fn with_administrative_phone_ext(mut self, value: impl Into<String>) -> Self {
+        self.administrative_phone_ext = Some(value.into());
+        self
+    }
+    /// Sets `administrative_postal_code`.
+    #[must_use]
+    pub fn with_administrative_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.administrative_postal_code = Some(value.into());
+        self
+    }
+    /// Sets `administrative_province`.
+    #[must_use]
+    pub fn with_administrative_province(mut self, value: impl Into<String>) -> Self {
+        self.administrative_province = Some(value.into());
+        self
+    }
+    /// Sets `administrative_referral_url`.
+    #[must_use]
+    pub fn with_administrative_referral_url(mut self, value: impl Into<String>) -> Self {
+        self.administrative_referral_url = Some(value.into());
+        self
+    }
+    /// Sets `administrative_street`.
+    #[must_use]
+    pub fn with_administrative_street(mut self, value: impl Into<String>) -> Self {
+        self.administrative_street = Some(value.into());
+        self
+    }
+    /// Sets `billing_city`.
+    #[must_use]
+    pub fn with_billing_city(mut self, value: impl Into<String>) -> Self {
+        self.billing_city = Some(value.into());
+        self
+    }
+    /// Sets `billing_country`.
+    #[must_use]
+    pub fn with_billing_country(mut self, value: impl Into<String>) -> Self {
+        self.billing_country = Some(value.into());
+        self
+    }
+    /// Sets `billing_email`.
+    #[must_use]
+    pub fn with_billing_email(mut self, value: impl Into<String>) -> Self {
+        self.billing_email = Some(value.into());
+        self
+    }
+    /// Sets `billing_fax`.
+    #[must_use]
+    pub fn with_billing_fax(mut self, value: impl Into<String>) -> Self {
+        self.billing_fax = Some(value.into());
+        self
+    }
+    /// Sets `billing_fax_ext`.
+    #[must_use]
+    pub fn with_billing_fax_ext(mut self, value: impl Into<String>) -> Self {
+        self.billing_fax_ext = Some(value.into());
+        self
+    }
+    /// Sets `billing_id`.
+    #[must_use]
+    pub fn with_billing_id(mut self, value: impl Into<String>) -> Self {
+        self.billing_id = Some(value.into());
+        self
+    }
+    /// Sets `billing_name`.
+    #[must_use]
+    pub fn with_billing_name(mut self, value: impl Into<String>) -> Self {
+        self.billing_name = Some(value.into());
+        self
+    }
+    /// Sets `billing_org`.
+    #[must_use]
+    pub fn with_billing_org(mut self, value: impl Into<String>) -> Self {
+        self.billing_org = Some(value.into());
+        self
+    }
+    /// Sets `billing_phone`.
+    #[must_use]
+    pub fn with_billing_phone(mut self, value: impl Into<String>) -> Self {
+        self.billing_phone = Some(value.into());
+        self
+    }
+    /// Sets `billing_phone_ext`.
+    #[must_use]
+    pub fn with_billing_phone_ext(mut self, value: impl Into<String>) -> Self {
+        self.billing_phone_ext = Some(value.into());
+        self
+    }
+    /// Sets `billing_postal_code`.
+    #[must_use]
+    pub fn with_billing_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.billing_postal_code = Some(value.into());
+        self
+    }
+    /// Sets `billing_province`.
+    #[must_use]
+    pub fn with_billing_province(mut self, value: impl Into<String>) -> Self {
+        self.billing_province = Some(value.into());
+        self
+    }
+    /// Sets `billing_referral_url`.
+    #[must_use]
+    pub fn with_billing_referral_url(mut self, value: impl Into<String>) -> Self {
+        self.billing_referral_url = Some(value.into());
+        self
+    }
+    /// Sets `billing_street`.
+    #[must_use]
+    pub fn with_billing_street(mut self, value: impl Into<String>) -> Self {
+        self.billing_street = Some(value.into());
+        self
+    }
+    /// Sets `created_date`.
+    #[must_use]
+    pub fn with_created_date(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.created_date = Some(value.into());
+        self
+    }
+    /// Sets `created_date_raw`.
+    #[must_use]
+    pub fn with_created_date_raw(mut self, value: impl Into<String>) -> Self {
+        self.created_date_raw = Some(value.into());
+        self
+    }
+    /// Sets `dnssec`.
+    #[must_use]
+    pub fn with_dnssec(mut self, value: impl Into<bool>) -> Self {
+        self.dnssec = Some(value.into());
+        self
+    }
+    /// Sets `expiration_date`.
+    #[must_use]
+    pub fn with_expiration_date(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.expiration_date = Some(value.into());
+        self
+    }
+    /// Sets `expiration_date_raw`.
+    #[must_use]
+    pub fn with_expiration_date_raw(mut self, value: impl Into<String>) -> Self {
+        self.expiration_date_raw = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `registrant_city`.
+    #[must_use]
+    pub fn with_registrant_city(mut self, value: impl Into<String>) -> Self {
+        self.registrant_city = Some(value.into());
+        self
+    }
+    /// Sets `registrant_country`.
+    #[must_use]
+    pub fn with_registrant_country(mut self, value: impl Into<String>) -> Self {
+        self.registrant_country = Some(value.into());
+        self
+    }
+    /// Sets `registrant_email`.
+    #[must_use]
+    pub fn with_registrant_email(mut self, value: impl Into<String>) -> Self {
+        self.registrant_email = Some(value.into());
+        self
+    }
+    /// Sets `registrant_fax`.
+    #[must_use]
+    pub fn with_registrant_fax(mut self, value: impl Into<String>) -> Self {
+        self.registrant_fax = Some(value.into());
+        self
+    }
+    /// Sets `registrant_fax_ext`.
+    #[must_use]
+    pub fn with_registrant_fax_ext(mut self, value: impl Into<String>) -> Self {
+        self.registrant_fax_ext = Some(value.into());
+        self
+    }
+    /// Sets `registrant_id`.
+    #[must_use]
+    pub fn with_registrant_id(mut self, value: impl Into<String>) -> Self {
+        self.registrant_id = Some(value.into());
+        self
+    }
+    /// Sets `registrant_name`.
+    #[must_use]
+    pub fn with_registrant_name(mut self, value: impl Into<String>) -> Self {
+        self.registrant_name = Some(value.into());
+        self
+    }
+    /// Sets `registrant_org`.
+    #[must_use]
+    pub fn with_registrant_org(mut self, value: impl Into<String>) -> Self {
+        self.registrant_org = Some(value.into());
+        self
+    }
+    /// Sets `registrant_phone`.
+    #[must_use]
+    pub fn with_registrant_phone(mut self, value: impl Into<String>) -> Self {
+        self.registrant_phone = Some(value.into());
+        self
+    }
+    /// Sets `registrant_phone_ext`.
+    #[must_use]
+    pub fn with_registrant_phone_ext(mut self, value: impl Into<String>) -> Self {
+        self.registrant_phone_ext = Some(value.into());
+        self
+    }
+    /// Sets `registrant_postal_code`.
+    #[must_use]
+    pub fn with_registrant_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.registrant_postal_code = Some(value.into());
+        self
+    }
+    /// Sets `registrant_province`.
+    #[must_use]
+    pub fn with_registrant_province(mut self, value: impl Into<String>) -> Self {
+        self.registrant_province = Some(value.into());
+        self
+    }
+    /// Sets `registrant_referral_url`.
+    #[must_use]
+    pub fn with_registrant_referral_url(mut self, value: impl Into<String>) -> Self {
+        self.registrant_referral_url = Some(value.into());
+        self
+    }
+    /// Sets `registrant_street`.
+    #[must_use]
+    pub fn with_registrant_street(mut self, value: impl Into<String>) -> Self {
+        self.registrant_street = Some(value.into());
+        self
+    }
+    /// Sets `registrar_city`.
+    #[must_use]
+    pub fn with_registrar_city(mut self, value: impl Into<String>) -> Self {
+        self.registrar_city = Some(value.into());
+        self
+    }
+    /// Sets `registrar_country`.
+    #[must_use]
+    pub fn with_registrar_country(mut self, value: impl Into<String>) -> Self {
+        self.registrar_country = Some(value.into());
+        self
+    }
+    /// Sets `registrar_email`.
+    #[must_use]
+    pub fn with_registrar_email(mut self, value: impl Into<String>) -> Self {
+        self.registrar_email = Some(value.into());
+        self
+    }
+    /// Sets `registrar_fax`.
+    #[must_use]
+    pub fn with_registrar_fax(mut self, value: impl Into<String>) -> Self {
+        self.registrar_fax = Some(value.into());
+        self
+    }
+    /// Sets `registrar_fax_ext`.
+    #[must_use]
+    pub fn with_registrar_fax_ext(mut self, value: impl Into<String>) -> Self {
+        self.registrar_fax_ext = Some(value.into());
+        self
+    }
+    /// Sets `registrar_id`.
+    #[must_use]
+    pub fn with_registrar_id(mut self, value: impl Into<String>) -> Self {
+        self.registrar_id = Some(value.into());
+        self
+    }
+    /// Sets `registrar_name`.
+    #[must_use]
+    pub fn with_registrar_name(mut self, value: impl Into<String>) -> Self {
+        self.registrar_name = Some(value.into());
+        self
+    }
+    /// Sets `registrar_org`.
+    #[must_use]
+    pub fn with_registrar_org(mut self, value: impl Into<String>) -> Self {
+        self.registrar_org = Some(value.into());
+        self
+    }
+    /// Sets `registrar_phone`.
+    #[must_use]
+    pub fn with_registrar_phone(mut self, value: impl Into<String>) -> Self {
+        self.registrar_phone = Some(value.into());
+        self
+    }
+    /// Sets `registrar_phone_ext`.
+    #[must_use]
+    pub fn with_registrar_phone_ext(mut self, value: impl Into<String>) -> Self {
+        self.registrar_phone_ext = Some(value.into());
+        self
+    }
+    /// Sets `registrar_postal_code`.
+    #[must_use]
+    pub fn with_registrar_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.registrar_postal_code = Some(value.into());
+        self
+    }
+    /// Sets `registrar_province`.
+    #[must_use]
+    pub fn with_registrar_province(mut self, value: impl Into<String>) -> Self {
+        self.registrar_province = Some(value.into());
+        self
+    }
+    /// Sets `registrar_referral_url`.
+    #[must_use]
+    pub fn with_registrar_referral_url(mut self, value: impl Into<String>) -> Self {
+        self.registrar_referral_url = Some(value.into());
+        self
+    }
+    /// Sets `registrar_street`.
+    #[must_use]
+    pub fn with_registrar_street(mut self, value: impl Into<String>) -> Self {
+        self.registrar_street = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `technical_city`.
+    #[must_use]
+    pub fn with_technical_city(mut self, value: impl Into<String>) -> Self {
+        self.technical_city = Some(value.into());
+        self
+    }
+    /// Sets `technical_country`.
+    #[must_use]
+    pub fn with_technical_country(mut self, value: impl Into<String>) -> Self {
+        self.technical_country = Some(value.into());
+        self
+    }
+    /// Sets `technical_email`.
+    #[must_use]
+    pub fn with_technical_email(mut self, value: impl Into<String>) -> Self {
+        self.technical_email = Some(value.into());
+        self
+    }
+    /// Sets `technical_fax`.
+    #[must_use]
+    pub fn with_technical_fax(mut self, value: impl Into<String>) -> Self {
+        self.technical_fax = Some(value.into());
+        self
+    }
+    /// Sets `technical_fax_ext`.
+    #[must_use]
+    pub fn with_technical_fax_ext(mut self, value: impl Into<String>) -> Self {
+        self.technical_fax_ext = Some(value.into());
+        self
+    }
+    /// Sets `technical_id`.
+    #[must_use]
+    pub fn with_technical_id(mut self, value: impl Into<String>) -> Self {
+        self.technical_id = Some(value.into());
+        self
+    }
+    /// Sets `technical_name`.
+    #[must_use]
+    pub fn with_technical_name(mut self, value: impl Into<String>) -> Self {
+        self.technical_name = Some(value.into());
+        self
+    }
+    /// Sets `technical_org`.
+    #[must_use]
+    pub fn with_technical_org(mut self, value: impl Into<String>) -> Self {
+        self.technical_org = Some(value.into());
+        self
+    }
+    /// Sets `technical_phone`.
+    #[must_use]
+    pub fn with_technical_phone(mut self, value: impl Into<String>) -> Self {
+        self.technical_phone = Some(value.into());
+        self
+    }
+    /// Sets `technical_phone_ext`.
+    #[must_use]
+    pub fn with_technical_phone_ext(mut self, value: impl Into<String>) -> Self {
+        self.technical_phone_ext = Some(value.into());
+        self
+    }
+    /// Sets `technical_postal_code`.
+    #[must_use]
+    pub fn with_technical_postal_code(mut self, value: impl Into<String>) -> Self {
+        self.technical_postal_code = Some(value.into());
+        self
+    }
+    /// Sets `technical_province`.
+    #[must_use]
+    pub fn with_technical_province(mut self, value: impl Into<String>) -> Self {
+        self.technical_province = Some(value.into());
+        self
+    }
+    /// Sets `technical_referral_url`.
+    #[must_use]
+    pub fn with_technical_referral_url(mut self, value: impl Into<String>) -> Self {
+        self.technical_referral_url = Some(value.into());
+        self
+    }
+    /// Sets `technical_street`.
+    #[must_use]
+    pub fn with_technical_street(mut self, value: impl Into<String>) -> Self {
+        self.technical_street = Some(value.into());
+        self
+    }
+    /// Sets `updated_date`.
+    #[must_use]
+    pub fn with_updated_date(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.updated_date = Some(value.into());
+        self
+    }
+    /// Sets `updated_date_raw`.
+    #[must_use]
+    pub fn with_updated_date_raw(mut self, value: impl Into<String>) -> Self {
+        self.updated_date_raw = Some(value.into());
+        self
+    }
+    /// Sets `whois_server`.
+    #[must_use]
+    pub fn with_whois_server(mut self, value: impl Into<String>) -> Self {
+        self.whois_server = Some(value.into());
+        self
+    }
+}

@@ -500,6 +500,7 @@ pub type MonitorUpdateResponse = crate::types::LoadBalancingMonitor;
 pub type MonitorDeleteResponse = crate::types::LoadBalancingIdResponseResult;
 /// What `edit()` returns.
 pub type MonitorEditResponse = crate::types::LoadBalancingMonitor;
+/// The body of `client.load_balancers().monitors().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -678,7 +679,11 @@ impl MonitorCreateBody {
         self
     }
 }
+/// The body of `client.load_balancers().monitors().edit()`.
+///
 /// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorEditBody = MonitorCreateBody;
+/// The body of `client.load_balancers().monitors().update()`.
+///
 /// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type MonitorUpdateBody = MonitorCreateBody;

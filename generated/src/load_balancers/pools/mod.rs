@@ -585,6 +585,7 @@ pub type PoolUpdateResponse = crate::types::LoadBalancingPool;
 pub type PoolDeleteResponse = crate::types::LoadBalancingSchemasIdResponseResult;
 /// What `account_load_balancer_pools_patch_pool()` returns.
 pub type PoolAccountLoadBalancerPoolsPatchPoolResponse = crate::types::LoadBalancingPool;
+/// The body of `client.load_balancers().pools().account_load_balancer_pools_patch_pool()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -616,7 +617,7 @@ pub struct PoolAccountLoadBalancerPoolsPatchPoolBody {
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -742,6 +743,7 @@ impl PoolAccountLoadBalancerPoolsPatchPoolBody {
         self
     }
 }
+/// The body of `client.load_balancers().pools().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -769,7 +771,7 @@ pub struct PoolCreateBody {
     pub monitor: Option<::serde_json::Value>,
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -872,6 +874,7 @@ impl PoolCreateBody {
         self
     }
 }
+/// The body of `client.load_balancers().pools().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -897,6 +900,7 @@ impl PoolEditBody {
         self
     }
 }
+/// The body of `client.load_balancers().pools().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -927,7 +931,7 @@ pub struct PoolUpdateBody {
     pub monitor: Option<::serde_json::Value>,
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.

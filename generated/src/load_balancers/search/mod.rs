@@ -173,11 +173,15 @@ impl SearchGetParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SearchGetResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::LoadBalancingMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::LoadBalancingSearch,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::LoadBalancingResultInfo>,
 }

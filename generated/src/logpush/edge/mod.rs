@@ -150,6 +150,7 @@ impl EdgeCreateParams {
 pub type EdgeListResponse = Vec<crate::types::LogpushInstantLogsJob>;
 /// What `create()` returns.
 pub type EdgeCreateResponse = Option<crate::types::LogpushInstantLogsJob>;
+/// The body of `client.logpush().edge().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

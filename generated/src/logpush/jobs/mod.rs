@@ -866,6 +866,7 @@ pub type JobGetZonesZoneIdLogpushJobsJobIdResponse = Option<
 pub type JobPutZonesZoneIdLogpushJobsJobIdResponse = Option<
     crate::types::LogpushLogpushJob,
 >;
+/// The body of `client.logpush().jobs().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -1005,6 +1006,7 @@ impl JobCreateBody {
         self
     }
 }
+/// The result of `client.logpush().jobs().delete()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -1025,12 +1027,19 @@ impl JobDeleteResponse {
         self
     }
 }
+/// The result of `client.logpush().jobs().delete_zones_zone_id_logpush_jobs_job_id()`.
+///
 /// The same shape as [`crate::logpush::jobs::JobDeleteResponse`], which the document defines again here.
 pub type JobDeleteZonesZoneIdLogpushJobsJobIdResponse = JobDeleteResponse;
+/// The body of `client.logpush().jobs().post_zones_zone_id_logpush_jobs()`.
+///
 /// The same shape as [`crate::logpush::jobs::JobCreateBody`], which the document defines again here.
 pub type JobPostZonesZoneIdLogpushJobsBody = JobCreateBody;
+/// The body of `client.logpush().jobs().put_zones_zone_id_logpush_jobs_job_id()`.
+///
 /// The same shape as [`crate::logpush::jobs::JobUpdateBody`], which the document defines again here.
 pub type JobPutZonesZoneIdLogpushJobsJobIdBody = JobUpdateBody;
+/// The body of `client.logpush().jobs().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -185,7 +185,23 @@ pub type OwnershipCreateResponse = Option<
 pub type OwnershipPostZonesZoneIdLogpushOwnershipResponse = Option<
     crate::types::LogpushGetOwnershipResponseResult,
 >;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipRequest`], which the document defines again here.
-pub type OwnershipCreateBody = crate::types::MagicVisibilityPcapsOwnershipRequest;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipRequest`], which the document defines again here.
-pub type OwnershipPostZonesZoneIdLogpushOwnershipBody = crate::types::MagicVisibilityPcapsOwnershipRequest;
+/// The body of `client.logpush().ownership().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OwnershipCreateBody {
+    /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
+    pub destination_conf: String,
+}
+impl OwnershipCreateBody {
+    /// Takes the required fields (`destination_conf`); the `with_` methods set the others.
+    pub fn new(destination_conf: impl Into<String>) -> Self {
+        Self {
+            destination_conf: destination_conf.into(),
+        }
+    }
+}
+/// The body of `client.logpush().ownership().post_zones_zone_id_logpush_ownership()`.
+///
+/// The same shape as [`crate::logpush::ownership::OwnershipCreateBody`], which the document defines again here.
+pub type OwnershipPostZonesZoneIdLogpushOwnershipBody = OwnershipCreateBody;

@@ -258,14 +258,11 @@ pub struct AppCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppAddSingleRequest,
+    pub body: AppCreateBody,
 }
 impl AppCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicAppAddSingleRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<AppCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -283,14 +280,11 @@ pub struct AppUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppUpdateRequest,
+    pub body: AppUpdateBody,
 }
 impl AppUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicAppUpdateRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<AppUpdateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -317,10 +311,164 @@ impl AppDeleteParams {
     }
 }
 /// What `list()` returns.
-pub type AppListResponse = Vec<crate::types::MagicApp>;
+pub type AppListResponse = Vec<AppListResponseItem>;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::MagicAccountApp;
 /// What `update()` returns.
 pub type AppUpdateResponse = crate::types::MagicAccountApp;
 /// What `delete()` returns.
 pub type AppDeleteResponse = crate::types::MagicAccountApp;
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Hostnames`, `Subnets`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppCreateBody {
+    /// FQDNs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    /// CIDRs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_subnets: Option<Vec<String>>,
+    /// Display name for the app.
+    pub name: String,
+    /// Category of the app.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+impl AppCreateBody {
+    /// Takes the required fields (`name`, `type_`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            hostnames: None,
+            ip_subnets: None,
+            name: name.into(),
+            type_: type_.into(),
+        }
+    }
+    /// Sets `hostnames`.
+    #[must_use]
+    pub fn with_hostnames(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hostnames = Some(value.into());
+        self
+    }
+    /// Sets `ip_subnets`.
+    #[must_use]
+    pub fn with_ip_subnets(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ip_subnets = Some(value.into());
+        self
+    }
+}
+/// Collection of Hostnames and/or IP Subnets to associate with traffic decisions.
+///
+/// Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppListResponseItem {
+    /// `account_app_id` is present.
+    ///
+    /// Custom app defined for an account.
+    AccountApp(crate::types::MagicAccountApp),
+    /// `managed_app_id` is present.
+    ///
+    /// Managed app defined by Cloudflare.
+    ManagedApp(crate::types::MagicManagedApp),
+    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for AppListResponseItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::raw_union_marker(
+            &raw,
+            &["account_app_id", "managed_app_id"],
+        ) {
+            Some(0usize) => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "AppListResponseItem",
+                        "AccountApp",
+                    )
+                    .map(Self::AccountApp)
+            }
+            Some(1usize) => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "AppListResponseItem",
+                        "ManagedApp",
+                    )
+                    .map(Self::ManagedApp)
+            }
+            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+        }
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for AppListResponseItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::AccountApp(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::ManagedApp(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Update App Name`, `Update App Type`, `Update App Hostnames`, `Update App Subnets`. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppUpdateBody {
+    /// FQDNs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostnames: Option<Vec<String>>,
+    /// CIDRs to associate with traffic decisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_subnets: Option<Vec<String>>,
+    /// Display name for the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Category of the app.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+}
+impl AppUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            hostnames: None,
+            ip_subnets: None,
+            name: None,
+            type_: None,
+        }
+    }
+    /// Sets `hostnames`.
+    #[must_use]
+    pub fn with_hostnames(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hostnames = Some(value.into());
+        self
+    }
+    /// Sets `ip_subnets`.
+    #[must_use]
+    pub fn with_ip_subnets(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ip_subnets = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}

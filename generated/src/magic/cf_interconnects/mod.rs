@@ -334,13 +334,13 @@ pub struct CfInterconnectMagicInterconnectsUpdateInterconnectParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicComponentsSchemasTunnelUpdateRequest,
+    pub body: CfInterconnectMagicInterconnectsUpdateInterconnectBody,
 }
 impl CfInterconnectMagicInterconnectsUpdateInterconnectParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicComponentsSchemasTunnelUpdateRequest>,
+        body: impl Into<CfInterconnectMagicInterconnectsUpdateInterconnectBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -348,11 +348,191 @@ impl CfInterconnectMagicInterconnectsUpdateInterconnectParams {
         }
     }
 }
-/// What `get()` returns.
-pub type CfInterconnectGetResponse = crate::types::MagicComponentsSchemasTunnelsCollectionResponseResult;
-/// What `update()` returns.
-pub type CfInterconnectUpdateResponse = crate::types::MagicComponentsSchemasModifiedTunnelsCollectionResponseResult;
-/// What `magic_interconnects_list_interconnect_details()` returns.
-pub type CfInterconnectMagicInterconnectsListInterconnectDetailsResponse = crate::types::MagicComponentsSchemasTunnelSingleResponseResult;
-/// What `magic_interconnects_update_interconnect()` returns.
-pub type CfInterconnectMagicInterconnectsUpdateInterconnectResponse = crate::types::MagicComponentsSchemasTunnelModifiedResponseResult;
+/// The result of `client.magic().cf_interconnects().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectGetResponse {
+    /// The `interconnects` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interconnects: Option<Vec<crate::types::MagicInterconnect>>,
+}
+impl CfInterconnectGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { interconnects: None }
+    }
+    /// Sets `interconnects`.
+    #[must_use]
+    pub fn with_interconnects(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicInterconnect>>,
+    ) -> Self {
+        self.interconnects = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().cf_interconnects().magic_interconnects_list_interconnect_details()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectMagicInterconnectsListInterconnectDetailsResponse {
+    /// The `interconnect` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interconnect: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl CfInterconnectMagicInterconnectsListInterconnectDetailsResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { interconnect: None }
+    }
+    /// Sets `interconnect`.
+    #[must_use]
+    pub fn with_interconnect(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.interconnect = Some(value.into());
+        self
+    }
+}
+/// The body of `client.magic().cf_interconnects().magic_interconnects_update_interconnect()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CfInterconnectMagicInterconnectsUpdateInterconnectBody {
+    /// An optional description of the interconnect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The configuration specific to GRE interconnects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gre: Option<crate::types::MagicGre>,
+    /// The `health_check` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<crate::types::MagicSchemasHealthCheck>,
+    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_address: Option<String>,
+    /// The Maximum Transmission Unit (MTU) in bytes for the interconnect. The minimum value is 576.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<i64>,
+}
+impl CfInterconnectMagicInterconnectsUpdateInterconnectBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            gre: None,
+            health_check: None,
+            interface_address: None,
+            mtu: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `gre`.
+    #[must_use]
+    pub fn with_gre(mut self, value: impl Into<crate::types::MagicGre>) -> Self {
+        self.gre = Some(value.into());
+        self
+    }
+    /// Sets `health_check`.
+    #[must_use]
+    pub fn with_health_check(
+        mut self,
+        value: impl Into<crate::types::MagicSchemasHealthCheck>,
+    ) -> Self {
+        self.health_check = Some(value.into());
+        self
+    }
+    /// Sets `interface_address`.
+    #[must_use]
+    pub fn with_interface_address(mut self, value: impl Into<String>) -> Self {
+        self.interface_address = Some(value.into());
+        self
+    }
+    /// Sets `mtu`.
+    #[must_use]
+    pub fn with_mtu(mut self, value: impl Into<i64>) -> Self {
+        self.mtu = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().cf_interconnects().magic_interconnects_update_interconnect()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectMagicInterconnectsUpdateInterconnectResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_interconnect` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_interconnect: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl CfInterconnectMagicInterconnectsUpdateInterconnectResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_interconnect: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_interconnect`.
+    #[must_use]
+    pub fn with_modified_interconnect(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.modified_interconnect = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().cf_interconnects().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CfInterconnectUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_interconnects` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_interconnects: Option<Vec<crate::types::MagicInterconnect>>,
+}
+impl CfInterconnectUpdateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_interconnects: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_interconnects`.
+    #[must_use]
+    pub fn with_modified_interconnects(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicInterconnect>>,
+    ) -> Self {
+        self.modified_interconnects = Some(value.into());
+        self
+    }
+}

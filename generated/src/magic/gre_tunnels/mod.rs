@@ -471,13 +471,13 @@ pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicTunnelUpdateRequest,
+    pub body: GreTunnelMagicGreTunnelsUpdateGreTunnelBody,
 }
 impl GreTunnelMagicGreTunnelsUpdateGreTunnelParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicTunnelUpdateRequest>,
+        body: impl Into<GreTunnelMagicGreTunnelsUpdateGreTunnelBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -517,13 +517,214 @@ impl GreTunnelDeleteParams {
 }
 /// What `get()` returns.
 pub type GreTunnelGetResponse = crate::types::MagicTunnelsCollectionResponseResult;
-/// What `update()` returns.
-pub type GreTunnelUpdateResponse = crate::types::MagicModifiedTunnelsCollectionResponseResult;
 /// What `create()` returns.
 pub type GreTunnelCreateResponse = crate::types::MagicTunnelsCollectionResponseResult;
-/// What `magic_gre_tunnels_list_gre_tunnel_details()` returns.
-pub type GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse = crate::types::MagicTunnelSingleResponseResult;
-/// What `magic_gre_tunnels_update_gre_tunnel()` returns.
-pub type GreTunnelMagicGreTunnelsUpdateGreTunnelResponse = crate::types::MagicTunnelModifiedResponseResult;
-/// What `delete()` returns.
-pub type GreTunnelDeleteResponse = crate::types::MagicTunnelDeletedResponseResult;
+/// The result of `client.magic().gre_tunnels().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelDeleteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_gre_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_gre_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl GreTunnelDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            deleted: None,
+            deleted_gre_tunnel: None,
+        }
+    }
+    /// Sets `deleted`.
+    #[must_use]
+    pub fn with_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.deleted = Some(value.into());
+        self
+    }
+    /// Sets `deleted_gre_tunnel`.
+    #[must_use]
+    pub fn with_deleted_gre_tunnel(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.deleted_gre_tunnel = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().gre_tunnels().magic_gre_tunnels_list_gre_tunnel_details()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse {
+    /// The `gre_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gre_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl GreTunnelMagicGreTunnelsListGreTunnelDetailsResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { gre_tunnel: None }
+    }
+    /// Sets `gre_tunnel`.
+    #[must_use]
+    pub fn with_gre_tunnel(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.gre_tunnel = Some(value.into());
+        self
+    }
+}
+/// The body of `client.magic().gre_tunnels().magic_gre_tunnels_update_gre_tunnel()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelBody {
+    /// The IP address assigned to the Cloudflare side of the GRE tunnel.
+    pub cloudflare_gre_endpoint: String,
+    /// The IP address assigned to the customer side of the GRE tunnel.
+    pub customer_gre_endpoint: String,
+    /// An optional description of the GRE tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `health_check` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<crate::types::MagicHealthCheck>,
+    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
+    pub interface_address: String,
+    /// Maximum Transmission Unit (MTU) in bytes for the GRE tunnel. The minimum value is 576.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<i64>,
+    /// The name of the tunnel. The name cannot contain spaces or special characters, must be 15 characters or less, and cannot share a name with another GRE tunnel.
+    pub name: String,
+    /// Time To Live (TTL) in number of hops of the GRE tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+}
+impl GreTunnelMagicGreTunnelsUpdateGreTunnelBody {
+    /// Takes the required fields (`cloudflare_gre_endpoint`, `customer_gre_endpoint`, `interface_address`, `name`); the `with_` methods set the others.
+    pub fn new(
+        cloudflare_gre_endpoint: impl Into<String>,
+        customer_gre_endpoint: impl Into<String>,
+        interface_address: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            cloudflare_gre_endpoint: cloudflare_gre_endpoint.into(),
+            customer_gre_endpoint: customer_gre_endpoint.into(),
+            description: None,
+            health_check: None,
+            interface_address: interface_address.into(),
+            mtu: None,
+            name: name.into(),
+            ttl: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `health_check`.
+    #[must_use]
+    pub fn with_health_check(
+        mut self,
+        value: impl Into<crate::types::MagicHealthCheck>,
+    ) -> Self {
+        self.health_check = Some(value.into());
+        self
+    }
+    /// Sets `mtu`.
+    #[must_use]
+    pub fn with_mtu(mut self, value: impl Into<i64>) -> Self {
+        self.mtu = Some(value.into());
+        self
+    }
+    /// Sets `ttl`.
+    #[must_use]
+    pub fn with_ttl(mut self, value: impl Into<i64>) -> Self {
+        self.ttl = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().gre_tunnels().magic_gre_tunnels_update_gre_tunnel()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelMagicGreTunnelsUpdateGreTunnelResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_gre_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_gre_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl GreTunnelMagicGreTunnelsUpdateGreTunnelResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_gre_tunnel: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_gre_tunnel`.
+    #[must_use]
+    pub fn with_modified_gre_tunnel(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.modified_gre_tunnel = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().gre_tunnels().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GreTunnelUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_gre_tunnels` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_gre_tunnels: Option<Vec<crate::types::MagicGreTunnel>>,
+}
+impl GreTunnelUpdateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_gre_tunnels: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_gre_tunnels`.
+    #[must_use]
+    pub fn with_modified_gre_tunnels(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicGreTunnel>>,
+    ) -> Self {
+        self.modified_gre_tunnels = Some(value.into());
+        self
+    }
+}

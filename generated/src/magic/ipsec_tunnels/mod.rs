@@ -435,13 +435,13 @@ pub struct IpsecTunnelCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicSchemasTunnelAddRequest,
+    pub body: IpsecTunnelCreateBody,
 }
 impl IpsecTunnelCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicSchemasTunnelAddRequest>,
+        body: impl Into<IpsecTunnelCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -479,13 +479,13 @@ pub struct IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicSchemasTunnelUpdateRequest,
+    pub body: IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelBody,
 }
 impl IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicSchemasTunnelUpdateRequest>,
+        body: impl Into<IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -525,13 +525,224 @@ impl IpsecTunnelDeleteParams {
 }
 /// What `get()` returns.
 pub type IpsecTunnelGetResponse = crate::types::MagicSchemasTunnelsCollectionResponseResult;
-/// What `update()` returns.
-pub type IpsecTunnelUpdateResponse = crate::types::MagicSchemasModifiedTunnelsCollectionResponseResult;
 /// What `create()` returns.
 pub type IpsecTunnelCreateResponse = crate::types::MagicSchemasTunnelsCollectionResponseResult;
-/// What `magic_ipsec_tunnels_list_ipsec_tunnel_details()` returns.
-pub type IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse = crate::types::MagicSchemasTunnelSingleResponseResult;
-/// What `magic_ipsec_tunnels_update_ipsec_tunnel()` returns.
-pub type IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse = crate::types::MagicSchemasTunnelModifiedResponseResult;
-/// What `delete()` returns.
-pub type IpsecTunnelDeleteResponse = crate::types::MagicSchemasTunnelDeletedResponseResult;
+/// The body of `client.magic().ipsec_tunnels().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IpsecTunnelCreateBody {
+    /// The IP address assigned to the Cloudflare side of the IPsec tunnel.
+    pub cloudflare_endpoint: String,
+    /// The IP address assigned to the customer side of the IPsec tunnel. Not required, but must be set for proactive traceroutes to work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_endpoint: Option<String>,
+    /// An optional description forthe IPsec tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The `health_check` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<crate::types::MagicHealthCheck>,
+    /// A 31-bit prefix (/31 in CIDR notation) supporting two hosts, one for each side of the tunnel. Select the subnet from the following private IP space: 10.0.0.0–10.255.255.255, 172.16.0.0–172.31.255.255, 192.168.0.0–192.168.255.255.
+    pub interface_address: String,
+    /// The name of the IPsec tunnel. The name cannot share a name with other tunnels.
+    pub name: String,
+    /// A randomly generated or provided string for use in the IPsec tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk: Option<String>,
+    /// If `true`, then IPsec replay protection will be supported in the Cloudflare-to-customer direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_protection: Option<bool>,
+}
+impl IpsecTunnelCreateBody {
+    /// Takes the required fields (`cloudflare_endpoint`, `interface_address`, `name`); the `with_` methods set the others.
+    pub fn new(
+        cloudflare_endpoint: impl Into<String>,
+        interface_address: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            cloudflare_endpoint: cloudflare_endpoint.into(),
+            customer_endpoint: None,
+            description: None,
+            health_check: None,
+            interface_address: interface_address.into(),
+            name: name.into(),
+            psk: None,
+            replay_protection: None,
+        }
+    }
+    /// Sets `customer_endpoint`.
+    #[must_use]
+    pub fn with_customer_endpoint(mut self, value: impl Into<String>) -> Self {
+        self.customer_endpoint = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `health_check`.
+    #[must_use]
+    pub fn with_health_check(
+        mut self,
+        value: impl Into<crate::types::MagicHealthCheck>,
+    ) -> Self {
+        self.health_check = Some(value.into());
+        self
+    }
+    /// Sets `psk`.
+    #[must_use]
+    pub fn with_psk(mut self, value: impl Into<String>) -> Self {
+        self.psk = Some(value.into());
+        self
+    }
+    /// Sets `replay_protection`.
+    #[must_use]
+    pub fn with_replay_protection(mut self, value: impl Into<bool>) -> Self {
+        self.replay_protection = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().ipsec_tunnels().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelDeleteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_ipsec_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_ipsec_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl IpsecTunnelDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            deleted: None,
+            deleted_ipsec_tunnel: None,
+        }
+    }
+    /// Sets `deleted`.
+    #[must_use]
+    pub fn with_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.deleted = Some(value.into());
+        self
+    }
+    /// Sets `deleted_ipsec_tunnel`.
+    #[must_use]
+    pub fn with_deleted_ipsec_tunnel(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.deleted_ipsec_tunnel = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_list_ipsec_tunnel_details()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse {
+    /// The `ipsec_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipsec_tunnel: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl IpsecTunnelMagicIpsecTunnelsListIpsecTunnelDetailsResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { ipsec_tunnel: None }
+    }
+    /// Sets `ipsec_tunnel`.
+    #[must_use]
+    pub fn with_ipsec_tunnel(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.ipsec_tunnel = Some(value.into());
+        self
+    }
+}
+/// The body of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_update_ipsec_tunnel()`.
+///
+/// The same shape as [`crate::magic::ipsec_tunnels::IpsecTunnelCreateBody`], which the document defines again here.
+pub type IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelBody = IpsecTunnelCreateBody;
+/// The result of `client.magic().ipsec_tunnels().magic_ipsec_tunnels_update_ipsec_tunnel()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_ipsec_tunnel` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ipsec_tunnel: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl IpsecTunnelMagicIpsecTunnelsUpdateIpsecTunnelResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_ipsec_tunnel: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_ipsec_tunnel`.
+    #[must_use]
+    pub fn with_modified_ipsec_tunnel(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.modified_ipsec_tunnel = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().ipsec_tunnels().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IpsecTunnelUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_ipsec_tunnels` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ipsec_tunnels: Option<Vec<crate::types::MagicIpsecTunnel>>,
+}
+impl IpsecTunnelUpdateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_ipsec_tunnels: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_ipsec_tunnels`.
+    #[must_use]
+    pub fn with_modified_ipsec_tunnels(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicIpsecTunnel>>,
+    ) -> Self {
+        self.modified_ipsec_tunnels = Some(value.into());
+        self
+    }
+}

@@ -434,14 +434,11 @@ pub struct RouteUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicRouteUpdateManyRequestInput,
+    pub body: RouteUpdateBody,
 }
 impl RouteUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicRouteUpdateManyRequestInput>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<RouteUpdateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -489,14 +486,11 @@ pub struct RouteDeleteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicRouteDeleteManyRequestInput,
+    pub body: RouteDeleteBody,
 }
 impl RouteDeleteParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicRouteDeleteManyRequestInput>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<RouteDeleteBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -533,13 +527,13 @@ pub struct RouteMagicStaticRoutesUpdateRouteParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicRouteUpdateRequest,
+    pub body: RouteMagicStaticRoutesUpdateRouteBody,
 }
 impl RouteMagicStaticRoutesUpdateRouteParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicRouteUpdateRequest>,
+        body: impl Into<RouteMagicStaticRoutesUpdateRouteBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -579,15 +573,211 @@ impl RouteMagicStaticRoutesDeleteRouteParams {
 }
 /// What `get()` returns.
 pub type RouteGetResponse = crate::types::MagicRoutesCollectionResponseResult;
-/// What `update()` returns.
-pub type RouteUpdateResponse = crate::types::MagicMultipleRouteModifiedResponseResult;
 /// What `create()` returns.
 pub type RouteCreateResponse = crate::types::MagicRoutesCollectionResponseResult;
-/// What `delete()` returns.
-pub type RouteDeleteResponse = crate::types::MagicMultipleRouteDeleteResponseResult;
-/// What `magic_static_routes_route_details()` returns.
-pub type RouteMagicStaticRoutesRouteDetailsResponse = crate::types::MagicRouteSingleResponseResult;
-/// What `magic_static_routes_update_route()` returns.
-pub type RouteMagicStaticRoutesUpdateRouteResponse = crate::types::MagicRouteModifiedResponseResult;
-/// What `magic_static_routes_delete_route()` returns.
-pub type RouteMagicStaticRoutesDeleteRouteResponse = crate::types::MagicRouteDeletedResponseResult;
+/// The body of `client.magic().routes().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RouteDeleteBody {
+    /// The `routes` property.
+    pub routes: Vec<crate::types::MagicRouteDeleteIdInput>,
+}
+impl RouteDeleteBody {
+    /// Takes the required fields (`routes`); the `with_` methods set the others.
+    pub fn new(routes: impl Into<Vec<crate::types::MagicRouteDeleteIdInput>>) -> Self {
+        Self { routes: routes.into() }
+    }
+}
+/// The result of `client.magic().routes().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteDeleteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_routes` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_routes: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl RouteDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            deleted: None,
+            deleted_routes: None,
+        }
+    }
+    /// Sets `deleted`.
+    #[must_use]
+    pub fn with_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.deleted = Some(value.into());
+        self
+    }
+    /// Sets `deleted_routes`.
+    #[must_use]
+    pub fn with_deleted_routes(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.deleted_routes = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().routes().magic_static_routes_delete_route()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteMagicStaticRoutesDeleteRouteResponse {
+    /// The `deleted` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    /// The `deleted_route` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl RouteMagicStaticRoutesDeleteRouteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            deleted: None,
+            deleted_route: None,
+        }
+    }
+    /// Sets `deleted`.
+    #[must_use]
+    pub fn with_deleted(mut self, value: impl Into<bool>) -> Self {
+        self.deleted = Some(value.into());
+        self
+    }
+    /// Sets `deleted_route`.
+    #[must_use]
+    pub fn with_deleted_route(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.deleted_route = Some(value.into());
+        self
+    }
+}
+/// The result of `client.magic().routes().magic_static_routes_route_details()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteMagicStaticRoutesRouteDetailsResponse {
+    /// The `route` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl RouteMagicStaticRoutesRouteDetailsResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { route: None }
+    }
+    /// Sets `route`.
+    #[must_use]
+    pub fn with_route(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.route = Some(value.into());
+        self
+    }
+}
+/// The body of `client.magic().routes().magic_static_routes_update_route()`.
+///
+/// The same shape as [`crate::types::MagicRouteUpdateSingleRequestInput`], which the document defines again here.
+pub type RouteMagicStaticRoutesUpdateRouteBody = crate::types::MagicRouteUpdateSingleRequestInput;
+/// The result of `client.magic().routes().magic_static_routes_update_route()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteMagicStaticRoutesUpdateRouteResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_route` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_route: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+}
+impl RouteMagicStaticRoutesUpdateRouteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_route: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_route`.
+    #[must_use]
+    pub fn with_modified_route(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.modified_route = Some(value.into());
+        self
+    }
+}
+/// The body of `client.magic().routes().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RouteUpdateBody {
+    /// The `routes` property.
+    pub routes: Vec<crate::types::MagicRouteUpdateSingleRequestInput>,
+}
+impl RouteUpdateBody {
+    /// Takes the required fields (`routes`); the `with_` methods set the others.
+    pub fn new(
+        routes: impl Into<Vec<crate::types::MagicRouteUpdateSingleRequestInput>>,
+    ) -> Self {
+        Self { routes: routes.into() }
+    }
+}
+/// The result of `client.magic().routes().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteUpdateResponse {
+    /// The `modified` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<bool>,
+    /// The `modified_routes` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_routes: Option<Vec<crate::types::MagicRoute>>,
+}
+impl RouteUpdateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            modified: None,
+            modified_routes: None,
+        }
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<bool>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `modified_routes`.
+    #[must_use]
+    pub fn with_modified_routes(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicRoute>>,
+    ) -> Self {
+        self.modified_routes = Some(value.into());
+        self
+    }
+}

@@ -439,14 +439,11 @@ pub struct SiteCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicSitesAddSingleRequest,
+    pub body: SiteCreateBody,
 }
 impl SiteCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicSitesAddSingleRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<SiteCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -564,3 +561,72 @@ pub type SiteUpdateResponse = crate::types::MagicSite;
 pub type SiteDeleteResponse = crate::types::MagicSite;
 /// What `edit()` returns.
 pub type SiteEditResponse = crate::types::MagicSite;
+/// The body of `client.magic().sites().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SiteCreateBody {
+    /// Magic Connector identifier tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector_id: Option<String>,
+    /// The `description` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Site high availability mode. If set to true, the site can have two connectors and runs in high availability mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_mode: Option<bool>,
+    /// Location of site in latitude and longitude.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::types::MagicSiteLocation>,
+    /// The name of the site.
+    pub name: String,
+    /// Magic Connector identifier tag. Used when high availability mode is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_connector_id: Option<String>,
+}
+impl SiteCreateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            connector_id: None,
+            description: None,
+            ha_mode: None,
+            location: None,
+            name: name.into(),
+            secondary_connector_id: None,
+        }
+    }
+    /// Sets `connector_id`.
+    #[must_use]
+    pub fn with_connector_id(mut self, value: impl Into<String>) -> Self {
+        self.connector_id = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `ha_mode`.
+    #[must_use]
+    pub fn with_ha_mode(mut self, value: impl Into<bool>) -> Self {
+        self.ha_mode = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(
+        mut self,
+        value: impl Into<crate::types::MagicSiteLocation>,
+    ) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `secondary_connector_id`.
+    #[must_use]
+    pub fn with_secondary_connector_id(mut self, value: impl Into<String>) -> Self {
+        self.secondary_connector_id = Some(value.into());
+        self
+    }
+}

@@ -425,8 +425,6 @@ impl RuleEditParams {
         self
     }
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::MagicVisibilityMnmRulesCollectionResponse;
 /// What `update()` returns.
 pub type RuleUpdateResponse = Option<crate::types::MagicVisibilityMnmRule>;
 /// What `create()` returns.
@@ -437,3 +435,54 @@ pub type RuleGetResponse = Option<crate::types::MagicVisibilityMnmRule>;
 pub type RuleDeleteResponse = Option<crate::types::MagicVisibilityMnmRule>;
 /// What `edit()` returns.
 pub type RuleEditResponse = Option<crate::types::MagicVisibilityMnmRule>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `result` property.
+    pub result: Option<Vec<crate::types::MagicVisibilityMnmRule>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicVisibilityResultInfo>,
+}
+impl RuleListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::MagicVisibilityMessagesItem>>,
+        messages: impl Into<Vec<crate::types::MagicVisibilityMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: None,
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicVisibilityMnmRule>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::MagicVisibilityResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

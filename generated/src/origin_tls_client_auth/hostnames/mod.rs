@@ -173,14 +173,205 @@ impl HostnameGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `update()` returns.
-pub type HostnameUpdateResponse = crate::types::TlsCertificatesAndHostnamesHostnameAopResponseCollection;
-/// What `get()` returns.
-pub type HostnameGetResponse = crate::types::TlsCertificatesAndHostnamesHostnameCertidObject;
+/// The result of `client.origin_tls_client_auth().hostnames().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HostnameGetResponse {
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_id: Option<String>,
+    /// Status of the certificate or the association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_status: Option<
+        crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A,
+    >,
+    /// The time when the certificate was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub cert_updated_at: Option<::time::OffsetDateTime>,
+    /// The time when the certificate was uploaded.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub cert_uploaded_on: Option<::time::OffsetDateTime>,
+    /// The hostname certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// The time when the certificate was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// Indicates whether hostname-level authenticated origin pulls is enabled. A null value voids the association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The date when the certificate expires.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// The hostname on the origin for which the client certificate uploaded will be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The certificate authority that issued the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The serial number on the uploaded certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// The type of hash used for the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// Status of the certificate or the association.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<
+        crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A,
+    >,
+    /// The time when the certificate was updated.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<::time::OffsetDateTime>,
+}
+impl HostnameGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            cert_id: None,
+            cert_status: None,
+            cert_updated_at: None,
+            cert_uploaded_on: None,
+            certificate: None,
+            created_at: None,
+            enabled: None,
+            expires_on: None,
+            hostname: None,
+            issuer: None,
+            serial_number: None,
+            signature: None,
+            status: None,
+            updated_at: None,
+        }
+    }
+    /// Sets `cert_id`.
+    #[must_use]
+    pub fn with_cert_id(mut self, value: impl Into<String>) -> Self {
+        self.cert_id = Some(value.into());
+        self
+    }
+    /// Sets `cert_status`.
+    #[must_use]
+    pub fn with_cert_status(
+        mut self,
+        value: impl Into<
+            crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A,
+        >,
+    ) -> Self {
+        self.cert_status = Some(value.into());
+        self
+    }
+    /// Sets `cert_updated_at`.
+    #[must_use]
+    pub fn with_cert_updated_at(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.cert_updated_at = Some(value.into());
+        self
+    }
+    /// Sets `cert_uploaded_on`.
+    #[must_use]
+    pub fn with_cert_uploaded_on(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.cert_uploaded_on = Some(value.into());
+        self
+    }
+    /// Sets `certificate`.
+    #[must_use]
+    pub fn with_certificate(mut self, value: impl Into<String>) -> Self {
+        self.certificate = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `expires_on`.
+    #[must_use]
+    pub fn with_expires_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.expires_on = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `issuer`.
+    #[must_use]
+    pub fn with_issuer(mut self, value: impl Into<String>) -> Self {
+        self.issuer = Some(value.into());
+        self
+    }
+    /// Sets `serial_number`.
+    #[must_use]
+    pub fn with_serial_number(mut self, value: impl Into<String>) -> Self {
+        self.serial_number = Some(value.into());
+        self
+    }
+    /// Sets `signature`.
+    #[must_use]
+    pub fn with_signature(mut self, value: impl Into<String>) -> Self {
+        self.signature = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<
+            crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHA49C7D9A,
+        >,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `updated_at`.
+    #[must_use]
+    pub fn with_updated_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+}
+/// The body of `client.origin_tls_client_auth().hostnames().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct HostnameUpdateBody {
+    /// The `config` property.
     pub config: Vec<crate::types::TlsCertificatesAndHostnamesHostnameCertidInput>,
 }
 impl HostnameUpdateBody {
@@ -191,5 +382,61 @@ impl HostnameUpdateBody {
         >,
     ) -> Self {
         Self { config: config.into() }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HostnameUpdateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        Vec<crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull>,
+    >,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+}
+impl HostnameUpdateResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<
+            Vec<crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPull>,
+        >,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
     }
 }

@@ -153,5 +153,7 @@ impl SettingUpdateParams {
 pub type SettingGetResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
 /// What `update()` returns.
 pub type SettingUpdateResponse = crate::types::TlsCertificatesAndHostnamesEnabledResponseResult;
+/// The body of `client.origin_tls_client_auth().settings().update()`.
+///
 /// The same shape as [`crate::types::RulesetsRuleLogging`], which the document defines again here.
 pub type SettingUpdateBody = crate::types::RulesetsRuleLogging;

@@ -370,14 +370,12 @@ impl ConnectionGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type ConnectionListResponse = crate::types::PageShieldListZoneConnectionsResponse;
 /// What `get()` returns.
 pub type ConnectionGetResponse = crate::types::PageShieldConnection;
 /// The direction used to sort returned connections.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type ConnectionListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type ConnectionListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of connections as a file. Cannot be used with per_page or page options.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -403,3 +401,64 @@ crate::runtime::string_enum!(
     open ConnectionListParamsOrderBy { FirstSeenAt = "first_seen_at", LastSeenAt =
     "last_seen_at" }
 );
+/// The response of `client.page_shield().connections().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ConnectionListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::PageShieldConnection>>,
+}
+impl ConnectionListResponse {
+    /// Takes the required fields (`success`, `result_info`); the `with_` methods set the others.
+    pub fn new(
+        success: impl Into<bool>,
+        result_info: impl Into<crate::types::PageShieldResultInfo>,
+    ) -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            success: success.into(),
+            result_info: result_info.into(),
+            result: None,
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldConnection>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}

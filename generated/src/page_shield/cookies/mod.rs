@@ -410,14 +410,12 @@ impl CookyGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type CookyListResponse = crate::types::PageShieldListZoneCookiesResponse;
 /// What `get()` returns.
 pub type CookyGetResponse = crate::types::PageShieldCookie;
 /// The direction used to sort returned cookies.'
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type CookyListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type CookyListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of cookies as a file. Cannot be used with per_page or page options.
 ///
 /// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
@@ -434,3 +432,55 @@ pub type CookyListParamsSameSite = crate::types::PageShieldCookieSameSiteAttribu
 ///
 /// The same shape as [`crate::types::PageShieldCookieType`], which the document defines again here.
 pub type CookyListParamsType = crate::types::PageShieldCookieType;
+/// The response of `client.page_shield().cookies().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CookyListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    pub result: Vec<crate::types::PageShieldCookie>,
+}
+impl CookyListResponse {
+    /// Takes the required fields (`success`, `result_info`, `result`); the `with_` methods set the others.
+    pub fn new(
+        success: impl Into<bool>,
+        result_info: impl Into<crate::types::PageShieldResultInfo>,
+        result: impl Into<Vec<crate::types::PageShieldCookie>>,
+    ) -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            success: success.into(),
+            result_info: result_info.into(),
+            result: result.into(),
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+}

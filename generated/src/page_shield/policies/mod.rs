@@ -325,14 +325,11 @@ pub struct PolicyCreateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::PageShieldPolicy,
+    pub body: PolicyCreateBody,
 }
 impl PolicyCreateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::PageShieldPolicy>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PolicyCreateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -395,8 +392,6 @@ impl PolicyDeleteParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::PageShieldListZonePoliciesResponse;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::PageShieldPolicyWithId;
 /// What `get()` returns.
@@ -405,6 +400,93 @@ pub type PolicyGetResponse = crate::types::PageShieldPolicyWithId;
 pub type PolicyUpdateResponse = crate::types::PageShieldPolicyWithId;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = ();
+/// The body of `client.page_shield().policies().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PolicyCreateBody {
+    /// The action to take if the expression matches
+    pub action: crate::types::PageShieldPolicyAction,
+    /// A description for the policy
+    pub description: String,
+    /// Whether the policy is enabled
+    pub enabled: bool,
+    /// The expression which must match for the policy to be applied, using the Cloudflare Firewall rule expression syntax
+    pub expression: String,
+    /// The policy which will be applied
+    pub value: String,
+}
+impl PolicyCreateBody {
+    /// Takes the required fields (`action`, `description`, `enabled`, `expression`, `value`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::PageShieldPolicyAction>,
+        description: impl Into<String>,
+        enabled: impl Into<bool>,
+        expression: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            description: description.into(),
+            enabled: enabled.into(),
+            expression: expression.into(),
+            value: value.into(),
+        }
+    }
+}
+/// The response of `client.page_shield().policies().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    pub result: Vec<crate::types::PageShieldPolicyWithId>,
+}
+impl PolicyListResponse {
+    /// Takes the required fields (`success`, `result_info`, `result`); the `with_` methods set the others.
+    pub fn new(
+        success: impl Into<bool>,
+        result_info: impl Into<crate::types::PageShieldResultInfo>,
+        result: impl Into<Vec<crate::types::PageShieldPolicyWithId>>,
+    ) -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            success: success.into(),
+            result_info: result_info.into(),
+            result: result.into(),
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+}
+/// The body of `client.page_shield().policies().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

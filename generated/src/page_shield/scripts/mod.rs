@@ -381,14 +381,184 @@ impl ScriptGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type ScriptListResponse = crate::types::PageShieldListZoneScriptsResponse;
-/// What `get()` returns.
-pub type ScriptGetResponse = crate::types::PageShieldGetZoneScriptResponseResult;
+/// The result of `client.page_shield().scripts().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScriptGetResponse {
+    /// The `added_at` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub added_at: ::time::OffsetDateTime,
+    /// The dataflow score of the JavaScript content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataflow_score: Option<i64>,
+    /// The `domain_reported_malicious` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_reported_malicious: Option<bool>,
+    /// The timestamp of when the script was last fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
+    /// The `first_page_url` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_page_url: Option<String>,
+    /// The `first_seen_at` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub first_seen_at: ::time::OffsetDateTime,
+    /// The computed hash of the analyzed script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// The `host` property.
+    pub host: String,
+    /// Identifier
+    pub id: String,
+    /// The integrity score of the JavaScript content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub js_integrity_score: Option<i64>,
+    /// The `last_seen_at` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_seen_at: ::time::OffsetDateTime,
+    /// The `malicious_domain_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malicious_domain_categories: Option<Vec<String>>,
+    /// The `malicious_url_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malicious_url_categories: Option<Vec<String>>,
+    /// The obfuscation score of the JavaScript content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obfuscation_score: Option<i64>,
+    /// The `page_urls` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_urls: Option<Vec<String>>,
+    /// The `url` property.
+    pub url: String,
+    /// The `url_contains_cdn_cgi_path` property.
+    pub url_contains_cdn_cgi_path: bool,
+    /// The `url_reported_malicious` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_reported_malicious: Option<bool>,
+    /// The `versions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<crate::types::PageShieldVersion>>,
+}
+impl ScriptGetResponse {
+    /// Takes the required fields (`added_at`, `first_seen_at`, `host`, `id`, `last_seen_at`, `url`, `url_contains_cdn_cgi_path`); the `with_` methods set the others.
+    pub fn new(
+        added_at: impl Into<::time::OffsetDateTime>,
+        first_seen_at: impl Into<::time::OffsetDateTime>,
+        host: impl Into<String>,
+        id: impl Into<String>,
+        last_seen_at: impl Into<::time::OffsetDateTime>,
+        url: impl Into<String>,
+        url_contains_cdn_cgi_path: impl Into<bool>,
+    ) -> Self {
+        Self {
+            added_at: added_at.into(),
+            dataflow_score: None,
+            domain_reported_malicious: None,
+            fetched_at: None,
+            first_page_url: None,
+            first_seen_at: first_seen_at.into(),
+            hash: None,
+            host: host.into(),
+            id: id.into(),
+            js_integrity_score: None,
+            last_seen_at: last_seen_at.into(),
+            malicious_domain_categories: None,
+            malicious_url_categories: None,
+            obfuscation_score: None,
+            page_urls: None,
+            url: url.into(),
+            url_contains_cdn_cgi_path: url_contains_cdn_cgi_path.into(),
+            url_reported_malicious: None,
+            versions: None,
+        }
+    }
+    /// Sets `dataflow_score`.
+    #[must_use]
+    pub fn with_dataflow_score(mut self, value: impl Into<i64>) -> Self {
+        self.dataflow_score = Some(value.into());
+        self
+    }
+    /// Sets `domain_reported_malicious`.
+    #[must_use]
+    pub fn with_domain_reported_malicious(mut self, value: impl Into<bool>) -> Self {
+        self.domain_reported_malicious = Some(value.into());
+        self
+    }
+    /// Sets `fetched_at`.
+    #[must_use]
+    pub fn with_fetched_at(mut self, value: impl Into<String>) -> Self {
+        self.fetched_at = Some(value.into());
+        self
+    }
+    /// Sets `first_page_url`.
+    #[must_use]
+    pub fn with_first_page_url(mut self, value: impl Into<String>) -> Self {
+        self.first_page_url = Some(value.into());
+        self
+    }
+    /// Sets `hash`.
+    #[must_use]
+    pub fn with_hash(mut self, value: impl Into<String>) -> Self {
+        self.hash = Some(value.into());
+        self
+    }
+    /// Sets `js_integrity_score`.
+    #[must_use]
+    pub fn with_js_integrity_score(mut self, value: impl Into<i64>) -> Self {
+        self.js_integrity_score = Some(value.into());
+        self
+    }
+    /// Sets `malicious_domain_categories`.
+    #[must_use]
+    pub fn with_malicious_domain_categories(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.malicious_domain_categories = Some(value.into());
+        self
+    }
+    /// Sets `malicious_url_categories`.
+    #[must_use]
+    pub fn with_malicious_url_categories(
+        mut self,
+        value: impl Into<Vec<String>>,
+    ) -> Self {
+        self.malicious_url_categories = Some(value.into());
+        self
+    }
+    /// Sets `obfuscation_score`.
+    #[must_use]
+    pub fn with_obfuscation_score(mut self, value: impl Into<i64>) -> Self {
+        self.obfuscation_score = Some(value.into());
+        self
+    }
+    /// Sets `page_urls`.
+    #[must_use]
+    pub fn with_page_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.page_urls = Some(value.into());
+        self
+    }
+    /// Sets `url_reported_malicious`.
+    #[must_use]
+    pub fn with_url_reported_malicious(mut self, value: impl Into<bool>) -> Self {
+        self.url_reported_malicious = Some(value.into());
+        self
+    }
+    /// Sets `versions`.
+    #[must_use]
+    pub fn with_versions(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldVersion>>,
+    ) -> Self {
+        self.versions = Some(value.into());
+        self
+    }
+}
 /// The direction used to sort returned scripts.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type ScriptListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type ScriptListParamsDirection = crate::types::DnsRecordsDirection;
 /// Export the list of scripts as a file. Cannot be used with per_page or page options.
 ///
 /// The same shape as [`crate::page_shield::connections::ConnectionListParamsExport`], which the document defines again here.
@@ -397,3 +567,55 @@ pub type ScriptListParamsExport = crate::page_shield::connections::ConnectionLis
 ///
 /// The same shape as [`crate::page_shield::connections::ConnectionListParamsOrderBy`], which the document defines again here.
 pub type ScriptListParamsOrderBy = crate::page_shield::connections::ConnectionListParamsOrderBy;
+/// The response of `client.page_shield().scripts().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScriptListResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::PageShieldMessagesItem>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    pub result_info: crate::types::PageShieldResultInfo,
+    /// The `result` property.
+    pub result: Vec<crate::types::PageShieldScript>,
+}
+impl ScriptListResponse {
+    /// Takes the required fields (`success`, `result_info`, `result`); the `with_` methods set the others.
+    pub fn new(
+        success: impl Into<bool>,
+        result_info: impl Into<crate::types::PageShieldResultInfo>,
+        result: impl Into<Vec<crate::types::PageShieldScript>>,
+    ) -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            success: success.into(),
+            result_info: result_info.into(),
+            result: result.into(),
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(
+        mut self,
+        value: impl Into<Vec<crate::types::PageShieldMessagesItem>>,
+    ) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+}

@@ -358,13 +358,13 @@ pub struct ProjectCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::PagesProjectsInput,
+    pub body: ProjectCreateBody,
 }
 impl ProjectCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::PagesProjectsInput>,
+        body: impl Into<ProjectCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -451,16 +451,332 @@ impl ProjectEditParams {
         self
     }
 }
-/// What `list()` returns.
-pub type ProjectListResponse = crate::types::PagesProjectsResponse;
 /// What `create()` returns.
 pub type ProjectCreateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-/// What `get()` returns.
-pub type ProjectGetResponse = crate::types::PagesProjects;
 /// What `delete()` returns.
 pub type ProjectDeleteResponse = ::serde_json::Value;
 /// What `edit()` returns.
 pub type ProjectEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.pages().projects().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ProjectCreateBody {
+    /// Configs for the project build process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_config: Option<crate::types::PagesBuildConfig>,
+    /// The `canonical_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_deployment: Option<crate::types::PagesDeploymentsInput>,
+    /// Configs for deployments in a project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_configs: Option<crate::types::PagesDeploymentConfigs>,
+    /// The `latest_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_deployment: Option<crate::types::PagesDeploymentsInput>,
+    /// Name of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Production branch of the project. Used to identify production deployments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_branch: Option<String>,
+}
+impl ProjectCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            build_config: None,
+            canonical_deployment: None,
+            deployment_configs: None,
+            latest_deployment: None,
+            name: None,
+            production_branch: None,
+        }
+    }
+    /// Sets `build_config`.
+    #[must_use]
+    pub fn with_build_config(
+        mut self,
+        value: impl Into<crate::types::PagesBuildConfig>,
+    ) -> Self {
+        self.build_config = Some(value.into());
+        self
+    }
+    /// Sets `canonical_deployment`.
+    #[must_use]
+    pub fn with_canonical_deployment(
+        mut self,
+        value: impl Into<crate::types::PagesDeploymentsInput>,
+    ) -> Self {
+        self.canonical_deployment = Some(value.into());
+        self
+    }
+    /// Sets `deployment_configs`.
+    #[must_use]
+    pub fn with_deployment_configs(
+        mut self,
+        value: impl Into<crate::types::PagesDeploymentConfigs>,
+    ) -> Self {
+        self.deployment_configs = Some(value.into());
+        self
+    }
+    /// Sets `latest_deployment`.
+    #[must_use]
+    pub fn with_latest_deployment(
+        mut self,
+        value: impl Into<crate::types::PagesDeploymentsInput>,
+    ) -> Self {
+        self.latest_deployment = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `production_branch`.
+    #[must_use]
+    pub fn with_production_branch(mut self, value: impl Into<String>) -> Self {
+        self.production_branch = Some(value.into());
+        self
+    }
+}
+/// The result of `client.pages().projects().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProjectGetResponse {
+    /// Configs for the project build process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_config: Option<crate::types::PagesBuildConfig>,
+    /// The `canonical_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_deployment: Option<crate::types::PagesDeployments>,
+    /// When the project was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// Configs for deployments in a project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_configs: Option<crate::types::PagesDeploymentConfigs>,
+    /// A list of associated custom domains for the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<::serde_json::Value>>,
+    /// Id of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `latest_deployment` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_deployment: Option<crate::types::PagesDeployments>,
+    /// Name of the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Production branch of the project. Used to identify production deployments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_branch: Option<String>,
+    /// The `source` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<::serde_json::Value>,
+    /// The Cloudflare subdomain associated with the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdomain: Option<String>,
+}
+impl ProjectGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            build_config: None,
+            canonical_deployment: None,
+            created_on: None,
+            deployment_configs: None,
+            domains: None,
+            id: None,
+            latest_deployment: None,
+            name: None,
+            production_branch: None,
+            source: None,
+            subdomain: None,
+        }
+    }
+    /// Sets `build_config`.
+    #[must_use]
+    pub fn with_build_config(
+        mut self,
+        value: impl Into<crate::types::PagesBuildConfig>,
+    ) -> Self {
+        self.build_config = Some(value.into());
+        self
+    }
+    /// Sets `canonical_deployment`.
+    #[must_use]
+    pub fn with_canonical_deployment(
+        mut self,
+        value: impl Into<crate::types::PagesDeployments>,
+    ) -> Self {
+        self.canonical_deployment = Some(value.into());
+        self
+    }
+    /// Sets `created_on`.
+    #[must_use]
+    pub fn with_created_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_on = Some(value.into());
+        self
+    }
+    /// Sets `deployment_configs`.
+    #[must_use]
+    pub fn with_deployment_configs(
+        mut self,
+        value: impl Into<crate::types::PagesDeploymentConfigs>,
+    ) -> Self {
+        self.deployment_configs = Some(value.into());
+        self
+    }
+    /// Sets `domains`.
+    #[must_use]
+    pub fn with_domains(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
+        self.domains = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `latest_deployment`.
+    #[must_use]
+    pub fn with_latest_deployment(
+        mut self,
+        value: impl Into<crate::types::PagesDeployments>,
+    ) -> Self {
+        self.latest_deployment = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `production_branch`.
+    #[must_use]
+    pub fn with_production_branch(mut self, value: impl Into<String>) -> Self {
+        self.production_branch = Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `subdomain`.
+    #[must_use]
+    pub fn with_subdomain(mut self, value: impl Into<String>) -> Self {
+        self.subdomain = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProjectListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::PagesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::PagesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::PagesDeployments>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ProjectListResponseResultInfo>,
+}
+impl ProjectListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::PagesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::PagesMessagesItem>>,
+        result: impl Into<Vec<crate::types::PagesDeployments>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<ProjectListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `ProjectListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ProjectListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+}
+impl ProjectListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+}

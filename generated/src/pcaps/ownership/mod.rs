@@ -213,13 +213,13 @@ pub struct OwnershipCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicVisibilityPcapsOwnershipRequest,
+    pub body: OwnershipCreateBody,
 }
 impl OwnershipCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicVisibilityPcapsOwnershipRequest>,
+        body: impl Into<OwnershipCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -246,9 +246,74 @@ impl OwnershipDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type OwnershipListResponse = crate::types::MagicVisibilityPcapsOwnershipCollection;
 /// What `create()` returns.
 pub type OwnershipCreateResponse = crate::types::MagicVisibilityPcapsOwnershipResponse;
 /// What `delete()` returns.
 pub type OwnershipDeleteResponse = ();
+/// The body of `client.pcaps().ownership().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OwnershipCreateBody {
+    /// The full URI for the bucket. This field only applies to `full` packet captures.
+    pub destination_conf: String,
+}
+impl OwnershipCreateBody {
+    /// Takes the required fields (`destination_conf`); the `with_` methods set the others.
+    pub fn new(destination_conf: impl Into<String>) -> Self {
+        Self {
+            destination_conf: destination_conf.into(),
+        }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OwnershipListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
+    /// The `result` property.
+    pub result: Option<Vec<crate::types::MagicVisibilityPcapsOwnershipResponse>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::MagicVisibilityResultInfo>,
+}
+impl OwnershipListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::MagicVisibilityMessagesItem>>,
+        messages: impl Into<Vec<crate::types::MagicVisibilityMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: None,
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicVisibilityPcapsOwnershipResponse>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::MagicVisibilityResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

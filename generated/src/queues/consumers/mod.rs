@@ -409,11 +409,15 @@ impl ConsumerDeleteParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqConsumerCreated,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -452,11 +456,15 @@ pub type ConsumerDeleteResponse = crate::queues::QueueDeleteResponse;
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerListResponse {
+    /// The `errors` property.
     pub errors: ::serde_json::Value,
+    /// The `messages` property.
     pub messages: ::serde_json::Value,
+    /// The `result` property.
     pub result: Vec<crate::types::MqConsumer>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ConsumerListResponseResultInfo>,
 }
@@ -486,18 +494,24 @@ impl ConsumerListResponse {
         self
     }
 }
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo`], which the document defines again here.
-pub type ConsumerListResponseResultInfo = crate::types::TlsCertificatesAndHostnamesMtlsManagementComponentsScheH1C2FE4F0ResultInfo;
+/// The `result_info` property of `ConsumerListResponse`.
+///
+/// The same shape as [`crate::queues::QueueListResponseResultInfo`], which the document defines again here.
+pub type ConsumerListResponseResultInfo = crate::queues::QueueListResponseResultInfo;
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ConsumerUpdateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: crate::types::MqConsumerUpdated,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }

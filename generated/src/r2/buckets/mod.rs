@@ -490,6 +490,7 @@ pub type BucketDeleteResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.r2().buckets().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -533,8 +534,8 @@ impl BucketCreateBody {
 }
 /// Direction to order buckets
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type BucketListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type BucketListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order buckets by
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -550,11 +551,15 @@ crate::runtime::string_enum!(open BucketListParamsOrder { Name = "name" });
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BucketListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::R2ErrorsItem>,
+    /// The `messages` property.
     pub messages: Vec<String>,
+    /// The `result` property.
     pub result: Vec<crate::types::R2Bucket>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::R2ResultInfo>,
 }

@@ -78,13 +78,13 @@ pub struct TempAccessCredentialCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::R2TempAccessCredsRequest,
+    pub body: TempAccessCredentialCreateBody,
 }
 impl TempAccessCredentialCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::R2TempAccessCredsRequest>,
+        body: impl Into<TempAccessCredentialCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -92,5 +92,122 @@ impl TempAccessCredentialCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type TempAccessCredentialCreateResponse = crate::types::R2TempAccessCredsResponse;
+/// The body of `client.r2().temp_access_credentials().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TempAccessCredentialCreateBody {
+    /// Name of the R2 bucket
+    pub bucket: String,
+    /// Optional object paths to scope the credentials to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Vec<String>>,
+    /// The parent access key id to use for signing
+    #[serde(rename = "parentAccessKeyId")]
+    pub parent_access_key_id: String,
+    /// Permissions allowed on the credentials
+    pub permission: TempAccessCredentialCreateBodyPermission,
+    /// Optional prefix paths to scope the credentials to
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefixes: Option<Vec<String>>,
+    /// How long the credentials will live for in seconds
+    #[serde(rename = "ttlSeconds")]
+    pub ttl_seconds: f64,
+}
+impl TempAccessCredentialCreateBody {
+    /// Takes the required fields (`bucket`, `parent_access_key_id`, `permission`, `ttl_seconds`); the `with_` methods set the others.
+    pub fn new(
+        bucket: impl Into<String>,
+        parent_access_key_id: impl Into<String>,
+        permission: impl Into<TempAccessCredentialCreateBodyPermission>,
+        ttl_seconds: impl Into<f64>,
+    ) -> Self {
+        Self {
+            bucket: bucket.into(),
+            objects: None,
+            parent_access_key_id: parent_access_key_id.into(),
+            permission: permission.into(),
+            prefixes: None,
+            ttl_seconds: ttl_seconds.into(),
+        }
+    }
+    /// Sets `objects`.
+    #[must_use]
+    pub fn with_objects(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.objects = Some(value.into());
+        self
+    }
+    /// Sets `prefixes`.
+    #[must_use]
+    pub fn with_prefixes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.prefixes = Some(value.into());
+        self
+    }
+}
+/// Permissions allowed on the credentials
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TempAccessCredentialCreateBodyPermission {
+    /// `admin-read-write`
+    AdminReadWrite,
+    /// `admin-read-only`
+    AdminReadOnly,
+    /// `object-read-write`
+    ObjectReadWrite,
+    /// `object-read-only`
+    ObjectReadOnly,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open TempAccessCredentialCreateBodyPermission { AdminReadWrite = "admin-read-write",
+    AdminReadOnly = "admin-read-only", ObjectReadWrite = "object-read-write",
+    ObjectReadOnly = "object-read-only" }
+);
+/// The result of `client.r2().temp_access_credentials().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TempAccessCredentialCreateResponse {
+    /// ID for new access key
+    #[serde(rename = "accessKeyId", default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// Secret access key
+    #[serde(
+        rename = "secretAccessKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secret_access_key: Option<String>,
+    /// Security token
+    #[serde(rename = "sessionToken", default, skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+}
+impl TempAccessCredentialCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            access_key_id: None,
+            secret_access_key: None,
+            session_token: None,
+        }
+    }
+    /// Sets `access_key_id`.
+    #[must_use]
+    pub fn with_access_key_id(mut self, value: impl Into<String>) -> Self {
+        self.access_key_id = Some(value.into());
+        self
+    }
+    /// Sets `secret_access_key`.
+    #[must_use]
+    pub fn with_secret_access_key(mut self, value: impl Into<String>) -> Self {
+        self.secret_access_key = Some(value.into());
+        self
+    }
+    /// Sets `session_token`.
+    #[must_use]
+    pub fn with_session_token(mut self, value: impl Into<String>) -> Self {
+        self.session_token = Some(value.into());
+        self
+    }
+}

@@ -206,11 +206,14 @@ pub enum AnnotationGetParamsFormat {
 crate::runtime::string_enum!(
     open AnnotationGetParamsFormat { Json = "JSON", Csv = "CSV" }
 );
+/// The result of `client.radar().annotations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponse {
+    /// The `result` property.
     pub result: AnnotationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AnnotationGetResponse {
@@ -225,10 +228,12 @@ impl AnnotationGetResponse {
         }
     }
 }
+/// The `result` property of `AnnotationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResult {
+    /// The `annotations` property.
     pub annotations: Vec<AnnotationGetResponseResultAnnotationsItem>,
 }
 impl AnnotationGetResponseResult {
@@ -241,32 +246,46 @@ impl AnnotationGetResponseResult {
         }
     }
 }
+/// The `annotations` property of `AnnotationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItem {
+    /// The `asns` property.
     pub asns: Vec<i64>,
+    /// The `asnsDetails` property.
     #[serde(rename = "asnsDetails")]
     pub asns_details: Vec<AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem>,
+    /// The `dataSource` property.
     #[serde(rename = "dataSource")]
     pub data_source: String,
+    /// The `description` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `endDate` property.
     #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
+    /// The `eventType` property.
     #[serde(rename = "eventType")]
     pub event_type: String,
+    /// The `id` property.
     pub id: String,
+    /// The `linkedUrl` property.
     #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
     pub linked_url: Option<String>,
+    /// The `locations` property.
     pub locations: Vec<String>,
+    /// The `locationsDetails` property.
     #[serde(rename = "locationsDetails")]
     pub locations_details: Vec<
         AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem,
     >,
+    /// The `outage` property.
     pub outage: AnnotationGetResponseResultAnnotationsItemOutage,
+    /// The `scope` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The `startDate` property.
     #[serde(rename = "startDate")]
     pub start_date: String,
 }
@@ -329,15 +348,19 @@ impl AnnotationGetResponseResultAnnotationsItem {
         self
     }
 }
+/// The `asnsDetails` property of `AnnotationGetResponseResultAnnotationsItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
+    /// The `asn` property.
     pub asn: String,
+    /// The `locations` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<
         AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations,
     >,
+    /// The `name` property.
     pub name: String,
 }
 impl AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
@@ -361,11 +384,14 @@ impl AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem {
         self
     }
 }
+/// The `locations` property of `AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
+    /// The `code` property.
     pub code: String,
+    /// The `name` property.
     pub name: String,
 }
 impl AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
@@ -377,14 +403,19 @@ impl AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations {
         }
     }
 }
+/// The `locationsDetails` property of `AnnotationGetResponseResultAnnotationsItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type AnnotationGetResponseResultAnnotationsItemLocationsDetailsItem = AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The `outage` property of `AnnotationGetResponseResultAnnotationsItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnnotationGetResponseResultAnnotationsItemOutage {
+    /// The `outageCause` property.
     #[serde(rename = "outageCause")]
     pub outage_cause: String,
+    /// The `outageType` property.
     #[serde(rename = "outageType")]
     pub outage_type: String,
 }

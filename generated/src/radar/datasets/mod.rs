@@ -189,11 +189,14 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DatasetGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().datasets().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponse {
+    /// The `result` property.
     pub result: DatasetGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DatasetGetResponse {
@@ -208,10 +211,12 @@ impl DatasetGetResponse {
         }
     }
 }
+/// The `result` property of `DatasetGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponseResult {
+    /// The `datasets` property.
     pub datasets: Vec<DatasetGetResponseResultDatasetsItem>,
 }
 impl DatasetGetResponseResult {
@@ -220,15 +225,22 @@ impl DatasetGetResponseResult {
         Self { datasets: datasets.into() }
     }
 }
+/// The `datasets` property of `DatasetGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DatasetGetResponseResultDatasetsItem {
+    /// The `description` property.
     pub description: String,
+    /// The `id` property.
     pub id: i64,
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `tags` property.
     pub tags: Vec<String>,
+    /// The `title` property.
     pub title: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }

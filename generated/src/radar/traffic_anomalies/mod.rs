@@ -219,6 +219,7 @@ impl TrafficAnomalyGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TrafficAnomalyGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The `status` parameter of `client.radar().traffic_anomalies().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TrafficAnomalyGetParamsStatus {
@@ -233,11 +234,14 @@ crate::runtime::string_enum!(
     open TrafficAnomalyGetParamsStatus { Verified = "VERIFIED", Unverified = "UNVERIFIED"
     }
 );
+/// The result of `client.radar().traffic_anomalies().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponse {
+    /// The `result` property.
     pub result: TrafficAnomalyGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TrafficAnomalyGetResponse {
@@ -252,10 +256,12 @@ impl TrafficAnomalyGetResponse {
         }
     }
 }
+/// The `result` property of `TrafficAnomalyGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResult {
+    /// The `trafficAnomalies` property.
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<TrafficAnomalyGetResponseResultTrafficAnomaliesItem>,
 }
@@ -271,16 +277,20 @@ impl TrafficAnomalyGetResponseResult {
         }
     }
 }
+/// The `trafficAnomalies` property of `TrafficAnomalyGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
+    /// The `asnDetails` property.
     #[serde(rename = "asnDetails", default, skip_serializing_if = "Option::is_none")]
     pub asn_details: Option<
         TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails,
     >,
+    /// The `endDate` property.
     #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
+    /// The `locationDetails` property.
     #[serde(
         rename = "locationDetails",
         default,
@@ -289,12 +299,17 @@ pub struct TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
     pub location_details: Option<
         TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails,
     >,
+    /// The `startDate` property.
     #[serde(rename = "startDate")]
     pub start_date: String,
+    /// The `status` property.
     pub status: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The `uuid` property.
     pub uuid: String,
+    /// The `visibleInDataSources` property.
     #[serde(
         rename = "visibleInDataSources",
         default,
@@ -357,9 +372,15 @@ impl TrafficAnomalyGetResponseResultTrafficAnomaliesItem {
         self
     }
 }
+/// The `asnDetails` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;
+/// The `locations` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetails`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemAsnDetailsLocations = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The `locationDetails` property of `TrafficAnomalyGetResponseResultTrafficAnomaliesItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type TrafficAnomalyGetResponseResultTrafficAnomaliesItemLocationDetails = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;

@@ -221,13 +221,13 @@ pub struct DomainUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::RegistrarApiDomainUpdateProperties,
+    pub body: DomainUpdateBody,
 }
 impl DomainUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::RegistrarApiDomainUpdateProperties>,
+        body: impl Into<DomainUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -235,8 +235,6 @@ impl DomainUpdateParams {
         }
     }
 }
-/// What `list()` returns.
-pub type DomainListResponse = crate::types::RegistrarApiDomainResponseCollection;
 /// What `get()` returns.
 pub type DomainGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
@@ -244,3 +242,89 @@ pub type DomainUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::RegistrarApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::RegistrarApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::RegistrarApiDomains>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::RegistrarApiResultInfo>,
+}
+impl DomainListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::RegistrarApiMessagesItem>>,
+        messages: impl Into<Vec<crate::types::RegistrarApiMessagesItem>>,
+        result: impl Into<Vec<crate::types::RegistrarApiDomains>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::RegistrarApiResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.registrar().domains().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DomainUpdateBody {
+    /// Auto-renew controls whether subscription is automatically renewed upon domain expiration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_renew: Option<bool>,
+    /// Shows whether a registrar lock is in place for a domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Privacy option controls redacting WHOIS information.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<bool>,
+}
+impl DomainUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            auto_renew: None,
+            locked: None,
+            privacy: None,
+        }
+    }
+    /// Sets `auto_renew`.
+    #[must_use]
+    pub fn with_auto_renew(mut self, value: impl Into<bool>) -> Self {
+        self.auto_renew = Some(value.into());
+        self
+    }
+    /// Sets `locked`.
+    #[must_use]
+    pub fn with_locked(mut self, value: impl Into<bool>) -> Self {
+        self.locked = Some(value.into());
+        self
+    }
+    /// Sets `privacy`.
+    #[must_use]
+    pub fn with_privacy(mut self, value: impl Into<bool>) -> Self {
+        self.privacy = Some(value.into());
+        self
+    }
+}

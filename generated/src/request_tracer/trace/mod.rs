@@ -87,10 +87,12 @@ impl TraceCreateParams {
         }
     }
 }
+/// The body of `client.request_tracer().trace().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBody {
+    /// The `body` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<TraceCreateBodyBody>,
     /// Additional request parameters
@@ -170,6 +172,7 @@ impl TraceCreateBody {
         self
     }
 }
+/// The `body` property of `TraceCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -276,24 +279,34 @@ impl TraceCreateBodyContext {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TraceCreateBodyContextGeoloc {
+    /// The `city` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// The `continent` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continent: Option<String>,
+    /// The `is_eu_country` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_eu_country: Option<bool>,
+    /// The `iso_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iso_code: Option<String>,
+    /// The `latitude` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latitude: Option<f64>,
+    /// The `longitude` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
+    /// The `postal_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
+    /// The `region_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_code: Option<String>,
+    /// The `subdivision_2_iso_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdivision_2_iso_code: Option<String>,
+    /// The `timezone` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
 }
@@ -382,6 +395,7 @@ pub struct TraceCreateResponse {
     /// HTTP Status code of zone response
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
+    /// The `trace` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<crate::types::RequestTracerTraceItem>>,
 }

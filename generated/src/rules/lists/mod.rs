@@ -423,15 +423,14 @@ impl ListDeleteParams {
     }
 }
 /// What `list()` returns.
-pub type ListListResponse = Vec<crate::types::ListsListsResponseCollectionResultItem>;
+pub type ListListResponse = Vec<ListListResponseItem>;
 /// What `create()` returns.
 pub type ListCreateResponse = crate::types::ListsList;
 /// What `get()` returns.
 pub type ListGetResponse = crate::types::ListsList;
 /// What `update()` returns.
 pub type ListUpdateResponse = crate::types::ListsList;
-/// What `delete()` returns.
-pub type ListDeleteResponse = crate::types::ListsListDeleteResponseCollectionResult;
+/// The body of `client.rules().lists().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -463,6 +462,71 @@ impl ListCreateBody {
         self
     }
 }
+/// The result of `client.rules().lists().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ListDeleteResponse = crate::types::AccessIdResponseResult;
+/// An item of the result of `client.rules().lists().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListListResponseItem {
+    /// The RFC 3339 timestamp of when the list was created.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub created_on: ::time::OffsetDateTime,
+    /// An informative summary of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique ID of the list.
+    pub id: String,
+    /// The type of the list. Each type supports specific list items (IP addresses, ASNs, hostnames or redirects).
+    pub kind: crate::types::ListsKind,
+    /// The RFC 3339 timestamp of when the list was last modified.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub modified_on: ::time::OffsetDateTime,
+    /// An informative name for the list. Use this name in filter and rule expressions.
+    pub name: String,
+    /// The number of items in the list.
+    pub num_items: f64,
+    /// The number of [filters](/operations/filters-list-filters) referencing the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_referencing_filters: Option<f64>,
+}
+impl ListListResponseItem {
+    /// Takes the required fields (`created_on`, `id`, `kind`, `modified_on`, `name`, `num_items`); the `with_` methods set the others.
+    pub fn new(
+        created_on: impl Into<::time::OffsetDateTime>,
+        id: impl Into<String>,
+        kind: impl Into<crate::types::ListsKind>,
+        modified_on: impl Into<::time::OffsetDateTime>,
+        name: impl Into<String>,
+        num_items: impl Into<f64>,
+    ) -> Self {
+        Self {
+            created_on: created_on.into(),
+            description: None,
+            id: id.into(),
+            kind: kind.into(),
+            modified_on: modified_on.into(),
+            name: name.into(),
+            num_items: num_items.into(),
+            num_referencing_filters: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `num_referencing_filters`.
+    #[must_use]
+    pub fn with_num_referencing_filters(mut self, value: impl Into<f64>) -> Self {
+        self.num_referencing_filters = Some(value.into());
+        self
+    }
+}
+/// The body of `client.rules().lists().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -562,10 +562,12 @@ impl RuleUpdateZoneRulesetRuleParams {
         }
     }
 }
+/// The body of `client.rulesets().rules().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
+    /// The `position` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<RuleCreateBodyPosition>,
 }
@@ -624,33 +626,51 @@ impl RuleCreateBodyPosition {
         self
     }
 }
+/// The result of `client.rulesets().rules().create()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleCreateResponse = crate::rulesets::RulesetCreateResponse;
+/// The body of `client.rulesets().rules().create_zone_ruleset_rule()`.
+///
 /// The same shape as [`crate::rulesets::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleCreateZoneRulesetRuleBody = RuleCreateBody;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: member 0, member 1, member 2. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
 /// The same shape as [`crate::rulesets::rules::RuleCreateBodyPosition`], which the document defines again here.
 pub type RuleCreateZoneRulesetRuleBodyPosition = RuleCreateBodyPosition;
+/// The result of `client.rulesets().rules().create_zone_ruleset_rule()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleCreateZoneRulesetRuleResponse = crate::rulesets::RulesetCreateResponse;
+/// The result of `client.rulesets().rules().delete()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleDeleteResponse = crate::rulesets::RulesetCreateResponse;
+/// The result of `client.rulesets().rules().delete_zone_ruleset_rule()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleDeleteZoneRulesetRuleResponse = crate::rulesets::RulesetCreateResponse;
+/// The body of `client.rulesets().rules().edit()`.
+///
 /// The same shape as [`crate::rulesets::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleEditBody = RuleCreateBody;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: member 0, member 1, member 2. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
 /// The same shape as [`crate::rulesets::rules::RuleCreateBodyPosition`], which the document defines again here.
 pub type RuleEditBodyPosition = RuleCreateBodyPosition;
+/// The result of `client.rulesets().rules().edit()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleEditResponse = crate::rulesets::RulesetCreateResponse;
+/// The body of `client.rulesets().rules().update_zone_ruleset_rule()`.
+///
 /// The same shape as [`crate::rulesets::rules::RuleCreateBody`], which the document defines again here.
 pub type RuleUpdateZoneRulesetRuleBody = RuleCreateBody;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: member 0, member 1, member 2. Typed as one struct of all their properties, each required only when every shape requires it.
 ///
 /// The same shape as [`crate::rulesets::rules::RuleCreateBodyPosition`], which the document defines again here.
 pub type RuleUpdateZoneRulesetRuleBodyPosition = RuleCreateBodyPosition;
+/// The result of `client.rulesets().rules().update_zone_ruleset_rule()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type RuleUpdateZoneRulesetRuleResponse = crate::rulesets::RulesetCreateResponse;

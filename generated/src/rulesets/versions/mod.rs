@@ -557,11 +557,19 @@ pub type VersionListZoneRulesetVersionsResponse = Vec<
 >;
 /// What `delete_zone_ruleset_version()` returns.
 pub type VersionDeleteZoneRulesetVersionResponse = ();
+/// The result of `client.rulesets().versions().get()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type VersionGetResponse = crate::rulesets::RulesetCreateResponse;
+/// The result of `client.rulesets().versions().get_zone_ruleset_version()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type VersionGetZoneRulesetVersionResponse = crate::rulesets::RulesetCreateResponse;
+/// An item of the result of `client.rulesets().versions().list()`.
+///
 /// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type VersionListResponseItem = crate::rulesets::RulesetListResponseItem;
+/// An item of the result of `client.rulesets().versions().list_zone_ruleset_versions()`.
+///
 /// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type VersionListZoneRulesetVersionsResponseItem = crate::rulesets::RulesetListResponseItem;

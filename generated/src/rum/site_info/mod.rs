@@ -354,5 +354,24 @@ pub type SiteInfoCreateResponse = crate::types::RumSite;
 pub type SiteInfoGetResponse = crate::types::RumSite;
 /// What `update()` returns.
 pub type SiteInfoUpdateResponse = crate::types::RumSite;
-/// What `delete()` returns.
-pub type SiteInfoDeleteResponse = crate::types::RumSiteTagResponseSingleResult;
+/// The result of `client.rum().site_info().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SiteInfoDeleteResponse {
+    /// The Web Analytics site identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_tag: Option<String>,
+}
+impl SiteInfoDeleteResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { site_tag: None }
+    }
+    /// Sets `site_tag`.
+    #[must_use]
+    pub fn with_site_tag(mut self, value: impl Into<String>) -> Self {
+        self.site_tag = Some(value.into());
+        self
+    }
+}

@@ -298,14 +298,11 @@ pub struct AclUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::SecondaryDnsAclInput,
+    pub body: AclUpdateBody,
 }
 impl AclUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::SecondaryDnsAclInput>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<AclUpdateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -338,8 +335,6 @@ impl AclDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type AclListResponse = crate::types::SecondaryDnsComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type AclCreateResponse = crate::types::SecondaryDnsAcl;
 /// What `get()` returns.
@@ -348,3 +343,74 @@ pub type AclGetResponse = crate::types::SecondaryDnsAcl;
 pub type AclUpdateResponse = crate::types::SecondaryDnsAcl;
 /// What `delete()` returns.
 pub type AclDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AclListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::SecondaryDnsAcl>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::SecondaryDnsResultInfo>,
+}
+impl AclListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::SecondaryDnsMessagesItem>>,
+        messages: impl Into<Vec<crate::types::SecondaryDnsMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::SecondaryDnsAcl>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::SecondaryDnsResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.secondary_dns().acls().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AclUpdateBody {
+    /// Allowed IPv4/IPv6 address range of primary or secondary nameservers. This will be applied for the entire account. The IP range is used to allow additional NOTIFY IPs for secondary zones and IPs Cloudflare allows AXFR/IXFR requests from for primary zones. CIDRs are limited to a maximum of /24 for IPv4 and /64 for IPv6 respectively.
+    pub ip_range: String,
+    /// The name of the acl.
+    pub name: String,
+}
+impl AclUpdateBody {
+    /// Takes the required fields (`ip_range`, `name`); the `with_` methods set the others.
+    pub fn new(ip_range: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            ip_range: ip_range.into(),
+            name: name.into(),
+        }
+    }
+}

@@ -301,14 +301,11 @@ pub struct PeerUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::SecondaryDnsPeerInput,
+    pub body: PeerUpdateBody,
 }
 impl PeerUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::SecondaryDnsPeerInput>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<PeerUpdateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -341,8 +338,6 @@ impl PeerDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type PeerListResponse = crate::types::SecondaryDnsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PeerCreateResponse = crate::types::SecondaryDnsPeer;
 /// What `get()` returns.
@@ -351,3 +346,111 @@ pub type PeerGetResponse = crate::types::SecondaryDnsPeer;
 pub type PeerUpdateResponse = crate::types::SecondaryDnsPeer;
 /// What `delete()` returns.
 pub type PeerDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PeerListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::SecondaryDnsPeer>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::SecondaryDnsResultInfo>,
+}
+impl PeerListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::SecondaryDnsMessagesItem>>,
+        messages: impl Into<Vec<crate::types::SecondaryDnsMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::SecondaryDnsPeer>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::SecondaryDnsResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.secondary_dns().peers().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PeerUpdateBody {
+    /// IPv4/IPv6 address of primary or secondary nameserver, depending on what zone this peer is linked to. For primary zones this IP defines the IP of the secondary nameserver Cloudflare will NOTIFY upon zone changes. For secondary zones this IP defines the IP of the primary nameserver Cloudflare will send AXFR/IXFR requests to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// Enable IXFR transfer protocol, default is AXFR. Only applicable to secondary zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ixfr_enable: Option<bool>,
+    /// The name of the peer.
+    pub name: String,
+    /// DNS port of primary or secondary nameserver, depending on what zone this peer is linked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<f64>,
+    /// TSIG authentication will be used for zone transfer if configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tsig_id: Option<String>,
+}
+impl PeerUpdateBody {
+    /// Takes the required fields (`name`); the `with_` methods set the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            ip: None,
+            ixfr_enable: None,
+            name: name.into(),
+            port: None,
+            tsig_id: None,
+        }
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(mut self, value: impl Into<String>) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+    /// Sets `ixfr_enable`.
+    #[must_use]
+    pub fn with_ixfr_enable(mut self, value: impl Into<bool>) -> Self {
+        self.ixfr_enable = Some(value.into());
+        self
+    }
+    /// Sets `port`.
+    #[must_use]
+    pub fn with_port(mut self, value: impl Into<f64>) -> Self {
+        self.port = Some(value.into());
+        self
+    }
+    /// Sets `tsig_id`.
+    #[must_use]
+    pub fn with_tsig_id(mut self, value: impl Into<String>) -> Self {
+        self.tsig_id = Some(value.into());
+        self
+    }
+}

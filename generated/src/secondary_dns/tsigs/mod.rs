@@ -333,13 +333,65 @@ impl TsigDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type TsigListResponse = crate::types::SecondaryDnsResponseCollection;
 /// What `create()` returns.
 pub type TsigCreateResponse = crate::types::SecondaryDnsTsig;
 /// What `get()` returns.
 pub type TsigGetResponse = crate::types::SecondaryDnsTsig;
 /// What `update()` returns.
 pub type TsigUpdateResponse = crate::types::SecondaryDnsTsig;
-/// What `delete()` returns.
-pub type TsigDeleteResponse = crate::types::SecondaryDnsSchemasIdResponseResult;
+/// The result of `client.secondary_dns().tsigs().delete()`.
+///
+/// The same shape as [`crate::types::SecondaryDnsComponentsSchemasIdResponseResult`], which the document defines again here.
+pub type TsigDeleteResponse = crate::types::SecondaryDnsComponentsSchemasIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TsigListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::SecondaryDnsMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::SecondaryDnsTsig>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::SecondaryDnsResultInfo>,
+}
+impl TsigListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::SecondaryDnsMessagesItem>>,
+        messages: impl Into<Vec<crate::types::SecondaryDnsMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::SecondaryDnsTsig>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::SecondaryDnsResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

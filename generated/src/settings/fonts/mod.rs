@@ -149,5 +149,17 @@ impl FontEditParams {
 pub type FontGetResponse = crate::types::SpeedCloudflareFonts;
 /// What `edit()` returns.
 pub type FontEditResponse = crate::types::SpeedCloudflareFonts;
-/// The same shape as [`crate::types::ArgoConfigPatch`], which the document defines again here.
-pub type FontEditBody = crate::types::ArgoConfigPatch;
+/// The body of `client.settings().fonts().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct FontEditBody {
+    /// Whether the feature is enabled or disabled.
+    pub value: crate::types::SpeedCloudflareFontsValue,
+}
+impl FontEditBody {
+    /// Takes the required fields (`value`); the `with_` methods set the others.
+    pub fn new(value: impl Into<crate::types::SpeedCloudflareFontsValue>) -> Self {
+        Self { value: value.into() }
+    }
+}

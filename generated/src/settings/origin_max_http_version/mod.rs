@@ -164,6 +164,7 @@ impl OriginMaxHttpVersionEditParams {
 pub type OriginMaxHttpVersionGetResponse = crate::types::CacheOriginMaxHttpVersionResponseValueResult;
 /// What `edit()` returns.
 pub type OriginMaxHttpVersionEditResponse = crate::types::CacheOriginMaxHttpVersionResponseValueResult;
+/// The body of `client.settings().origin_max_http_version().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

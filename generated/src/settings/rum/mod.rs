@@ -130,14 +130,11 @@ pub struct RumEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::RumToggleRumRequest,
+    pub body: RumEditBody,
 }
 impl RumEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::RumToggleRumRequest>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RumEditBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -148,3 +145,24 @@ impl RumEditParams {
 pub type RumGetResponse = crate::types::RumRumSite;
 /// What `edit()` returns.
 pub type RumEditResponse = crate::types::RumRumSite;
+/// The body of `client.settings().rum().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RumEditBody {
+    /// Value can either be On or Off
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+impl RumEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { value: None }
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}

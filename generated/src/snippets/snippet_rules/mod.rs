@@ -166,6 +166,7 @@ impl SnippetRuleUpdateParams {
 pub type SnippetRuleListResponse = Vec<crate::types::SnippetsRulesItem>;
 /// What `update()` returns.
 pub type SnippetRuleUpdateResponse = Vec<crate::types::SnippetsRulesItem>;
+/// The body of `client.snippets().snippet_rules().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

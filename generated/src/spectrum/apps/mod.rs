@@ -545,18 +545,20 @@ impl AppCreateParams {
 pub type AppGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
 pub type AppUpdateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
-/// What `list()` returns.
-pub type AppListResponse = crate::types::LegacyJhsResponseCollection;
 /// What `create()` returns.
 pub type AppCreateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
+/// The body of `client.spectrum().apps().create()`.
+///
 /// The same shape as [`crate::spectrum::apps::AppUpdateBody`], which the document defines again here.
 pub type AppCreateBody = AppUpdateBody;
+/// The result of `client.spectrum().apps().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type AppDeleteResponse = crate::types::AccessIdResponseResult;
 /// Sets the direction by which results are ordered.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AppListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type AppListParamsDirection = crate::types::DnsRecordsDirection;
 /// Application field by which results are ordered.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -578,6 +580,11 @@ crate::runtime::string_enum!(
     open AppListParamsOrder { Protocol = "protocol", AppId = "app_id", CreatedOn =
     "created_on", ModifiedOn = "modified_on", Dns = "dns" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::types::CustomPagesCustomPagesResponseCollection`], which the document defines again here.
+pub type AppListResponse = crate::types::CustomPagesCustomPagesResponseCollection;
+/// The body of `client.spectrum().apps().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -84,5 +84,224 @@ impl AvailabilityGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type AvailabilityGetResponse = crate::types::ObservatoryAvailabilities;
+/// The result of `client.speed_api().availabilities().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponse {
+    /// The `quota` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<AvailabilityGetResponseQuota>,
+    /// The `regions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// Available regions.
+    #[serde(rename = "regionsPerPlan", default, skip_serializing_if = "Option::is_none")]
+    pub regions_per_plan: Option<AvailabilityGetResponseRegionsPerPlan>,
+}
+impl AvailabilityGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            quota: None,
+            regions: None,
+            regions_per_plan: None,
+        }
+    }
+    /// Sets `quota`.
+    #[must_use]
+    pub fn with_quota(mut self, value: impl Into<AvailabilityGetResponseQuota>) -> Self {
+        self.quota = Some(value.into());
+        self
+    }
+    /// Sets `regions`.
+    #[must_use]
+    pub fn with_regions(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryLabeledRegion>>,
+    ) -> Self {
+        self.regions = Some(value.into());
+        self
+    }
+    /// Sets `regions_per_plan`.
+    #[must_use]
+    pub fn with_regions_per_plan(
+        mut self,
+        value: impl Into<AvailabilityGetResponseRegionsPerPlan>,
+    ) -> Self {
+        self.regions_per_plan = Some(value.into());
+        self
+    }
+}
+/// The `quota` property of `AvailabilityGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponseQuota {
+    /// Cloudflare plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// The number of tests available per plan.
+    #[serde(rename = "quotasPerPlan", default, skip_serializing_if = "Option::is_none")]
+    pub quotas_per_plan: Option<AvailabilityGetResponseQuotaQuotasPerPlan>,
+    /// The number of remaining schedules available.
+    #[serde(
+        rename = "remainingSchedules",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remaining_schedules: Option<f64>,
+    /// The number of remaining tests available.
+    #[serde(rename = "remainingTests", default, skip_serializing_if = "Option::is_none")]
+    pub remaining_tests: Option<f64>,
+    /// The number of schedules available per plan.
+    #[serde(
+        rename = "scheduleQuotasPerPlan",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schedule_quotas_per_plan: Option<
+        AvailabilityGetResponseQuotaScheduleQuotasPerPlan,
+    >,
+}
+impl AvailabilityGetResponseQuota {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            plan: None,
+            quotas_per_plan: None,
+            remaining_schedules: None,
+            remaining_tests: None,
+            schedule_quotas_per_plan: None,
+        }
+    }
+    /// Sets `plan`.
+    #[must_use]
+    pub fn with_plan(mut self, value: impl Into<String>) -> Self {
+        self.plan = Some(value.into());
+        self
+    }
+    /// Sets `quotas_per_plan`.
+    #[must_use]
+    pub fn with_quotas_per_plan(
+        mut self,
+        value: impl Into<AvailabilityGetResponseQuotaQuotasPerPlan>,
+    ) -> Self {
+        self.quotas_per_plan = Some(value.into());
+        self
+    }
+    /// Sets `remaining_schedules`.
+    #[must_use]
+    pub fn with_remaining_schedules(mut self, value: impl Into<f64>) -> Self {
+        self.remaining_schedules = Some(value.into());
+        self
+    }
+    /// Sets `remaining_tests`.
+    #[must_use]
+    pub fn with_remaining_tests(mut self, value: impl Into<f64>) -> Self {
+        self.remaining_tests = Some(value.into());
+        self
+    }
+    /// Sets `schedule_quotas_per_plan`.
+    #[must_use]
+    pub fn with_schedule_quotas_per_plan(
+        mut self,
+        value: impl Into<AvailabilityGetResponseQuotaScheduleQuotasPerPlan>,
+    ) -> Self {
+        self.schedule_quotas_per_plan = Some(value.into());
+        self
+    }
+}
+/// The number of tests available per plan.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponseQuotaQuotasPerPlan {
+    /// Counts per account plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::types::ObservatoryPlanPropertiesInfo>,
+}
+impl AvailabilityGetResponseQuotaQuotasPerPlan {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { value: None }
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(
+        mut self,
+        value: impl Into<crate::types::ObservatoryPlanPropertiesInfo>,
+    ) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+/// The number of schedules available per plan.
+///
+/// The same shape as [`crate::speed_api::availabilities::AvailabilityGetResponseQuotaQuotasPerPlan`], which the document defines again here.
+pub type AvailabilityGetResponseQuotaScheduleQuotasPerPlan = AvailabilityGetResponseQuotaQuotasPerPlan;
+/// Available regions.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailabilityGetResponseRegionsPerPlan {
+    /// The `business` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// The `enterprise` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// The `free` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+    /// The `pro` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pro: Option<Vec<crate::types::ObservatoryLabeledRegion>>,
+}
+impl AvailabilityGetResponseRegionsPerPlan {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            business: None,
+            enterprise: None,
+            free: None,
+            pro: None,
+        }
+    }
+    /// Sets `business`.
+    #[must_use]
+    pub fn with_business(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryLabeledRegion>>,
+    ) -> Self {
+        self.business = Some(value.into());
+        self
+    }
+    /// Sets `enterprise`.
+    #[must_use]
+    pub fn with_enterprise(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryLabeledRegion>>,
+    ) -> Self {
+        self.enterprise = Some(value.into());
+        self
+    }
+    /// Sets `free`.
+    #[must_use]
+    pub fn with_free(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryLabeledRegion>>,
+    ) -> Self {
+        self.free = Some(value.into());
+        self
+    }
+    /// Sets `pro`.
+    #[must_use]
+    pub fn with_pro(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryLabeledRegion>>,
+    ) -> Self {
+        self.pro = Some(value.into());
+        self
+    }
+}

@@ -91,6 +91,70 @@ impl PageListParams {
     }
 }
 /// What `list()` returns.
-pub type PageListResponse = Vec<
-    crate::types::ObservatoryPagesResponseCollectionResultItem,
->;
+pub type PageListResponse = Vec<PageListResponseItem>;
+/// An item of the result of `client.speed_api().pages().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PageListResponseItem {
+    /// A test region with a label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<crate::types::ObservatoryLabeledRegion>,
+    /// The frequency of the test.
+    #[serde(
+        rename = "scheduleFrequency",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schedule_frequency: Option<crate::types::ObservatoryScheduleFrequency>,
+    /// The `tests` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<Vec<crate::types::ObservatoryPageTest>>,
+    /// A URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+impl PageListResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            region: None,
+            schedule_frequency: None,
+            tests: None,
+            url: None,
+        }
+    }
+    /// Sets `region`.
+    #[must_use]
+    pub fn with_region(
+        mut self,
+        value: impl Into<crate::types::ObservatoryLabeledRegion>,
+    ) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+    /// Sets `schedule_frequency`.
+    #[must_use]
+    pub fn with_schedule_frequency(
+        mut self,
+        value: impl Into<crate::types::ObservatoryScheduleFrequency>,
+    ) -> Self {
+        self.schedule_frequency = Some(value.into());
+        self
+    }
+    /// Sets `tests`.
+    #[must_use]
+    pub fn with_tests(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryPageTest>>,
+    ) -> Self {
+        self.tests = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}

@@ -282,7 +282,41 @@ impl ScheduleDeleteParams {
 }
 /// What `get()` returns.
 pub type ScheduleGetResponse = crate::types::ObservatorySchedule;
-/// What `create()` returns.
-pub type ScheduleCreateResponse = crate::types::ObservatoryCreateScheduleResponseResult;
 /// What `delete()` returns.
 pub type ScheduleDeleteResponse = crate::types::ObservatoryCountResponseResult;
+/// The result of `client.speed_api().schedule().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScheduleCreateResponse {
+    /// The test schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<crate::types::ObservatorySchedule>,
+    /// The `test` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<crate::types::ObservatoryPageTest>,
+}
+impl ScheduleCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { schedule: None, test: None }
+    }
+    /// Sets `schedule`.
+    #[must_use]
+    pub fn with_schedule(
+        mut self,
+        value: impl Into<crate::types::ObservatorySchedule>,
+    ) -> Self {
+        self.schedule = Some(value.into());
+        self
+    }
+    /// Sets `test`.
+    #[must_use]
+    pub fn with_test(
+        mut self,
+        value: impl Into<crate::types::ObservatoryPageTest>,
+    ) -> Self {
+        self.test = Some(value.into());
+        self
+    }
+}

@@ -386,18 +386,22 @@ impl CertificatePackEditParams {
         self
     }
 }
-/// What `list()` returns.
-pub type CertificatePackListResponse = crate::types::TlsCertificatesAndHostnamesCertificatePackResponseCollection;
 /// What `get()` returns.
 pub type CertificatePackGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
-/// What `delete()` returns.
-pub type CertificatePackDeleteResponse = crate::types::TlsCertificatesAndHostnamesDeleteAdvancedCertificatePacHC547B0DBResult;
 /// What `edit()` returns.
 pub type CertificatePackEditResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
+/// The result of `client.ssl().certificate_packs().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type CertificatePackDeleteResponse = crate::types::AccessIdResponseResult;
 /// Include Certificate Packs of all statuses, not just active ones.
 ///
 /// The same shape as [`crate::types::EmailRuleCatchallMatcherType`], which the document defines again here.
 pub type CertificatePackListParamsStatus = crate::types::EmailRuleCatchallMatcherType;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::types::IamResponseCollection`], which the document defines again here.
+pub type CertificatePackListResponse = crate::types::IamResponseCollection;

@@ -84,6 +84,7 @@ impl RecommendationGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
+/// The result of `client.ssl().recommendation().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -91,12 +92,14 @@ pub struct RecommendationGetResponse {
     /// Identifier of a recommedation result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The `modified_on` property.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
     pub modified_on: Option<::time::OffsetDateTime>,
+    /// The `value` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::types::LegacyJhsValue>,
 }

@@ -162,15 +162,13 @@ pub struct VerificationEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::TlsCertificatesAndHostnamesComponentsSchemasValidationMethod,
+    pub body: VerificationEditBody,
 }
 impl VerificationEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<
-            crate::types::TlsCertificatesAndHostnamesComponentsSchemasValidationMethod,
-        >,
+        body: impl Into<VerificationEditBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -178,7 +176,87 @@ impl VerificationEditParams {
         }
     }
 }
-/// What `get()` returns.
-pub type VerificationGetResponse = crate::types::TlsCertificatesAndHostnamesSslVerificationResponseCollection;
-/// What `edit()` returns.
-pub type VerificationEditResponse = crate::types::TlsCertificatesAndHostnamesSslValidationMethodResponseCollectionResult;
+/// The body of `client.ssl().verification().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct VerificationEditBody {
+    /// Desired validation method.
+    pub validation_method: crate::types::TlsCertificatesAndHostnamesValidationMethodDefinition,
+}
+impl VerificationEditBody {
+    /// Takes the required fields (`validation_method`); the `with_` methods set the others.
+    pub fn new(
+        validation_method: impl Into<
+            crate::types::TlsCertificatesAndHostnamesValidationMethodDefinition,
+        >,
+    ) -> Self {
+        Self {
+            validation_method: validation_method.into(),
+        }
+    }
+}
+/// The result of `client.ssl().verification().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VerificationEditResponse {
+    /// Result status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Desired validation method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_method: Option<
+        crate::types::TlsCertificatesAndHostnamesValidationMethodDefinition,
+    >,
+}
+impl VerificationEditResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            status: None,
+            validation_method: None,
+        }
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `validation_method`.
+    #[must_use]
+    pub fn with_validation_method(
+        mut self,
+        value: impl Into<
+            crate::types::TlsCertificatesAndHostnamesValidationMethodDefinition,
+        >,
+    ) -> Self {
+        self.validation_method = Some(value.into());
+        self
+    }
+}
+/// The result of `client.ssl().verification().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VerificationGetResponse {
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::TlsCertificatesAndHostnamesVerification>>,
+}
+impl VerificationGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { result: None }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::TlsCertificatesAndHostnamesVerification>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}

@@ -99,5 +99,55 @@ impl AnalyticGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type AnalyticGetResponse = crate::types::WorkersKvSchemasResult;
+/// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AnalyticGetResponse {
+    /// The `data` property.
+    pub data: ::serde_json::Value,
+    /// Number of seconds between current time and last processed event, i.e. how many seconds of data could be missing.
+    pub data_lag: f64,
+    /// The `max` property.
+    pub max: ::serde_json::Value,
+    /// The `min` property.
+    pub min: ::serde_json::Value,
+    /// For specifying result metrics.
+    pub query: crate::types::WorkersKvQuery,
+    /// Total number of rows in the result.
+    pub rows: f64,
+    /// Time interval buckets by beginning and ending
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_intervals: Option<Vec<Vec<String>>>,
+    /// The `totals` property.
+    pub totals: ::serde_json::Value,
+}
+impl AnalyticGetResponse {
+    /// Takes the required fields (`data`, `data_lag`, `max`, `min`, `query`, `rows`, `totals`); the `with_` methods set the others.
+    pub fn new(
+        data: impl Into<::serde_json::Value>,
+        data_lag: impl Into<f64>,
+        max: impl Into<::serde_json::Value>,
+        min: impl Into<::serde_json::Value>,
+        query: impl Into<crate::types::WorkersKvQuery>,
+        rows: impl Into<f64>,
+        totals: impl Into<::serde_json::Value>,
+    ) -> Self {
+        Self {
+            data: data.into(),
+            data_lag: data_lag.into(),
+            max: max.into(),
+            min: min.into(),
+            query: query.into(),
+            rows: rows.into(),
+            time_intervals: None,
+            totals: totals.into(),
+        }
+    }
+    /// Sets `time_intervals`.
+    #[must_use]
+    pub fn with_time_intervals(mut self, value: impl Into<Vec<Vec<String>>>) -> Self {
+        self.time_intervals = Some(value.into());
+        self
+    }
+}

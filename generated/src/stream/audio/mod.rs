@@ -280,14 +280,11 @@ pub struct AudioEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamEditAudioTrack,
+    pub body: AudioEditBody,
 }
 impl AudioEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamEditAudioTrack>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<AudioEditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -300,3 +297,33 @@ pub type AudioListResponse = Vec<crate::types::StreamAdditionalAudio>;
 pub type AudioDeleteResponse = String;
 /// What `edit()` returns.
 pub type AudioEditResponse = crate::types::StreamAdditionalAudio;
+/// The body of `client.stream().audio().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AudioEditBody {
+    /// Denotes whether the audio track will be played by default in a player.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<bool>,
+    /// A string to uniquely identify the track amongst other audio track labels for the specified video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+impl AudioEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { default: None, label: None }
+    }
+    /// Sets `default`.
+    #[must_use]
+    pub fn with_default(mut self, value: impl Into<bool>) -> Self {
+        self.default = Some(value.into());
+        self
+    }
+    /// Sets `label`.
+    #[must_use]
+    pub fn with_label(mut self, value: impl Into<String>) -> Self {
+        self.label = Some(value.into());
+        self
+    }
+}

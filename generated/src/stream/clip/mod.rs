@@ -75,19 +75,321 @@ pub struct ClipCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamVideoClipStandard,
+    pub body: ClipCreateBody,
 }
 impl ClipCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamVideoClipStandard>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<ClipCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `create()` returns.
-pub type ClipCreateResponse = crate::types::StreamClipping;
+/// The body of `client.stream().clip().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ClipCreateBody {
+    /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
+    #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// The unique video identifier (UID).
+    #[serde(rename = "clippedFromVideoUID")]
+    pub clipped_from_video_uid: String,
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Specifies the end time for the video clip in seconds.
+    #[serde(rename = "endTimeSeconds")]
+    pub end_time_seconds: i64,
+    /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
+    #[serde(
+        rename = "maxDurationSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_duration_seconds: Option<i64>,
+    /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+    /// Specifies the start time for the video clip in seconds.
+    #[serde(rename = "startTimeSeconds")]
+    pub start_time_seconds: i64,
+    /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video.  If this value is not set, the default thumbnail image is taken from 0s of the video.
+    #[serde(
+        rename = "thumbnailTimestampPct",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub thumbnail_timestamp_pct: Option<f64>,
+    /// The `watermark` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<crate::types::StreamWatermarkAtUpload>,
+}
+impl ClipCreateBody {
+    /// Takes the required fields (`clipped_from_video_uid`, `end_time_seconds`, `start_time_seconds`); the `with_` methods set the others.
+    pub fn new(
+        clipped_from_video_uid: impl Into<String>,
+        end_time_seconds: impl Into<i64>,
+        start_time_seconds: impl Into<i64>,
+    ) -> Self {
+        Self {
+            allowed_origins: None,
+            clipped_from_video_uid: clipped_from_video_uid.into(),
+            creator: None,
+            end_time_seconds: end_time_seconds.into(),
+            max_duration_seconds: None,
+            require_signed_ur_ls: None,
+            start_time_seconds: start_time_seconds.into(),
+            thumbnail_timestamp_pct: None,
+            watermark: None,
+        }
+    }
+    /// Sets `allowed_origins`.
+    #[must_use]
+    pub fn with_allowed_origins(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_origins = Some(value.into());
+        self
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
+    /// Sets `max_duration_seconds`.
+    #[must_use]
+    pub fn with_max_duration_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.max_duration_seconds = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
+    /// Sets `thumbnail_timestamp_pct`.
+    #[must_use]
+    pub fn with_thumbnail_timestamp_pct(mut self, value: impl Into<f64>) -> Self {
+        self.thumbnail_timestamp_pct = Some(value.into());
+        self
+    }
+    /// Sets `watermark`.
+    #[must_use]
+    pub fn with_watermark(
+        mut self,
+        value: impl Into<crate::types::StreamWatermarkAtUpload>,
+    ) -> Self {
+        self.watermark = Some(value.into());
+        self
+    }
+}
+/// The result of `client.stream().clip().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ClipCreateResponse {
+    /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
+    #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// The unique video identifier (UID).
+    #[serde(
+        rename = "clippedFromVideoUID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub clipped_from_video_uid: Option<String>,
+    /// The date and time the clip was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Specifies the end time for the video clip in seconds.
+    #[serde(rename = "endTimeSeconds", default, skip_serializing_if = "Option::is_none")]
+    pub end_time_seconds: Option<i64>,
+    /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
+    #[serde(
+        rename = "maxDurationSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_duration_seconds: Option<i64>,
+    /// A user modifiable key-value store used to reference other systems of record for managing videos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The date and time the live input was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified: Option<::time::OffsetDateTime>,
+    /// The `playback` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub playback: Option<crate::types::StreamPlayback>,
+    /// The video's preview page URI. This field is omitted until encoding is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+    /// Specifies the start time for the video clip in seconds.
+    #[serde(
+        rename = "startTimeSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_time_seconds: Option<i64>,
+    /// Specifies the processing status for all quality levels for a video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::StreamMediaState>,
+    /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video.  If this value is not set, the default thumbnail image is taken from 0s of the video.
+    #[serde(
+        rename = "thumbnailTimestampPct",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub thumbnail_timestamp_pct: Option<f64>,
+    /// The `watermark` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<crate::types::StreamWatermarkAtUpload>,
+}
+impl ClipCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allowed_origins: None,
+            clipped_from_video_uid: None,
+            created: None,
+            creator: None,
+            end_time_seconds: None,
+            max_duration_seconds: None,
+            meta: None,
+            modified: None,
+            playback: None,
+            preview: None,
+            require_signed_ur_ls: None,
+            start_time_seconds: None,
+            status: None,
+            thumbnail_timestamp_pct: None,
+            watermark: None,
+        }
+    }
+    /// Sets `allowed_origins`.
+    #[must_use]
+    pub fn with_allowed_origins(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_origins = Some(value.into());
+        self
+    }
+    /// Sets `clipped_from_video_uid`.
+    #[must_use]
+    pub fn with_clipped_from_video_uid(mut self, value: impl Into<String>) -> Self {
+        self.clipped_from_video_uid = Some(value.into());
+        self
+    }
+    /// Sets `created`.
+    #[must_use]
+    pub fn with_created(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
+    /// Sets `end_time_seconds`.
+    #[must_use]
+    pub fn with_end_time_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.end_time_seconds = Some(value.into());
+        self
+    }
+    /// Sets `max_duration_seconds`.
+    #[must_use]
+    pub fn with_max_duration_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.max_duration_seconds = Some(value.into());
+        self
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `modified`.
+    #[must_use]
+    pub fn with_modified(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified = Some(value.into());
+        self
+    }
+    /// Sets `playback`.
+    #[must_use]
+    pub fn with_playback(
+        mut self,
+        value: impl Into<crate::types::StreamPlayback>,
+    ) -> Self {
+        self.playback = Some(value.into());
+        self
+    }
+    /// Sets `preview`.
+    #[must_use]
+    pub fn with_preview(mut self, value: impl Into<String>) -> Self {
+        self.preview = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
+    /// Sets `start_time_seconds`.
+    #[must_use]
+    pub fn with_start_time_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.start_time_seconds = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::types::StreamMediaState>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `thumbnail_timestamp_pct`.
+    #[must_use]
+    pub fn with_thumbnail_timestamp_pct(mut self, value: impl Into<f64>) -> Self {
+        self.thumbnail_timestamp_pct = Some(value.into());
+        self
+    }
+    /// Sets `watermark`.
+    #[must_use]
+    pub fn with_watermark(
+        mut self,
+        value: impl Into<crate::types::StreamWatermarkAtUpload>,
+    ) -> Self {
+        self.watermark = Some(value.into());
+        self
+    }
+}

@@ -99,14 +99,11 @@ pub struct CopyCreateParams {
     /// Header parameter `Upload-Metadata`.
     pub upload_metadata: Option<String>,
     /// The request body.
-    pub body: crate::types::StreamVideoCopyRequest,
+    pub body: CopyCreateBody,
 }
 impl CopyCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamVideoCopyRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<CopyCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             upload_creator: None,
@@ -129,3 +126,111 @@ impl CopyCreateParams {
 }
 /// What `create()` returns.
 pub type CopyCreateResponse = crate::types::StreamVideos;
+/// The body of `client.stream().copy().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CopyCreateBody {
+    /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
+    #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// A user modifiable key-value store used to reference other systems of record for managing videos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
+    #[serde(
+        rename = "requireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub require_signed_ur_ls: Option<bool>,
+    /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
+    #[serde(
+        rename = "scheduledDeletion",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub scheduled_deletion: Option<::time::OffsetDateTime>,
+    /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video.  If this value is not set, the default thumbnail image is taken from 0s of the video.
+    #[serde(
+        rename = "thumbnailTimestampPct",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub thumbnail_timestamp_pct: Option<f64>,
+    /// A video's URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file.
+    pub url: String,
+    /// The `watermark` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<crate::types::StreamWatermarkAtUpload2>,
+}
+impl CopyCreateBody {
+    /// Takes the required fields (`url`); the `with_` methods set the others.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            allowed_origins: None,
+            creator: None,
+            meta: None,
+            require_signed_ur_ls: None,
+            scheduled_deletion: None,
+            thumbnail_timestamp_pct: None,
+            url: url.into(),
+            watermark: None,
+        }
+    }
+    /// Sets `allowed_origins`.
+    #[must_use]
+    pub fn with_allowed_origins(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_origins = Some(value.into());
+        self
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.require_signed_ur_ls = Some(value.into());
+        self
+    }
+    /// Sets `scheduled_deletion`.
+    #[must_use]
+    pub fn with_scheduled_deletion(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.scheduled_deletion = Some(value.into());
+        self
+    }
+    /// Sets `thumbnail_timestamp_pct`.
+    #[must_use]
+    pub fn with_thumbnail_timestamp_pct(mut self, value: impl Into<f64>) -> Self {
+        self.thumbnail_timestamp_pct = Some(value.into());
+        self
+    }
+    /// Sets `watermark`.
+    #[must_use]
+    pub fn with_watermark(
+        mut self,
+        value: impl Into<crate::types::StreamWatermarkAtUpload2>,
+    ) -> Self {
+        self.watermark = Some(value.into());
+        self
+    }
+}

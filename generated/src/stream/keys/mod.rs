@@ -252,8 +252,97 @@ impl KeyDeleteParams {
     }
 }
 /// What `list()` returns.
-pub type KeyListResponse = Vec<crate::types::StreamKeyResponseCollectionResultItem>;
-/// What `create()` returns.
-pub type KeyCreateResponse = crate::types::StreamKeys;
+pub type KeyListResponse = Vec<KeyListResponseItem>;
 /// What `delete()` returns.
 pub type KeyDeleteResponse = String;
+/// The result of `client.stream().keys().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct KeyCreateResponse {
+    /// The date and time a signing key was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The signing key in JWK format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwk: Option<String>,
+    /// The signing key in PEM format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pem: Option<String>,
+}
+impl KeyCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created: None,
+            id: None,
+            jwk: None,
+            pem: None,
+        }
+    }
+    /// Sets `created`.
+    #[must_use]
+    pub fn with_created(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `jwk`.
+    #[must_use]
+    pub fn with_jwk(mut self, value: impl Into<String>) -> Self {
+        self.jwk = Some(value.into());
+        self
+    }
+    /// Sets `pem`.
+    #[must_use]
+    pub fn with_pem(mut self, value: impl Into<String>) -> Self {
+        self.pem = Some(value.into());
+        self
+    }
+}
+/// An item of the result of `client.stream().keys().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct KeyListResponseItem {
+    /// The date and time a signing key was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created: Option<::time::OffsetDateTime>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+impl KeyListResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { created: None, id: None }
+    }
+    /// Sets `created`.
+    #[must_use]
+    pub fn with_created(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}

@@ -357,13 +357,13 @@ pub struct LiveInputCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamCreateInputRequest,
+    pub body: LiveInputCreateBody,
 }
 impl LiveInputCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamCreateInputRequest>,
+        body: impl Into<LiveInputCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -401,13 +401,13 @@ pub struct LiveInputUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamUpdateInputRequest,
+    pub body: LiveInputUpdateBody,
 }
 impl LiveInputUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamUpdateInputRequest>,
+        body: impl Into<LiveInputUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -445,8 +445,6 @@ impl LiveInputDeleteParams {
         self
     }
 }
-/// What `get()` returns.
-pub type LiveInputGetResponse = crate::types::StreamLiveInputResponseCollectionResult;
 /// What `create()` returns.
 pub type LiveInputCreateResponse = crate::types::StreamLiveInput;
 /// What `stream_live_inputs_retrieve_a_live_input()` returns.
@@ -455,3 +453,116 @@ pub type LiveInputStreamLiveInputsRetrieveALiveInputResponse = crate::types::Str
 pub type LiveInputUpdateResponse = crate::types::StreamLiveInput;
 /// What `delete()` returns.
 pub type LiveInputDeleteResponse = ::serde_json::Value;
+/// The body of `client.stream().live_inputs().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct LiveInputCreateBody {
+    /// Sets the creator ID asssociated with this live input.
+    #[serde(rename = "defaultCreator", default, skip_serializing_if = "Option::is_none")]
+    pub default_creator: Option<String>,
+    /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
+    #[serde(
+        rename = "deleteRecordingAfterDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delete_recording_after_days: Option<f64>,
+    /// A user modifiable key-value store used to reference other systems of record for managing live inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Records the input to a Cloudflare Stream video. Behavior depends on the mode. In most cases, the video will initially be viewable as a live video and transition to on-demand after a condition is satisfied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<crate::types::StreamLiveInputRecordingSettings>,
+}
+impl LiveInputCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            default_creator: None,
+            delete_recording_after_days: None,
+            meta: None,
+            recording: None,
+        }
+    }
+    /// Sets `default_creator`.
+    #[must_use]
+    pub fn with_default_creator(mut self, value: impl Into<String>) -> Self {
+        self.default_creator = Some(value.into());
+        self
+    }
+    /// Sets `delete_recording_after_days`.
+    #[must_use]
+    pub fn with_delete_recording_after_days(mut self, value: impl Into<f64>) -> Self {
+        self.delete_recording_after_days = Some(value.into());
+        self
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `recording`.
+    #[must_use]
+    pub fn with_recording(
+        mut self,
+        value: impl Into<crate::types::StreamLiveInputRecordingSettings>,
+    ) -> Self {
+        self.recording = Some(value.into());
+        self
+    }
+}
+/// The result of `client.stream().live_inputs().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LiveInputGetResponse {
+    /// The `liveInputs` property.
+    #[serde(rename = "liveInputs", default, skip_serializing_if = "Option::is_none")]
+    pub live_inputs: Option<Vec<crate::types::StreamLiveInputObjectWithoutUrl>>,
+    /// The total number of remaining live inputs based on cursor position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<i64>,
+    /// The total number of live inputs that match the provided filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+impl LiveInputGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            live_inputs: None,
+            range: None,
+            total: None,
+        }
+    }
+    /// Sets `live_inputs`.
+    #[must_use]
+    pub fn with_live_inputs(
+        mut self,
+        value: impl Into<Vec<crate::types::StreamLiveInputObjectWithoutUrl>>,
+    ) -> Self {
+        self.live_inputs = Some(value.into());
+        self
+    }
+    /// Sets `range`.
+    #[must_use]
+    pub fn with_range(mut self, value: impl Into<i64>) -> Self {
+        self.range = Some(value.into());
+        self
+    }
+    /// Sets `total`.
+    #[must_use]
+    pub fn with_total(mut self, value: impl Into<i64>) -> Self {
+        self.total = Some(value.into());
+        self
+    }
+}
+/// The body of `client.stream().live_inputs().update()`.
+///
+/// The same shape as [`crate::stream::live_inputs::LiveInputCreateBody`], which the document defines again here.
+pub type LiveInputUpdateBody = LiveInputCreateBody;

@@ -109,5 +109,64 @@ impl StorageUsageGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type StorageUsageGetResponse = crate::types::StreamStorageUseResponseResult;
+/// The result of `client.stream().storage_usage().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StorageUsageGetResponse {
+    /// A user-defined identifier for the media creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// The total minutes of video content stored in the account.
+    #[serde(
+        rename = "totalStorageMinutes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_storage_minutes: Option<i64>,
+    /// The storage capacity alloted for the account.
+    #[serde(
+        rename = "totalStorageMinutesLimit",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_storage_minutes_limit: Option<i64>,
+    /// The total count of videos associated with the account.
+    #[serde(rename = "videoCount", default, skip_serializing_if = "Option::is_none")]
+    pub video_count: Option<i64>,
+}
+impl StorageUsageGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            creator: None,
+            total_storage_minutes: None,
+            total_storage_minutes_limit: None,
+            video_count: None,
+        }
+    }
+    /// Sets `creator`.
+    #[must_use]
+    pub fn with_creator(mut self, value: impl Into<String>) -> Self {
+        self.creator = Some(value.into());
+        self
+    }
+    /// Sets `total_storage_minutes`.
+    #[must_use]
+    pub fn with_total_storage_minutes(mut self, value: impl Into<i64>) -> Self {
+        self.total_storage_minutes = Some(value.into());
+        self
+    }
+    /// Sets `total_storage_minutes_limit`.
+    #[must_use]
+    pub fn with_total_storage_minutes_limit(mut self, value: impl Into<i64>) -> Self {
+        self.total_storage_minutes_limit = Some(value.into());
+        self
+    }
+    /// Sets `video_count`.
+    #[must_use]
+    pub fn with_video_count(mut self, value: impl Into<i64>) -> Self {
+        self.video_count = Some(value.into());
+        self
+    }
+}

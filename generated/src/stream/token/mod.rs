@@ -89,19 +89,111 @@ pub struct TokenCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamSignedTokenRequest,
+    pub body: TokenCreateBody,
 }
 impl TokenCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamSignedTokenRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<TokenCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `create()` returns.
-pub type TokenCreateResponse = crate::types::StreamSignedTokenResponseResult;
+/// The body of `client.stream().token().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TokenCreateBody {
+    /// The optional list of access rule constraints on the token. Access can be blocked or allowed based on an IP, IP range, or by country. Access rules are evaluated from first to last. If a rule matches, the associated action is applied and no further rules are evaluated.
+    #[serde(rename = "accessRules", default, skip_serializing_if = "Option::is_none")]
+    pub access_rules: Option<Vec<crate::types::StreamAccessRules>>,
+    /// The optional boolean value that enables using signed tokens to access MP4 download links for a video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downloadable: Option<bool>,
+    /// The optional unix epoch timestamp that specficies the time after a token is not accepted. The maximum time specification is 24 hours from issuing time. If this field is not set, the default is one hour after issuing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// The optional ID of a Stream signing key. If present, the `pem` field is also required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The optional unix epoch timestamp that specifies the time before a the token is not accepted. If this field is not set, the default is one hour before issuing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// The optional base64 encoded private key in PEM format associated with a Stream signing key. If present, the `id` field is also required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pem: Option<String>,
+}
+impl TokenCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            access_rules: None,
+            downloadable: None,
+            exp: None,
+            id: None,
+            nbf: None,
+            pem: None,
+        }
+    }
+    /// Sets `access_rules`.
+    #[must_use]
+    pub fn with_access_rules(
+        mut self,
+        value: impl Into<Vec<crate::types::StreamAccessRules>>,
+    ) -> Self {
+        self.access_rules = Some(value.into());
+        self
+    }
+    /// Sets `downloadable`.
+    #[must_use]
+    pub fn with_downloadable(mut self, value: impl Into<bool>) -> Self {
+        self.downloadable = Some(value.into());
+        self
+    }
+    /// Sets `exp`.
+    #[must_use]
+    pub fn with_exp(mut self, value: impl Into<i64>) -> Self {
+        self.exp = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `nbf`.
+    #[must_use]
+    pub fn with_nbf(mut self, value: impl Into<i64>) -> Self {
+        self.nbf = Some(value.into());
+        self
+    }
+    /// Sets `pem`.
+    #[must_use]
+    pub fn with_pem(mut self, value: impl Into<String>) -> Self {
+        self.pem = Some(value.into());
+        self
+    }
+}
+/// The result of `client.stream().token().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TokenCreateResponse {
+    /// The signed token used with the signed URLs feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+impl TokenCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { token: None }
+    }
+    /// Sets `token`.
+    #[must_use]
+    pub fn with_token(mut self, value: impl Into<String>) -> Self {
+        self.token = Some(value.into());
+        self
+    }
+}

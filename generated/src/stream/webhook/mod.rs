@@ -194,13 +194,13 @@ pub struct WebhookUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamWebhookRequest,
+    pub body: WebhookUpdateBody,
 }
 impl WebhookUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamWebhookRequest>,
+        body: impl Into<WebhookUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -247,3 +247,20 @@ pub type WebhookUpdateResponse = ::std::collections::BTreeMap<
 >;
 /// What `delete()` returns.
 pub type WebhookDeleteResponse = String;
+/// The body of `client.stream().webhook().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct WebhookUpdateBody {
+    /// The URL where webhooks will be sent.
+    #[serde(rename = "notificationUrl")]
+    pub notification_url: String,
+}
+impl WebhookUpdateBody {
+    /// Takes the required fields (`notification_url`); the `with_` methods set the others.
+    pub fn new(notification_url: impl Into<String>) -> Self {
+        Self {
+            notification_url: notification_url.into(),
+        }
+    }
+}

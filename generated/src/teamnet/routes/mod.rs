@@ -585,14 +585,13 @@ impl RouteEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type RouteListResponse = crate::types::TunnelTeamnetResponseCollection;
 /// What `create()` returns.
 pub type RouteCreateResponse = crate::types::TunnelRoute;
 /// What `delete()` returns.
 pub type RouteDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type RouteEditResponse = crate::types::TunnelRoute;
+/// The body of `client.teamnet().routes().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -640,6 +639,7 @@ impl RouteCreateBody {
         self
     }
 }
+/// The body of `client.teamnet().routes().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -679,6 +679,49 @@ impl RouteEditBody {
     #[must_use]
     pub fn with_virtual_network_id(mut self, value: impl Into<String>) -> Self {
         self.virtual_network_id = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RouteListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TunnelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TunnelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TunnelTeamnet>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TunnelResultInfo>,
+}
+impl RouteListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TunnelMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TunnelMessagesItem>>,
+        result: impl Into<Vec<crate::types::TunnelTeamnet>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TunnelResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -393,8 +393,6 @@ impl VirtualNetworkEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type VirtualNetworkListResponse = crate::types::TunnelVnetResponseCollection;
 /// What `create()` returns.
 pub type VirtualNetworkCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -410,6 +408,7 @@ pub type VirtualNetworkEditResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The body of `client.teamnet().virtual_networks().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -445,6 +444,7 @@ impl VirtualNetworkCreateBody {
         self
     }
 }
+/// The body of `client.teamnet().virtual_networks().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -484,6 +484,49 @@ impl VirtualNetworkEditBody {
     #[must_use]
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VirtualNetworkListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TunnelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TunnelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TunnelVirtualNetwork>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TunnelResultInfo>,
+}
+impl VirtualNetworkListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TunnelMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TunnelMessagesItem>>,
+        result: impl Into<Vec<crate::types::TunnelVirtualNetwork>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TunnelResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -480,6 +480,7 @@ impl ScanUrlscannerGetScanParams {
         self
     }
 }
+/// The body of `client.urlscanner().scan().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -494,6 +495,7 @@ pub struct ScanCreateBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub screenshots_resolutions: Option<Vec<ScanCreateBodyScreenshotsResolutionsItem>>,
+    /// The `url` property.
     pub url: String,
     /// The option `Public` means it will be included in listings like recent scans and search results. `Unlisted` means it will not be included in the aforementioned listings, users will need to have the scan's ID to access it. A a scan will be automatically marked as unlisted if it fails, if it contains potential PII or other sensitive material.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -568,6 +570,7 @@ pub enum ScanCreateBodyVisibility {
 crate::runtime::string_enum!(
     open ScanCreateBodyVisibility { Public = "Public", Unlisted = "Unlisted" }
 );
+/// The result of `client.urlscanner().scan().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -598,10 +601,12 @@ impl ScanCreateResponse {
         }
     }
 }
+/// The result of `client.urlscanner().scan().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanGetResponse {
+    /// The `tasks` property.
     pub tasks: Vec<ScanGetResponseTasksItem>,
 }
 impl ScanGetResponse {
@@ -610,6 +615,7 @@ impl ScanGetResponse {
         Self { tasks: tasks.into() }
     }
 }
+/// The `tasks` property of `ScanGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -648,10 +654,12 @@ impl ScanGetResponseTasksItem {
         }
     }
 }
+/// The result of `client.urlscanner().scan().urlscanner_get_scan()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponse {
+    /// The `scan` property.
     pub scan: ScanUrlscannerGetScanResponseScan,
 }
 impl ScanUrlscannerGetScanResponse {
@@ -660,6 +668,7 @@ impl ScanUrlscannerGetScanResponse {
         Self { scan: scan.into() }
     }
 }
+/// The `scan` property of `ScanUrlscannerGetScanResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -667,18 +676,28 @@ pub struct ScanUrlscannerGetScanResponseScan {
     /// Dictionary of Autonomous System Numbers where ASN's are the keys
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asns: Option<ScanUrlscannerGetScanResponseScanAsns>,
+    /// The `certificates` property.
     pub certificates: Vec<ScanUrlscannerGetScanResponseScanCertificatesItem>,
+    /// The `domains` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<ScanUrlscannerGetScanResponseScanDomains>,
+    /// The `geo` property.
     pub geo: ScanUrlscannerGetScanResponseScanGeo,
+    /// The `ips` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ips: Option<ScanUrlscannerGetScanResponseScanIps>,
+    /// The `links` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<ScanUrlscannerGetScanResponseScanLinks>,
+    /// The `meta` property.
     pub meta: ScanUrlscannerGetScanResponseScanMeta,
+    /// The `page` property.
     pub page: ScanUrlscannerGetScanResponseScanPage,
+    /// The `performance` property.
     pub performance: Vec<ScanUrlscannerGetScanResponseScanPerformanceItem>,
+    /// The `task` property.
     pub task: ScanUrlscannerGetScanResponseScanTask,
+    /// The `verdicts` property.
     pub verdicts: ScanUrlscannerGetScanResponseScanVerdicts,
 }
 impl ScanUrlscannerGetScanResponseScan {
@@ -772,10 +791,15 @@ impl ScanUrlscannerGetScanResponseScanAsns {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanAsnsAsn {
+    /// The `asn` property.
     pub asn: String,
+    /// The `description` property.
     pub description: String,
+    /// The `location_alpha2` property.
     pub location_alpha2: String,
+    /// The `name` property.
     pub name: String,
+    /// The `org_name` property.
     pub org_name: String,
 }
 impl ScanUrlscannerGetScanResponseScanAsnsAsn {
@@ -796,15 +820,20 @@ impl ScanUrlscannerGetScanResponseScanAsnsAsn {
         }
     }
 }
+/// The `certificates` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanCertificatesItem {
+    /// The `issuer` property.
     pub issuer: String,
+    /// The `subjectName` property.
     #[serde(rename = "subjectName")]
     pub subject_name: String,
+    /// The `validFrom` property.
     #[serde(rename = "validFrom")]
     pub valid_from: f64,
+    /// The `validTo` property.
     #[serde(rename = "validTo")]
     pub valid_to: f64,
 }
@@ -824,10 +853,12 @@ impl ScanUrlscannerGetScanResponseScanCertificatesItem {
         }
     }
 }
+/// The `domains` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomains {
+    /// The `example.com` property.
     #[serde(rename = "example.com", default, skip_serializing_if = "Option::is_none")]
     pub example_com: Option<ScanUrlscannerGetScanResponseScanDomainsExampleCom>,
 }
@@ -846,14 +877,20 @@ impl ScanUrlscannerGetScanResponseScanDomains {
         self
     }
 }
+/// The `example.com` property of `ScanUrlscannerGetScanResponseScanDomains`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleCom {
+    /// The `categories` property.
     pub categories: ScanUrlscannerGetScanResponseScanDomainsExampleComCategories,
+    /// The `dns` property.
     pub dns: Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem>,
+    /// The `name` property.
     pub name: String,
+    /// The `rank` property.
     pub rank: ScanUrlscannerGetScanResponseScanDomainsExampleComRank,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -877,15 +914,19 @@ impl ScanUrlscannerGetScanResponseScanDomainsExampleCom {
         }
     }
 }
+/// The `categories` property of `ScanUrlscannerGetScanResponseScanDomainsExampleCom`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
+    /// The `content` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<
         Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem>,
     >,
+    /// The `inherited` property.
     pub inherited: ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited,
+    /// The `risks` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risks: Option<
         Vec<ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem>,
@@ -927,12 +968,16 @@ impl ScanUrlscannerGetScanResponseScanDomainsExampleComCategories {
         self
     }
 }
+/// The `content` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategories`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem {
+    /// The `id` property.
     pub id: i64,
+    /// The `name` property.
     pub name: String,
+    /// The `super_category_id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub super_category_id: Option<i64>,
 }
@@ -952,18 +997,22 @@ impl ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem {
         self
     }
 }
+/// The `inherited` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategories`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited {
+    /// The `content` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<
         Vec<
             ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem,
         >,
     >,
+    /// The `from` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The `risks` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risks: Option<
         Vec<
@@ -1013,19 +1062,30 @@ impl ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited {
         self
     }
 }
+/// The `content` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+/// The `risks` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInherited`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesInheritedRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+/// The `risks` property of `ScanUrlscannerGetScanResponseScanDomainsExampleComCategories`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesRisksItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+/// The `dns` property of `ScanUrlscannerGetScanResponseScanDomainsExampleCom`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
+    /// The `address` property.
     pub address: String,
+    /// The `dnssec_valid` property.
     pub dnssec_valid: bool,
+    /// The `name` property.
     pub name: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -1045,13 +1105,16 @@ impl ScanUrlscannerGetScanResponseScanDomainsExampleComDnsItem {
         }
     }
 }
+/// The `rank` property of `ScanUrlscannerGetScanResponseScanDomainsExampleCom`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
+    /// The `bucket` property.
     pub bucket: String,
+    /// The `name` property.
     pub name: String,
-    /// Rank in the Global Radar Rank, if set. See more at https://blog.cloudflare.com/radar-domain-rankings/
+    /// Rank in the Global Radar Rank, if set. See more at <https://blog.cloudflare.com/radar-domain-rankings/>
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i64>,
 }
@@ -1071,6 +1134,7 @@ impl ScanUrlscannerGetScanResponseScanDomainsExampleComRank {
         self
     }
 }
+/// The `geo` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -1092,10 +1156,12 @@ impl ScanUrlscannerGetScanResponseScanGeo {
         }
     }
 }
+/// The `ips` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanIps {
+    /// The `ip` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<ScanUrlscannerGetScanResponseScanIpsIp>,
 }
@@ -1114,33 +1180,49 @@ impl ScanUrlscannerGetScanResponseScanIps {
         self
     }
 }
+/// The `ip` property of `ScanUrlscannerGetScanResponseScanIps`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanIpsIp {
+    /// The `asn` property.
     pub asn: String,
+    /// The `asnDescription` property.
     #[serde(rename = "asnDescription")]
     pub asn_description: String,
+    /// The `asnLocationAlpha2` property.
     #[serde(rename = "asnLocationAlpha2")]
     pub asn_location_alpha2: String,
+    /// The `asnName` property.
     #[serde(rename = "asnName")]
     pub asn_name: String,
+    /// The `asnOrgName` property.
     #[serde(rename = "asnOrgName")]
     pub asn_org_name: String,
+    /// The `continent` property.
     pub continent: String,
+    /// The `geonameId` property.
     #[serde(rename = "geonameId")]
     pub geoname_id: String,
+    /// The `ip` property.
     pub ip: String,
+    /// The `ipVersion` property.
     #[serde(rename = "ipVersion")]
     pub ip_version: String,
+    /// The `latitude` property.
     pub latitude: String,
+    /// The `locationAlpha2` property.
     #[serde(rename = "locationAlpha2")]
     pub location_alpha2: String,
+    /// The `locationName` property.
     #[serde(rename = "locationName")]
     pub location_name: String,
+    /// The `longitude` property.
     pub longitude: String,
+    /// The `subdivision1Name` property.
     #[serde(rename = "subdivision1Name")]
     pub subdivision1_name: String,
+    /// The `subdivision2Name` property.
     #[serde(rename = "subdivision2Name")]
     pub subdivision2_name: String,
 }
@@ -1183,10 +1265,12 @@ impl ScanUrlscannerGetScanResponseScanIpsIp {
         }
     }
 }
+/// The `links` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanLinks {
+    /// The `link` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<ScanUrlscannerGetScanResponseScanLinksLink>,
 }
@@ -1205,12 +1289,14 @@ impl ScanUrlscannerGetScanResponseScanLinks {
         self
     }
 }
+/// The `link` property of `ScanUrlscannerGetScanResponseScanLinks`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanLinksLink {
     /// Outgoing link detected in the DOM
     pub href: String,
+    /// The `text` property.
     pub text: String,
 }
 impl ScanUrlscannerGetScanResponseScanLinksLink {
@@ -1222,10 +1308,12 @@ impl ScanUrlscannerGetScanResponseScanLinksLink {
         }
     }
 }
+/// The `meta` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMeta {
+    /// The `processors` property.
     pub processors: ScanUrlscannerGetScanResponseScanMetaProcessors,
 }
 impl ScanUrlscannerGetScanResponseScanMeta {
@@ -1238,13 +1326,18 @@ impl ScanUrlscannerGetScanResponseScanMeta {
         }
     }
 }
+/// The `processors` property of `ScanUrlscannerGetScanResponseScanMeta`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessors {
+    /// The `categories` property.
     pub categories: ScanUrlscannerGetScanResponseScanMetaProcessorsCategories,
+    /// The `phishing` property.
     pub phishing: Vec<String>,
+    /// The `rank` property.
     pub rank: ScanUrlscannerGetScanResponseScanMetaProcessorsRank,
+    /// The `tech` property.
     pub tech: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem>,
 }
 impl ScanUrlscannerGetScanResponseScanMetaProcessors {
@@ -1263,13 +1356,16 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessors {
         }
     }
 }
+/// The `categories` property of `ScanUrlscannerGetScanResponseScanMetaProcessors`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
+    /// The `content` property.
     pub content: Vec<
         ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem,
     >,
+    /// The `risks` property.
     pub risks: Vec<ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem>,
 }
 impl ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
@@ -1288,14 +1384,20 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessorsCategories {
         }
     }
 }
+/// The `content` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsCategories`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesContentItem = ScanUrlscannerGetScanResponseScanDomainsExampleComCategoriesContentItem;
+/// The `risks` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsCategories`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
+    /// The `id` property.
     pub id: i64,
+    /// The `name` property.
     pub name: String,
+    /// The `super_category_id` property.
     pub super_category_id: i64,
 }
 impl ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
@@ -1312,22 +1414,33 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessorsCategoriesRisksItem {
         }
     }
 }
+/// The `rank` property of `ScanUrlscannerGetScanResponseScanMetaProcessors`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanDomainsExampleComRank`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanMetaProcessorsRank = ScanUrlscannerGetScanResponseScanDomainsExampleComRank;
+/// The `tech` property of `ScanUrlscannerGetScanResponseScanMetaProcessors`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
+    /// The `categories` property.
     pub categories: Vec<
         ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem,
     >,
+    /// The `confidence` property.
     pub confidence: i64,
+    /// The `description` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `evidence` property.
     pub evidence: ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence,
+    /// The `icon` property.
     pub icon: String,
+    /// The `name` property.
     pub name: String,
+    /// The `slug` property.
     pub slug: String,
+    /// The `website` property.
     pub website: String,
 }
 impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
@@ -1363,14 +1476,20 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem {
         self
     }
 }
+/// The `categories` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem {
+    /// The `groups` property.
     pub groups: Vec<i64>,
+    /// The `id` property.
     pub id: i64,
+    /// The `name` property.
     pub name: String,
+    /// The `priority` property.
     pub priority: i64,
+    /// The `slug` property.
     pub slug: String,
 }
 impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem {
@@ -1391,12 +1510,15 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemCategoriesItem {
         }
     }
 }
+/// The `evidence` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsTechItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
+    /// The `impliedBy` property.
     #[serde(rename = "impliedBy")]
     pub implied_by: Vec<String>,
+    /// The `patterns` property.
     pub patterns: Vec<
         ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem,
     >,
@@ -1417,21 +1539,30 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence {
         }
     }
 }
+/// The `patterns` property of `ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidence`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem {
+    /// The `confidence` property.
     pub confidence: i64,
+    /// The `excludes` property.
     pub excludes: Vec<String>,
+    /// The `implies` property.
     pub implies: Vec<String>,
+    /// The `match` property.
     #[serde(rename = "match")]
     pub match_: String,
     /// Header or Cookie name when set
     pub name: String,
+    /// The `regex` property.
     pub regex: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The `value` property.
     pub value: String,
+    /// The `version` property.
     pub version: String,
 }
 impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem {
@@ -1461,31 +1592,48 @@ impl ScanUrlscannerGetScanResponseScanMetaProcessorsTechItemEvidencePatternsItem
         }
     }
 }
+/// The `page` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPage {
+    /// The `asn` property.
     pub asn: String,
+    /// The `asnLocationAlpha2` property.
     #[serde(rename = "asnLocationAlpha2")]
     pub asn_location_alpha2: String,
+    /// The `asnname` property.
     pub asnname: String,
+    /// The `console` property.
     pub console: Vec<ScanUrlscannerGetScanResponseScanPageConsoleItem>,
+    /// The `cookies` property.
     pub cookies: Vec<ScanUrlscannerGetScanResponseScanPageCookiesItem>,
+    /// The `country` property.
     pub country: String,
+    /// The `countryLocationAlpha2` property.
     #[serde(rename = "countryLocationAlpha2")]
     pub country_location_alpha2: String,
+    /// The `domain` property.
     pub domain: String,
+    /// The `headers` property.
     pub headers: Vec<ScanUrlscannerGetScanResponseScanPageHeadersItem>,
+    /// The `ip` property.
     pub ip: String,
+    /// The `js` property.
     pub js: ScanUrlscannerGetScanResponseScanPageJs,
+    /// The `securityViolations` property.
     #[serde(rename = "securityViolations")]
     pub security_violations: Vec<
         ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem,
     >,
+    /// The `status` property.
     pub status: f64,
+    /// The `subdivision1Name` property.
     #[serde(rename = "subdivision1Name")]
     pub subdivision1_name: String,
+    /// The `subdivision2name` property.
     pub subdivision2name: String,
+    /// The `url` property.
     pub url: String,
 }
 impl ScanUrlscannerGetScanResponseScanPage {
@@ -1531,14 +1679,19 @@ impl ScanUrlscannerGetScanResponseScanPage {
         }
     }
 }
+/// The `console` property of `ScanUrlscannerGetScanResponseScanPage`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageConsoleItem {
+    /// The `category` property.
     pub category: String,
+    /// The `text` property.
     pub text: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The `url` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -1563,27 +1716,41 @@ impl ScanUrlscannerGetScanResponseScanPageConsoleItem {
         self
     }
 }
+/// The `cookies` property of `ScanUrlscannerGetScanResponseScanPage`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageCookiesItem {
+    /// The `domain` property.
     pub domain: String,
+    /// The `expires` property.
     pub expires: f64,
+    /// The `httpOnly` property.
     #[serde(rename = "httpOnly")]
     pub http_only: bool,
+    /// The `name` property.
     pub name: String,
+    /// The `path` property.
     pub path: String,
+    /// The `priority` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
+    /// The `sameParty` property.
     #[serde(rename = "sameParty")]
     pub same_party: bool,
+    /// The `secure` property.
     pub secure: bool,
+    /// The `session` property.
     pub session: bool,
+    /// The `size` property.
     pub size: f64,
+    /// The `sourcePort` property.
     #[serde(rename = "sourcePort")]
     pub source_port: f64,
+    /// The `sourceScheme` property.
     #[serde(rename = "sourceScheme")]
     pub source_scheme: String,
+    /// The `value` property.
     pub value: String,
 }
 impl ScanUrlscannerGetScanResponseScanPageCookiesItem {
@@ -1626,11 +1793,14 @@ impl ScanUrlscannerGetScanResponseScanPageCookiesItem {
         self
     }
 }
+/// The `headers` property of `ScanUrlscannerGetScanResponseScanPage`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageHeadersItem {
+    /// The `name` property.
     pub name: String,
+    /// The `value` property.
     pub value: String,
 }
 impl ScanUrlscannerGetScanResponseScanPageHeadersItem {
@@ -1642,10 +1812,12 @@ impl ScanUrlscannerGetScanResponseScanPageHeadersItem {
         }
     }
 }
+/// The `js` property of `ScanUrlscannerGetScanResponseScanPage`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageJs {
+    /// The `variables` property.
     pub variables: Vec<ScanUrlscannerGetScanResponseScanPageJsVariablesItem>,
 }
 impl ScanUrlscannerGetScanResponseScanPageJs {
@@ -1658,11 +1830,14 @@ impl ScanUrlscannerGetScanResponseScanPageJs {
         }
     }
 }
+/// The `variables` property of `ScanUrlscannerGetScanResponseScanPageJs`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageJsVariablesItem {
+    /// The `name` property.
     pub name: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -1675,12 +1850,16 @@ impl ScanUrlscannerGetScanResponseScanPageJsVariablesItem {
         }
     }
 }
+/// The `securityViolations` property of `ScanUrlscannerGetScanResponseScanPage`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
+    /// The `category` property.
     pub category: String,
+    /// The `text` property.
     pub text: String,
+    /// The `url` property.
     pub url: String,
 }
 impl ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
@@ -1697,68 +1876,100 @@ impl ScanUrlscannerGetScanResponseScanPageSecurityViolationsItem {
         }
     }
 }
+/// The `performance` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanPerformanceItem {
+    /// The `connectEnd` property.
     #[serde(rename = "connectEnd")]
     pub connect_end: f64,
+    /// The `connectStart` property.
     #[serde(rename = "connectStart")]
     pub connect_start: f64,
+    /// The `decodedBodySize` property.
     #[serde(rename = "decodedBodySize")]
     pub decoded_body_size: f64,
+    /// The `domComplete` property.
     #[serde(rename = "domComplete")]
     pub dom_complete: f64,
+    /// The `domContentLoadedEventEnd` property.
     #[serde(rename = "domContentLoadedEventEnd")]
     pub dom_content_loaded_event_end: f64,
+    /// The `domContentLoadedEventStart` property.
     #[serde(rename = "domContentLoadedEventStart")]
     pub dom_content_loaded_event_start: f64,
+    /// The `domInteractive` property.
     #[serde(rename = "domInteractive")]
     pub dom_interactive: f64,
+    /// The `domainLookupEnd` property.
     #[serde(rename = "domainLookupEnd")]
     pub domain_lookup_end: f64,
+    /// The `domainLookupStart` property.
     #[serde(rename = "domainLookupStart")]
     pub domain_lookup_start: f64,
+    /// The `duration` property.
     pub duration: f64,
+    /// The `encodedBodySize` property.
     #[serde(rename = "encodedBodySize")]
     pub encoded_body_size: f64,
+    /// The `entryType` property.
     #[serde(rename = "entryType")]
     pub entry_type: String,
+    /// The `fetchStart` property.
     #[serde(rename = "fetchStart")]
     pub fetch_start: f64,
+    /// The `initiatorType` property.
     #[serde(rename = "initiatorType")]
     pub initiator_type: String,
+    /// The `loadEventEnd` property.
     #[serde(rename = "loadEventEnd")]
     pub load_event_end: f64,
+    /// The `loadEventStart` property.
     #[serde(rename = "loadEventStart")]
     pub load_event_start: f64,
+    /// The `name` property.
     pub name: String,
+    /// The `nextHopProtocol` property.
     #[serde(rename = "nextHopProtocol")]
     pub next_hop_protocol: String,
+    /// The `redirectCount` property.
     #[serde(rename = "redirectCount")]
     pub redirect_count: f64,
+    /// The `redirectEnd` property.
     #[serde(rename = "redirectEnd")]
     pub redirect_end: f64,
+    /// The `redirectStart` property.
     #[serde(rename = "redirectStart")]
     pub redirect_start: f64,
+    /// The `requestStart` property.
     #[serde(rename = "requestStart")]
     pub request_start: f64,
+    /// The `responseEnd` property.
     #[serde(rename = "responseEnd")]
     pub response_end: f64,
+    /// The `responseStart` property.
     #[serde(rename = "responseStart")]
     pub response_start: f64,
+    /// The `secureConnectionStart` property.
     #[serde(rename = "secureConnectionStart")]
     pub secure_connection_start: f64,
+    /// The `startTime` property.
     #[serde(rename = "startTime")]
     pub start_time: f64,
+    /// The `transferSize` property.
     #[serde(rename = "transferSize")]
     pub transfer_size: f64,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The `unloadEventEnd` property.
     #[serde(rename = "unloadEventEnd")]
     pub unload_event_end: f64,
+    /// The `unloadEventStart` property.
     #[serde(rename = "unloadEventStart")]
     pub unload_event_start: f64,
+    /// The `workerStart` property.
     #[serde(rename = "workerStart")]
     pub worker_start: f64,
 }
@@ -1833,6 +2044,7 @@ impl ScanUrlscannerGetScanResponseScanPerformanceItem {
         }
     }
 }
+/// The `task` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -1840,23 +2052,31 @@ pub struct ScanUrlscannerGetScanResponseScanTask {
     /// Submitter location
     #[serde(rename = "clientLocation")]
     pub client_location: String,
+    /// The `clientType` property.
     #[serde(rename = "clientType")]
     pub client_type: ScanUrlscannerGetScanResponseScanTaskClientType,
     /// URL of the primary request, after all HTTP redirects
     #[serde(rename = "effectiveUrl")]
     pub effective_url: String,
+    /// The `errors` property.
     pub errors: Vec<ScanUrlscannerGetScanResponseScanTaskErrorsItem>,
+    /// The `scannedFrom` property.
     #[serde(rename = "scannedFrom")]
     pub scanned_from: ScanUrlscannerGetScanResponseScanTaskScannedFrom,
+    /// The `status` property.
     pub status: ScanUrlscannerGetScanResponseScanTaskStatus,
+    /// The `success` property.
     pub success: bool,
+    /// The `time` property.
     pub time: String,
+    /// The `timeEnd` property.
     #[serde(rename = "timeEnd")]
     pub time_end: String,
     /// Submitted URL
     pub url: String,
     /// Scan ID
     pub uuid: String,
+    /// The `visibility` property.
     pub visibility: ScanUrlscannerGetScanResponseScanTaskVisibility,
 }
 impl ScanUrlscannerGetScanResponseScanTask {
@@ -1892,6 +2112,7 @@ impl ScanUrlscannerGetScanResponseScanTask {
         }
     }
 }
+/// The `clientType` property of `ScanUrlscannerGetScanResponseScanTask`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScanUrlscannerGetScanResponseScanTaskClientType {
@@ -1908,10 +2129,12 @@ crate::runtime::string_enum!(
     open ScanUrlscannerGetScanResponseScanTaskClientType { Site = "Site", Automatic =
     "Automatic", Api = "Api" }
 );
+/// The `errors` property of `ScanUrlscannerGetScanResponseScanTask`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanTaskErrorsItem {
+    /// The `message` property.
     pub message: String,
 }
 impl ScanUrlscannerGetScanResponseScanTaskErrorsItem {
@@ -1920,6 +2143,7 @@ impl ScanUrlscannerGetScanResponseScanTaskErrorsItem {
         Self { message: message.into() }
     }
 }
+/// The `scannedFrom` property of `ScanUrlscannerGetScanResponseScanTask`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -1933,6 +2157,7 @@ impl ScanUrlscannerGetScanResponseScanTaskScannedFrom {
         Self { colo: colo.into() }
     }
 }
+/// The `status` property of `ScanUrlscannerGetScanResponseScanTask`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScanUrlscannerGetScanResponseScanTaskStatus {
@@ -1951,12 +2176,16 @@ crate::runtime::string_enum!(
     open ScanUrlscannerGetScanResponseScanTaskStatus { Queued = "Queued", InProgress =
     "InProgress", InPostProcessing = "InPostProcessing", Finished = "Finished" }
 );
+/// The `visibility` property of `ScanUrlscannerGetScanResponseScanTask`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanCreateBodyVisibility`], which the document defines again here.
 pub type ScanUrlscannerGetScanResponseScanTaskVisibility = ScanCreateBodyVisibility;
+/// The `verdicts` property of `ScanUrlscannerGetScanResponseScan`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdicts {
+    /// The `overall` property.
     pub overall: ScanUrlscannerGetScanResponseScanVerdictsOverall,
 }
 impl ScanUrlscannerGetScanResponseScanVerdicts {
@@ -1967,13 +2196,16 @@ impl ScanUrlscannerGetScanResponseScanVerdicts {
         Self { overall: overall.into() }
     }
 }
+/// The `overall` property of `ScanUrlscannerGetScanResponseScanVerdicts`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdictsOverall {
+    /// The `categories` property.
     pub categories: Vec<ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem>,
     /// At least one of our subsystems marked the site as potentially malicious at the time of the scan.
     pub malicious: bool,
+    /// The `phishing` property.
     pub phishing: Vec<String>,
 }
 impl ScanUrlscannerGetScanResponseScanVerdictsOverall {
@@ -1992,12 +2224,16 @@ impl ScanUrlscannerGetScanResponseScanVerdictsOverall {
         }
     }
 }
+/// The `categories` property of `ScanUrlscannerGetScanResponseScanVerdictsOverall`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem {
+    /// The `id` property.
     pub id: f64,
+    /// The `name` property.
     pub name: String,
+    /// The `super_category_id` property.
     pub super_category_id: f64,
 }
 impl ScanUrlscannerGetScanResponseScanVerdictsOverallCategoriesItem {

@@ -156,12 +156,11 @@ impl InviteEditParams {
         Self { body: body.into() }
     }
 }
-/// What `list()` returns.
-pub type InviteListResponse = crate::types::IamSchemasCollectionInviteResponse;
 /// What `get()` returns.
 pub type InviteGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type InviteEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.user().invites().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -189,3 +188,55 @@ pub enum InviteEditBodyStatus {
 crate::runtime::string_enum!(
     open InviteEditBodyStatus { Accepted = "accepted", Rejected = "rejected" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct InviteListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamSchemasInvite>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}
+impl InviteListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IamMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IamMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::IamSchemasInvite>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IamResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

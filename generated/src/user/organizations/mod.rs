@@ -382,19 +382,19 @@ impl OrganizationDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type OrganizationListResponse = crate::types::IamCollectionOrganizationResponse;
 /// What `get()` returns.
 pub type OrganizationGetResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The result of `client.user().organizations().delete()`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type OrganizationDeleteResponse = crate::types::AccessIdResponseResult;
 /// Direction to order organizations.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type OrganizationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type OrganizationListParamsDirection = crate::types::DnsRecordsDirection;
 /// Whether to match all search requirements or at least one (any).
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -419,3 +419,55 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::types::IamComponentsSchemasStatus`], which the document defines again here.
 pub type OrganizationListParamsStatus = crate::types::IamComponentsSchemasStatus;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OrganizationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IamMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IamMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::IamOrganization>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IamResultInfo>,
+}
+impl OrganizationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IamMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IamMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::IamOrganization>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IamResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

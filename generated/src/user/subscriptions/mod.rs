@@ -193,13 +193,12 @@ impl SubscriptionDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type SubscriptionListResponse = crate::types::BillSubsApiUserSubscriptionResponseCollection;
 /// What `update()` returns.
 pub type SubscriptionUpdateResponse = ::std::collections::BTreeMap<
     String,
     ::serde_json::Value,
 >;
+/// The result of `client.user().subscriptions().delete()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -217,6 +216,49 @@ impl SubscriptionDeleteResponse {
     #[must_use]
     pub fn with_subscription_id(mut self, value: impl Into<String>) -> Self {
         self.subscription_id = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SubscriptionListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::BillSubsApiSubscription>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::BillSubsApiResultInfo>,
+}
+impl SubscriptionListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::BillSubsApiMessagesItem>>,
+        messages: impl Into<Vec<crate::types::BillSubsApiMessagesItem>>,
+        result: impl Into<Vec<crate::types::BillSubsApiSubscription>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::BillSubsApiResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -377,11 +377,11 @@ impl TokenListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TokenCreateParams {
     /// The request body.
-    pub body: crate::types::IamCreatePayloadInput,
+    pub body: TokenCreateBody,
 }
 impl TokenCreateParams {
     /// Takes the required fields (`body`); the `with_` methods set the others.
-    pub fn new(body: impl Into<crate::types::IamCreatePayloadInput>) -> Self {
+    pub fn new(body: impl Into<TokenCreateBody>) -> Self {
         Self { body: body.into() }
     }
 }
@@ -390,11 +390,11 @@ impl TokenCreateParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenUpdateParams {
     /// The request body.
-    pub body: crate::types::IamSchemasTokenInput,
+    pub body: TokenUpdateBody,
 }
 impl TokenUpdateParams {
     /// Takes the required fields (`body`); the `with_` methods set the others.
-    pub fn new(body: impl Into<crate::types::IamSchemasTokenInput>) -> Self {
+    pub fn new(body: impl Into<TokenUpdateBody>) -> Self {
         Self { body: body.into() }
     }
 }
@@ -421,15 +421,164 @@ impl TokenDeleteParams {
 }
 /// What `list()` returns.
 pub type TokenListResponse = crate::types::IamResponseCollection;
-/// What `create()` returns.
-pub type TokenCreateResponse = crate::types::IamResponseCreateResult;
 /// What `get()` returns.
 pub type TokenGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
 pub type TokenUpdateResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `delete()` returns.
 pub type TokenDeleteResponse = Option<crate::types::IamApiResponseSingleIdResult>;
+/// The body of `client.user().tokens().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TokenCreateBody {
+    /// The `condition` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<crate::types::IamCondition>,
+    /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Token name.
+    pub name: String,
+    /// The time before which the token MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub not_before: Option<::time::OffsetDateTime>,
+    /// List of access policies assigned to the token.
+    pub policies: Vec<crate::types::IamTokenAccessPolicyInput>,
+}
+impl TokenCreateBody {
+    /// Takes the required fields (`name`, `policies`); the `with_` methods set the others.
+    pub fn new(
+        name: impl Into<String>,
+        policies: impl Into<Vec<crate::types::IamTokenAccessPolicyInput>>,
+    ) -> Self {
+        Self {
+            condition: None,
+            expires_on: None,
+            name: name.into(),
+            not_before: None,
+            policies: policies.into(),
+        }
+    }
+    /// Sets `condition`.
+    #[must_use]
+    pub fn with_condition(
+        mut self,
+        value: impl Into<crate::types::IamCondition>,
+    ) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// Sets `expires_on`.
+    #[must_use]
+    pub fn with_expires_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.expires_on = Some(value.into());
+        self
+    }
+    /// Sets `not_before`.
+    #[must_use]
+    pub fn with_not_before(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+}
+/// The result of `client.user().tokens().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TokenCreateResponse {
+    /// The token value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+impl TokenCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { value: None }
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type TokenListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type TokenListParamsDirection = crate::types::DnsRecordsDirection;
+/// The body of `client.user().tokens().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct TokenUpdateBody {
+    /// The `condition` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<crate::types::IamCondition>,
+    /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Token name.
+    pub name: String,
+    /// The time before which the token MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub not_before: Option<::time::OffsetDateTime>,
+    /// List of access policies assigned to the token.
+    pub policies: Vec<crate::types::IamTokenAccessPolicyInput>,
+    /// Status of the token.
+    pub status: crate::types::IamStatus,
+}
+impl TokenUpdateBody {
+    /// Takes the required fields (`name`, `policies`, `status`); the `with_` methods set the others.
+    pub fn new(
+        name: impl Into<String>,
+        policies: impl Into<Vec<crate::types::IamTokenAccessPolicyInput>>,
+        status: impl Into<crate::types::IamStatus>,
+    ) -> Self {
+        Self {
+            condition: None,
+            expires_on: None,
+            name: name.into(),
+            not_before: None,
+            policies: policies.into(),
+            status: status.into(),
+        }
+    }
+    /// Sets `condition`.
+    #[must_use]
+    pub fn with_condition(
+        mut self,
+        value: impl Into<crate::types::IamCondition>,
+    ) -> Self {
+        self.condition = Some(value.into());
+        self
+    }
+    /// Sets `expires_on`.
+    #[must_use]
+    pub fn with_expires_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.expires_on = Some(value.into());
+        self
+    }
+    /// Sets `not_before`.
+    #[must_use]
+    pub fn with_not_before(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+}

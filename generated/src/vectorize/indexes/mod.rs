@@ -425,14 +425,11 @@ pub struct IndexUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::VectorizeUpdateIndexRequest,
+    pub body: IndexUpdateBody,
 }
 impl IndexUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::VectorizeUpdateIndexRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<IndexUpdateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -470,3 +467,19 @@ pub type IndexUpdateResponse = crate::types::VectorizeCreateIndexResponse;
 pub type IndexDeleteResponse = Option<
     ::std::collections::BTreeMap<String, ::serde_json::Value>,
 >;
+/// The body of `client.vectorize().indexes().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IndexUpdateBody {
+    /// Specifies the description of the index.
+    pub description: String,
+}
+impl IndexUpdateBody {
+    /// Takes the required fields (`description`); the `with_` methods set the others.
+    pub fn new(description: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+        }
+    }
+}

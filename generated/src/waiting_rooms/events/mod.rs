@@ -612,15 +612,71 @@ impl EventEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type EventListResponse = crate::types::WaitingroomEventResponseCollection;
 /// What `create()` returns.
 pub type EventCreateResponse = crate::types::WaitingroomEventResponse;
 /// What `get()` returns.
 pub type EventGetResponse = crate::types::WaitingroomEventResponse;
 /// What `update()` returns.
 pub type EventUpdateResponse = crate::types::WaitingroomEventResponse;
-/// What `delete()` returns.
-pub type EventDeleteResponse = crate::types::WaitingroomEventIdResponse;
 /// What `edit()` returns.
 pub type EventEditResponse = crate::types::WaitingroomEventResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::waiting_rooms::WaitingRoomDeleteResponse`], which the document defines again here.
+pub type EventDeleteResponse = crate::waiting_rooms::WaitingRoomDeleteResponse;
+/// The `result` property of `EventDeleteResponse`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type EventDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct EventListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WaitingroomMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WaitingroomMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::WaitingroomEventResult>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WaitingroomResultInfo>,
+}
+impl EventListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WaitingroomMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WaitingroomMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::WaitingroomEventResult>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::WaitingroomResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -92,19 +92,73 @@ pub struct PreviewCreateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::WaitingroomQueryPreview,
+    pub body: PreviewCreateBody,
 }
 impl PreviewCreateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::WaitingroomQueryPreview>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<PreviewCreateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `create()` returns.
-pub type PreviewCreateResponse = crate::types::WaitingroomPreviewResponse;
+/// The body of `client.waiting_rooms().preview().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PreviewCreateBody {
+    /// Only available for the Waiting Room Advanced subscription. This is a template html file that will be rendered at the edge. If no custom_page_html is provided, the default waiting room will be used. The template is based on mustache ( <https://mustache.github.io/> ). There are several variables that are evaluated by the Cloudflare edge:
+    /// 1. {{`waitTimeKnown`}} Acts like a boolean value that indicates the behavior to take when wait time is not available, for instance when queue_all is **true**.
+    /// 2. {{`waitTimeFormatted`}} Estimated wait time for the user. For example, five minutes. Alternatively, you can use:
+    /// 3. {{`waitTime`}} Number of minutes of estimated wait for a user.
+    /// 4. {{`waitTimeHours`}} Number of hours of estimated wait for a user (`Math.floor(waitTime/60)`).
+    /// 5. {{`waitTimeHourMinutes`}} Number of minutes above the `waitTimeHours` value (`waitTime%60`).
+    /// 6. {{`queueIsFull`}} Changes to **true** when no more people can be added to the queue.
+    ///
+    /// To view the full list of variables, look at the `cfWaitingRoom` object described under the `json_response_enabled` property in other Waiting Room API calls.
+    pub custom_html: String,
+}
+impl PreviewCreateBody {
+    /// Takes the required fields (`custom_html`); the `with_` methods set the others.
+    pub fn new(custom_html: impl Into<String>) -> Self {
+        Self {
+            custom_html: custom_html.into(),
+        }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PreviewCreateResponse {
+    /// The `result` property.
+    pub result: PreviewCreateResponseResult,
+}
+impl PreviewCreateResponse {
+    /// Takes the required fields (`result`); the `with_` methods set the others.
+    pub fn new(result: impl Into<PreviewCreateResponseResult>) -> Self {
+        Self { result: result.into() }
+    }
+}
+/// The `result` property of `PreviewCreateResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PreviewCreateResponseResult {
+    /// URL where the custom waiting room page can temporarily be previewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
+}
+impl PreviewCreateResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { preview_url: None }
+    }
+    /// Sets `preview_url`.
+    #[must_use]
+    pub fn with_preview_url(mut self, value: impl Into<String>) -> Self {
+        self.preview_url = Some(value.into());
+        self
+    }
+}

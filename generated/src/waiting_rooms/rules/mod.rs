@@ -403,14 +403,11 @@ pub struct RuleEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::WaitingroomPatchRule,
+    pub body: RuleEditBody,
 }
 impl RuleEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::WaitingroomPatchRule>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RuleEditBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -427,3 +424,58 @@ pub type RuleCreateResponse = crate::types::WaitingroomRulesResponseCollection;
 pub type RuleDeleteResponse = crate::types::WaitingroomRulesResponseCollection;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::WaitingroomRulesResponseCollection;
+/// The body of `client.waiting_rooms().rules().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleEditBody {
+    /// The action to take when the expression matches.
+    pub action: crate::types::WaitingroomRuleAction,
+    /// The description of the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When set to true, the rule is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Criteria defining when there is a match for the current rule.
+    pub expression: String,
+    /// Reorder the position of a rule
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<crate::types::WaitingroomRulePosition>,
+}
+impl RuleEditBody {
+    /// Takes the required fields (`action`, `expression`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::WaitingroomRuleAction>,
+        expression: impl Into<String>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            description: None,
+            enabled: None,
+            expression: expression.into(),
+            position: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `position`.
+    #[must_use]
+    pub fn with_position(
+        mut self,
+        value: impl Into<crate::types::WaitingroomRulePosition>,
+    ) -> Self {
+        self.position = Some(value.into());
+        self
+    }
+}

@@ -95,5 +95,83 @@ impl StatusGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type StatusGetResponse = crate::types::WaitingroomStatusResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StatusGetResponse {
+    /// The `result` property.
+    pub result: StatusGetResponseResult,
+}
+impl StatusGetResponse {
+    /// Takes the required fields (`result`); the `with_` methods set the others.
+    pub fn new(result: impl Into<StatusGetResponseResult>) -> Self {
+        Self { result: result.into() }
+    }
+}
+/// The `result` property of `StatusGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StatusGetResponseResult {
+    /// The `estimated_queued_users` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_queued_users: Option<i64>,
+    /// The `estimated_total_active_users` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_total_active_users: Option<i64>,
+    /// The `event_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The `max_estimated_time_minutes` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_estimated_time_minutes: Option<i64>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<crate::types::WaitingroomStatus>,
+}
+impl StatusGetResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            estimated_queued_users: None,
+            estimated_total_active_users: None,
+            event_id: None,
+            max_estimated_time_minutes: None,
+            status: None,
+        }
+    }
+    /// Sets `estimated_queued_users`.
+    #[must_use]
+    pub fn with_estimated_queued_users(mut self, value: impl Into<i64>) -> Self {
+        self.estimated_queued_users = Some(value.into());
+        self
+    }
+    /// Sets `estimated_total_active_users`.
+    #[must_use]
+    pub fn with_estimated_total_active_users(mut self, value: impl Into<i64>) -> Self {
+        self.estimated_total_active_users = Some(value.into());
+        self
+    }
+    /// Sets `event_id`.
+    #[must_use]
+    pub fn with_event_id(mut self, value: impl Into<String>) -> Self {
+        self.event_id = Some(value.into());
+        self
+    }
+    /// Sets `max_estimated_time_minutes`.
+    #[must_use]
+    pub fn with_max_estimated_time_minutes(mut self, value: impl Into<i64>) -> Self {
+        self.max_estimated_time_minutes = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<crate::types::WaitingroomStatus>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}

@@ -332,14 +332,11 @@ pub struct HostnameCreateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::Web3CreateRequestInput,
+    pub body: HostnameCreateBody,
 }
 impl HostnameCreateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::Web3CreateRequestInput>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<HostnameCreateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -404,22 +401,17 @@ pub struct HostnameEditParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::Web3ModifyRequest,
+    pub body: HostnameEditBody,
 }
 impl HostnameEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::Web3ModifyRequest>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<HostnameEditBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `list()` returns.
-pub type HostnameListResponse = crate::types::Web3CollectionResponse;
 /// What `create()` returns.
 pub type HostnameCreateResponse = crate::types::Web3Web3Hostname;
 /// What `get()` returns.
@@ -428,3 +420,115 @@ pub type HostnameGetResponse = crate::types::Web3Web3Hostname;
 pub type HostnameDeleteResponse = Option<crate::types::Web3ApiResponseSingleIdResult>;
 /// What `edit()` returns.
 pub type HostnameEditResponse = crate::types::Web3Web3Hostname;
+/// The body of `client.web3().hostnames().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct HostnameCreateBody {
+    /// An optional description of the hostname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// DNSLink value used if the target is ipfs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnslink: Option<String>,
+    /// Target gateway of the hostname.
+    pub target: crate::types::Web3Target,
+}
+impl HostnameCreateBody {
+    /// Takes the required fields (`target`); the `with_` methods set the others.
+    pub fn new(target: impl Into<crate::types::Web3Target>) -> Self {
+        Self {
+            description: None,
+            dnslink: None,
+            target: target.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `dnslink`.
+    #[must_use]
+    pub fn with_dnslink(mut self, value: impl Into<String>) -> Self {
+        self.dnslink = Some(value.into());
+        self
+    }
+}
+/// The body of `client.web3().hostnames().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct HostnameEditBody {
+    /// An optional description of the hostname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// DNSLink value used if the target is ipfs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnslink: Option<String>,
+}
+impl HostnameEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            dnslink: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `dnslink`.
+    #[must_use]
+    pub fn with_dnslink(mut self, value: impl Into<String>) -> Self {
+        self.dnslink = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HostnameListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::Web3MessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::Web3MessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::Web3Web3Hostname>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::Web3ResultInfo>,
+}
+impl HostnameListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::Web3MessagesItem>>,
+        messages: impl Into<Vec<crate::types::Web3MessagesItem>>,
+        result: impl Into<Vec<crate::types::Web3Web3Hostname>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::Web3ResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

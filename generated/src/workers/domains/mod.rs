@@ -346,6 +346,7 @@ pub type DomainUpdateResponse = crate::types::WorkersDomain;
 pub type DomainGetResponse = crate::types::WorkersDomain;
 /// What `delete()` returns.
 pub type DomainDeleteResponse = ::serde_json::Value;
+/// The body of `client.workers().domains().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -166,5 +166,7 @@ impl ConnectivitySettingEditParams {
 pub type ConnectivitySettingGetResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
 /// What `edit()` returns.
 pub type ConnectivitySettingEditResponse = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;
+/// The body of `client.zerotrust().connectivity_settings().edit()`.
+///
 /// The same shape as [`crate::types::TunnelZeroTrustConnectivitySettingsResponseResult`], which the document defines again here.
 pub type ConnectivitySettingEditBody = crate::types::TunnelZeroTrustConnectivitySettingsResponseResult;

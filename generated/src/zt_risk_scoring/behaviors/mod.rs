@@ -142,13 +142,13 @@ pub struct BehaviorUpdateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateBehaviorsRequest,
+    pub body: BehaviorUpdateBody,
 }
 impl BehaviorUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpUpdateBehaviorsRequest>,
+        body: impl Into<BehaviorUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -160,3 +160,53 @@ impl BehaviorUpdateParams {
 pub type BehaviorGetResponse = crate::types::DlpGetBehaviorsResponseResult;
 /// What `update()` returns.
 pub type BehaviorUpdateResponse = crate::types::DlpGetBehaviorsResponseResult;
+/// The body of `client.zt_risk_scoring().behaviors().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BehaviorUpdateBody {
+    /// The `behaviors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviors: Option<
+        ::std::collections::BTreeMap<String, BehaviorUpdateBodyBehaviorsValue>,
+    >,
+}
+impl BehaviorUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { behaviors: None }
+    }
+    /// Sets `behaviors`.
+    #[must_use]
+    pub fn with_behaviors(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<String, BehaviorUpdateBodyBehaviorsValue>,
+        >,
+    ) -> Self {
+        self.behaviors = Some(value.into());
+        self
+    }
+}
+/// The `behaviors` property of `BehaviorUpdateBody`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BehaviorUpdateBodyBehaviorsValue {
+    /// The `enabled` property.
+    pub enabled: bool,
+    /// The `risk_level` property.
+    pub risk_level: crate::types::DlpRiskLevel,
+}
+impl BehaviorUpdateBodyBehaviorsValue {
+    /// Takes the required fields (`enabled`, `risk_level`); the `with_` methods set the others.
+    pub fn new(
+        enabled: impl Into<bool>,
+        risk_level: impl Into<crate::types::DlpRiskLevel>,
+    ) -> Self {
+        Self {
+            enabled: enabled.into(),
+            risk_level: risk_level.into(),
+        }
+    }
+}

@@ -271,13 +271,13 @@ pub struct IntegrationCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpCreateIntegrationBody,
+    pub body: IntegrationCreateBody,
 }
 impl IntegrationCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpCreateIntegrationBody>,
+        body: impl Into<IntegrationCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -307,13 +307,13 @@ pub struct IntegrationUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateIntegrationBody,
+    pub body: IntegrationUpdateBody,
 }
 impl IntegrationUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpUpdateIntegrationBody>,
+        body: impl Into<IntegrationUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -336,13 +336,173 @@ impl IntegrationDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type IntegrationListResponse = crate::types::DlpRiskScoreIntegrationArrayResponse;
 /// What `create()` returns.
 pub type IntegrationCreateResponse = crate::types::DlpRiskScoreIntegrationResponse;
 /// What `get()` returns.
 pub type IntegrationGetResponse = crate::types::DlpRiskScoreIntegrationResponse;
 /// What `update()` returns.
 pub type IntegrationUpdateResponse = crate::types::DlpRiskScoreIntegrationResponse;
-/// What `delete()` returns.
-pub type IntegrationDeleteResponse = crate::types::DlpEmptyResponse;
+/// The body of `client.zt_risk_scoring().integrations().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IntegrationCreateBody {
+    /// The `integration_type` property.
+    pub integration_type: crate::types::DlpRiskScoreIntegrationType,
+    /// A reference id that can be supplied by the client. Currently this should be set to the Access-Okta IDP ID (a UUIDv4).
+    /// <https://developers.cloudflare.com/api/operations/access-identity-providers-get-an-access-identity-provider>
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id: Option<String>,
+    /// The base url of the tenant, e.g. "<https://tenant.okta.com>"
+    pub tenant_url: String,
+}
+impl IntegrationCreateBody {
+    /// Takes the required fields (`integration_type`, `tenant_url`); the `with_` methods set the others.
+    pub fn new(
+        integration_type: impl Into<crate::types::DlpRiskScoreIntegrationType>,
+        tenant_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            integration_type: integration_type.into(),
+            reference_id: None,
+            tenant_url: tenant_url.into(),
+        }
+    }
+    /// Sets `reference_id`.
+    #[must_use]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        self.reference_id = Some(value.into());
+        self
+    }
+}
+/// The response of `client.zt_risk_scoring().integrations().delete()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IntegrationDeleteResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<::serde_json::Value>,
+}
+impl IntegrationDeleteResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        messages: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result_info: None,
+            success: success.into(),
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpV4ResponsePagination>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+/// The response of `client.zt_risk_scoring().integrations().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IntegrationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::DlpRiskScoreIntegration>>,
+}
+impl IntegrationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        messages: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result_info: None,
+            success: success.into(),
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpV4ResponsePagination>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::DlpRiskScoreIntegration>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+/// The body of `client.zt_risk_scoring().integrations().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct IntegrationUpdateBody {
+    /// Whether this integration is enabled. If disabled, no risk changes will be exported to the third-party.
+    pub active: bool,
+    /// A reference id that can be supplied by the client. Currently this should be set to the Access-Okta IDP ID (a UUIDv4).
+    /// <https://developers.cloudflare.com/api/operations/access-identity-providers-get-an-access-identity-provider>
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id: Option<String>,
+    /// The base url of the tenant, e.g. "<https://tenant.okta.com>"
+    pub tenant_url: String,
+}
+impl IntegrationUpdateBody {
+    /// Takes the required fields (`active`, `tenant_url`); the `with_` methods set the others.
+    pub fn new(active: impl Into<bool>, tenant_url: impl Into<String>) -> Self {
+        Self {
+            active: active.into(),
+            reference_id: None,
+            tenant_url: tenant_url.into(),
+        }
+    }
+    /// Sets `reference_id`.
+    #[must_use]
+    pub fn with_reference_id(mut self, value: impl Into<String>) -> Self {
+        self.reference_id = Some(value.into());
+        self
+    }
+}

@@ -132,8 +132,7 @@ impl SummaryGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type SummaryGetResponse = crate::types::DlpAccountRiskSummaryResponse;
+/// The `direction` parameter of `client.zt_risk_scoring().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SummaryGetParamsDirection {
@@ -147,6 +146,7 @@ pub enum SummaryGetParamsDirection {
 crate::runtime::string_enum!(
     open SummaryGetParamsDirection { Desc = "desc", Asc = "asc" }
 );
+/// The `order_by` parameter of `client.zt_risk_scoring().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SummaryGetParamsOrderBy {
@@ -163,3 +163,109 @@ crate::runtime::string_enum!(
     open SummaryGetParamsOrderBy { Timestamp = "timestamp", EventCount = "event_count",
     MaxRiskLevel = "max_risk_level" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SummaryGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: SummaryGetResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpApiResponsePaginatedResultInfo>,
+}
+impl SummaryGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        result: impl Into<SummaryGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpApiResponsePaginatedResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `SummaryGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SummaryGetResponseResult {
+    /// The `users` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<SummaryGetResponseResultUsersItem>>,
+}
+impl SummaryGetResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { users: None }
+    }
+    /// Sets `users`.
+    #[must_use]
+    pub fn with_users(
+        mut self,
+        value: impl Into<Vec<SummaryGetResponseResultUsersItem>>,
+    ) -> Self {
+        self.users = Some(value.into());
+        self
+    }
+}
+/// The `users` property of `SummaryGetResponseResult`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct SummaryGetResponseResultUsersItem {
+    /// The `email` property.
+    pub email: String,
+    /// The `event_count` property.
+    pub event_count: i64,
+    /// The `last_event` property.
+    #[serde(with = "::time::serde::rfc3339")]
+    pub last_event: ::time::OffsetDateTime,
+    /// The `max_risk_level` property.
+    pub max_risk_level: crate::types::DlpRiskLevel,
+    /// The `name` property.
+    pub name: String,
+    /// The ID for a user
+    pub user_id: String,
+}
+impl SummaryGetResponseResultUsersItem {
+    /// Takes the required fields (`email`, `event_count`, `last_event`, `max_risk_level`, `name`, `user_id`); the `with_` methods set the others.
+    pub fn new(
+        email: impl Into<String>,
+        event_count: impl Into<i64>,
+        last_event: impl Into<::time::OffsetDateTime>,
+        max_risk_level: impl Into<crate::types::DlpRiskLevel>,
+        name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            event_count: event_count.into(),
+            last_event: last_event.into(),
+            max_risk_level: max_risk_level.into(),
+            name: name.into(),
+            user_id: user_id.into(),
+        }
+    }
+}

@@ -945,8 +945,6 @@ impl PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::AccessAppPoliciesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::AccessAppPolicyResponse;
 /// What `get()` returns.
@@ -955,8 +953,6 @@ pub type PolicyGetResponse = crate::types::AccessAppPolicyResponse;
 pub type PolicyUpdateResponse = crate::types::AccessAppPolicyResponse;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = crate::types::AccessIdResponseResult;
-/// What `zone_level_access_policies_list_access_policies()` returns.
-pub type PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse = crate::types::AccessPoliciesComponentsSchemasResponseCollection;
 /// What `zone_level_access_policies_create_an_access_policy()` returns.
 pub type PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyResponse = crate::types::AccessPolicies;
 /// What `zone_level_access_policies_get_an_access_policy()` returns.
@@ -965,6 +961,59 @@ pub type PolicyZoneLevelAccessPoliciesGetAnAccessPolicyResponse = crate::types::
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyResponse = crate::types::AccessPolicies;
 /// What `zone_level_access_policies_delete_an_access_policy()` returns.
 pub type PolicyZoneLevelAccessPoliciesDeleteAnAccessPolicyResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessAppPolicyResponse>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl PolicyListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessAppPolicyResponse>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.access().apps().policies().zone_level_access_policies_create_an_access_policy()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -1085,5 +1134,59 @@ impl PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody {
         self
     }
 }
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AccessPolicies>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl PolicyZoneLevelAccessPoliciesListAccessPoliciesResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AccessPolicies>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The body of `client.access().apps().policies().zone_level_access_policies_update_an_access_policy()`.
+///
 /// The same shape as [`crate::access::apps::policies::PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody`], which the document defines again here.
 pub type PolicyZoneLevelAccessPoliciesUpdateAnAccessPolicyBody = PolicyZoneLevelAccessPoliciesCreateAnAccessPolicyBody;

@@ -169,7 +169,381 @@ impl UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type UserPolicyCheckGetResponse = crate::types::AccessPolicyCheckResponseResult;
-/// What `zone_level_access_applications_test_access_policies()` returns.
-pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse = crate::types::AccessSchemasPolicyCheckResponseResult;
+/// The result of `client.access().apps().user_policy_checks().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckGetResponse {
+    /// The `app_state` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_state: Option<UserPolicyCheckGetResponseAppState>,
+    /// The `user_identity` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<UserPolicyCheckGetResponseUserIdentity>,
+}
+impl UserPolicyCheckGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            app_state: None,
+            user_identity: None,
+        }
+    }
+    /// Sets `app_state`.
+    #[must_use]
+    pub fn with_app_state(
+        mut self,
+        value: impl Into<UserPolicyCheckGetResponseAppState>,
+    ) -> Self {
+        self.app_state = Some(value.into());
+        self
+    }
+    /// Sets `user_identity`.
+    #[must_use]
+    pub fn with_user_identity(
+        mut self,
+        value: impl Into<UserPolicyCheckGetResponseUserIdentity>,
+    ) -> Self {
+        self.user_identity = Some(value.into());
+        self
+    }
+}
+/// The `app_state` property of `UserPolicyCheckGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckGetResponseAppState {
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_uid: Option<String>,
+    /// The `aud` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// The `hostname` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+impl UserPolicyCheckGetResponseAppState {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            app_uid: None,
+            aud: None,
+            hostname: None,
+            name: None,
+            policies: None,
+            status: None,
+        }
+    }
+    /// Sets `app_uid`.
+    #[must_use]
+    pub fn with_app_uid(mut self, value: impl Into<String>) -> Self {
+        self.app_uid = Some(value.into());
+        self
+    }
+    /// Sets `aud`.
+    #[must_use]
+    pub fn with_aud(mut self, value: impl Into<String>) -> Self {
+        self.aud = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `policies`.
+    #[must_use]
+    pub fn with_policies(
+        mut self,
+        value: impl Into<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    ) -> Self {
+        self.policies = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+/// The `user_identity` property of `UserPolicyCheckGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckGetResponseUserIdentity {
+    /// The `account_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The `device_sessions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sessions: Option<
+        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    >,
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `geo` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<UserPolicyCheckGetResponseUserIdentityGeo>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `is_gateway` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_gateway: Option<bool>,
+    /// The `is_warp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_warp: Option<bool>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+impl UserPolicyCheckGetResponseUserIdentity {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account_id: None,
+            device_sessions: None,
+            email: None,
+            geo: None,
+            iat: None,
+            id: None,
+            is_gateway: None,
+            is_warp: None,
+            name: None,
+            user_uuid: None,
+            version: None,
+        }
+    }
+    /// Sets `account_id`.
+    #[must_use]
+    pub fn with_account_id(mut self, value: impl Into<String>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+    /// Sets `device_sessions`.
+    #[must_use]
+    pub fn with_device_sessions(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.device_sessions = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    #[must_use]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `geo`.
+    #[must_use]
+    pub fn with_geo(
+        mut self,
+        value: impl Into<UserPolicyCheckGetResponseUserIdentityGeo>,
+    ) -> Self {
+        self.geo = Some(value.into());
+        self
+    }
+    /// Sets `iat`.
+    #[must_use]
+    pub fn with_iat(mut self, value: impl Into<i64>) -> Self {
+        self.iat = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `is_gateway`.
+    #[must_use]
+    pub fn with_is_gateway(mut self, value: impl Into<bool>) -> Self {
+        self.is_gateway = Some(value.into());
+        self
+    }
+    /// Sets `is_warp`.
+    #[must_use]
+    pub fn with_is_warp(mut self, value: impl Into<bool>) -> Self {
+        self.is_warp = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `user_uuid`.
+    #[must_use]
+    pub fn with_user_uuid(mut self, value: impl Into<String>) -> Self {
+        self.user_uuid = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    #[must_use]
+    pub fn with_version(mut self, value: impl Into<i64>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+}
+/// The `geo` property of `UserPolicyCheckGetResponseUserIdentity`.
+///
+/// The same shape as [`crate::types::AccessGeo`], which the document defines again here.
+pub type UserPolicyCheckGetResponseUserIdentityGeo = crate::types::AccessGeo;
+/// The result of `client.access().apps().user_policy_checks().zone_level_access_applications_test_access_policies()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse {
+    /// The `app_state` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_state: Option<
+        UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseAppState,
+    >,
+    /// The `user_identity` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<
+        UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity,
+    >,
+}
+impl UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            app_state: None,
+            user_identity: None,
+        }
+    }
+    /// Sets `app_state`.
+    #[must_use]
+    pub fn with_app_state(
+        mut self,
+        value: impl Into<
+            UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseAppState,
+        >,
+    ) -> Self {
+        self.app_state = Some(value.into());
+        self
+    }
+    /// Sets `user_identity`.
+    #[must_use]
+    pub fn with_user_identity(
+        mut self,
+        value: impl Into<
+            UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity,
+        >,
+    ) -> Self {
+        self.user_identity = Some(value.into());
+        self
+    }
+}
+/// The `app_state` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseAppState {
+    /// UUID
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_uid: Option<String>,
+    /// The `aud` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// The `hostname` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `policies` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<::serde_json::Value>>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+impl UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseAppState {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            app_uid: None,
+            aud: None,
+            hostname: None,
+            name: None,
+            policies: None,
+            status: None,
+        }
+    }
+    /// Sets `app_uid`.
+    #[must_use]
+    pub fn with_app_uid(mut self, value: impl Into<String>) -> Self {
+        self.app_uid = Some(value.into());
+        self
+    }
+    /// Sets `aud`.
+    #[must_use]
+    pub fn with_aud(mut self, value: impl Into<String>) -> Self {
+        self.aud = Some(value.into());
+        self
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `policies`.
+    #[must_use]
+    pub fn with_policies(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
+        self.policies = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+/// The `user_identity` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponse`.
+///
+/// The same shape as [`crate::access::apps::user_policy_checks::UserPolicyCheckGetResponseUserIdentity`], which the document defines again here.
+pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity = UserPolicyCheckGetResponseUserIdentity;
+/// The `geo` property of `UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentity`.
+///
+/// The same shape as [`crate::types::AccessGeo`], which the document defines again here.
+pub type UserPolicyCheckZoneLevelAccessApplicationsTestAccessPoliciesResponseUserIdentityGeo = crate::types::AccessGeo;

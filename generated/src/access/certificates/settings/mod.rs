@@ -329,10 +329,12 @@ pub type SettingUpdateResponse = crate::types::AccessResponseCollectionHostnames
 pub type SettingZoneLevelAccessMtlsAuthenticationListMtlsCertifiE6f98ceeResponse = crate::types::AccessResponseCollectionHostnames;
 /// What `zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e()` returns.
 pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eResponse = crate::types::AccessResponseCollectionHostnames;
+/// The body of `client.access().certificates().settings().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct SettingUpdateBody {
+    /// The `settings` property.
     pub settings: Vec<crate::types::AccessSettings>,
 }
 impl SettingUpdateBody {
@@ -341,5 +343,7 @@ impl SettingUpdateBody {
         Self { settings: settings.into() }
     }
 }
+/// The body of `client.access().certificates().settings().zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e()`.
+///
 /// The same shape as [`crate::access::certificates::settings::SettingUpdateBody`], which the document defines again here.
 pub type SettingZoneLevelAccessMtlsAuthenticationUpdateAnMtlsCe7e84639eBody = SettingUpdateBody;

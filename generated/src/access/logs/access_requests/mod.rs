@@ -147,7 +147,8 @@ impl AccessRequestListParams {
     }
 }
 /// What `list()` returns.
-pub type AccessRequestListResponse = Vec<crate::types::AccessAccessRequests>;
+pub type AccessRequestListResponse = Vec<AccessRequestListResponseItem>;
+/// The `direction` parameter of `client.access().logs().access_requests().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AccessRequestListParamsDirection {
@@ -161,3 +162,110 @@ pub enum AccessRequestListParamsDirection {
 crate::runtime::string_enum!(
     open AccessRequestListParamsDirection { Desc = "desc", Asc = "asc" }
 );
+/// An item of the result of `client.access().logs().access_requests().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AccessRequestListResponseItem {
+    /// The event that occurred, such as a login attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The result of the authentication event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<bool>,
+    /// The URL of the Access application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_domain: Option<String>,
+    /// The unique identifier for the Access application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_uid: Option<String>,
+    /// The IdP used to authenticate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The `created_at` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_at: Option<::time::OffsetDateTime>,
+    /// The IP address of the authenticating user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// The unique identifier for the request to Cloudflare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ray_id: Option<String>,
+    /// The email address of the authenticating user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_email: Option<String>,
+}
+impl AccessRequestListResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            action: None,
+            allowed: None,
+            app_domain: None,
+            app_uid: None,
+            connection: None,
+            created_at: None,
+            ip_address: None,
+            ray_id: None,
+            user_email: None,
+        }
+    }
+    /// Sets `action`.
+    #[must_use]
+    pub fn with_action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `allowed`.
+    #[must_use]
+    pub fn with_allowed(mut self, value: impl Into<bool>) -> Self {
+        self.allowed = Some(value.into());
+        self
+    }
+    /// Sets `app_domain`.
+    #[must_use]
+    pub fn with_app_domain(mut self, value: impl Into<String>) -> Self {
+        self.app_domain = Some(value.into());
+        self
+    }
+    /// Sets `app_uid`.
+    #[must_use]
+    pub fn with_app_uid(mut self, value: impl Into<String>) -> Self {
+        self.app_uid = Some(value.into());
+        self
+    }
+    /// Sets `connection`.
+    #[must_use]
+    pub fn with_connection(mut self, value: impl Into<String>) -> Self {
+        self.connection = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    #[must_use]
+    pub fn with_created_at(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `ip_address`.
+    #[must_use]
+    pub fn with_ip_address(mut self, value: impl Into<String>) -> Self {
+        self.ip_address = Some(value.into());
+        self
+    }
+    /// Sets `ray_id`.
+    #[must_use]
+    pub fn with_ray_id(mut self, value: impl Into<String>) -> Self {
+        self.ray_id = Some(value.into());
+        self
+    }
+    /// Sets `user_email`.
+    #[must_use]
+    pub fn with_user_email(mut self, value: impl Into<String>) -> Self {
+        self.user_email = Some(value.into());
+        self
+    }
+}

@@ -170,7 +170,11 @@ impl RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Params {
 pub type RevokeUserCreateResponse = crate::types::AccessEmptyResponse;
 /// What `zone_level_zero_trust_organization_revoke_all_access_to_dafb2097()` returns.
 pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Response = crate::types::AccessEmptyResponse;
-/// The same shape as [`crate::types::EmailCreateDestinationAddressProperties`], which the document defines again here.
-pub type RevokeUserCreateBody = crate::types::EmailCreateDestinationAddressProperties;
-/// The same shape as [`crate::types::EmailCreateDestinationAddressProperties`], which the document defines again here.
-pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body = crate::types::EmailCreateDestinationAddressProperties;
+/// The body of `client.access().organizations().revoke_user().create()`.
+///
+/// The same shape as [`crate::types::AccessEmailRuleEmail`], which the document defines again here.
+pub type RevokeUserCreateBody = crate::types::AccessEmailRuleEmail;
+/// The body of `client.access().organizations().revoke_user().zone_level_zero_trust_organization_revoke_all_access_to_dafb2097()`.
+///
+/// The same shape as [`crate::types::AccessEmailRuleEmail`], which the document defines again here.
+pub type RevokeUserZoneLevelZeroTrustOrganizationRevokeAllAccessToDafb2097Body = crate::types::AccessEmailRuleEmail;

@@ -183,7 +183,459 @@ impl ActiveSessionGetParams {
         }
     }
 }
-/// What `list()` returns.
-pub type ActiveSessionListResponse = crate::types::AccessActiveSessionsResponse;
-/// What `get()` returns.
-pub type ActiveSessionGetResponse = crate::types::AccessActiveSessionResponseResult;
+/// The result of `client.access().users().active_sessions().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionGetResponse {
+    /// The `account_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The `auth_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_status: Option<String>,
+    /// The `common_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// The `devicePosture` property.
+    #[serde(rename = "devicePosture", default, skip_serializing_if = "Option::is_none")]
+    pub device_posture: Option<
+        ::std::collections::BTreeMap<
+            String,
+            crate::types::AccessSchemasDevicePostureRule,
+        >,
+    >,
+    /// The `device_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The `device_sessions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sessions: Option<
+        ::std::collections::BTreeMap<String, crate::types::AccessDeviceSession>,
+    >,
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `geo` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<crate::types::AccessGeo>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<f64>,
+    /// The `idp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<crate::types::AccessIdentityIdp>,
+    /// The `ip` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The `is_gateway` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_gateway: Option<bool>,
+    /// The `is_warp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_warp: Option<bool>,
+    /// The `mtls_auth` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtls_auth: Option<crate::types::AccessIdentityMtlsAuth>,
+    /// The `service_token_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_id: Option<String>,
+    /// The `service_token_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_status: Option<bool>,
+    /// The `user_uuid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<f64>,
+    /// The `isActive` property.
+    #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+}
+impl ActiveSessionGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account_id: None,
+            auth_status: None,
+            common_name: None,
+            device_posture: None,
+            device_id: None,
+            device_sessions: None,
+            email: None,
+            geo: None,
+            iat: None,
+            idp: None,
+            ip: None,
+            is_gateway: None,
+            is_warp: None,
+            mtls_auth: None,
+            service_token_id: None,
+            service_token_status: None,
+            user_uuid: None,
+            version: None,
+            is_active: None,
+        }
+    }
+    /// Sets `account_id`.
+    #[must_use]
+    pub fn with_account_id(mut self, value: impl Into<String>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+    /// Sets `auth_status`.
+    #[must_use]
+    pub fn with_auth_status(mut self, value: impl Into<String>) -> Self {
+        self.auth_status = Some(value.into());
+        self
+    }
+    /// Sets `common_name`.
+    #[must_use]
+    pub fn with_common_name(mut self, value: impl Into<String>) -> Self {
+        self.common_name = Some(value.into());
+        self
+    }
+    /// Sets `device_posture`.
+    #[must_use]
+    pub fn with_device_posture(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::AccessSchemasDevicePostureRule,
+            >,
+        >,
+    ) -> Self {
+        self.device_posture = Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<String>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `device_sessions`.
+    #[must_use]
+    pub fn with_device_sessions(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<String, crate::types::AccessDeviceSession>,
+        >,
+    ) -> Self {
+        self.device_sessions = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    #[must_use]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `geo`.
+    #[must_use]
+    pub fn with_geo(mut self, value: impl Into<crate::types::AccessGeo>) -> Self {
+        self.geo = Some(value.into());
+        self
+    }
+    /// Sets `iat`.
+    #[must_use]
+    pub fn with_iat(mut self, value: impl Into<f64>) -> Self {
+        self.iat = Some(value.into());
+        self
+    }
+    /// Sets `idp`.
+    #[must_use]
+    pub fn with_idp(
+        mut self,
+        value: impl Into<crate::types::AccessIdentityIdp>,
+    ) -> Self {
+        self.idp = Some(value.into());
+        self
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(mut self, value: impl Into<String>) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+    /// Sets `is_gateway`.
+    #[must_use]
+    pub fn with_is_gateway(mut self, value: impl Into<bool>) -> Self {
+        self.is_gateway = Some(value.into());
+        self
+    }
+    /// Sets `is_warp`.
+    #[must_use]
+    pub fn with_is_warp(mut self, value: impl Into<bool>) -> Self {
+        self.is_warp = Some(value.into());
+        self
+    }
+    /// Sets `mtls_auth`.
+    #[must_use]
+    pub fn with_mtls_auth(
+        mut self,
+        value: impl Into<crate::types::AccessIdentityMtlsAuth>,
+    ) -> Self {
+        self.mtls_auth = Some(value.into());
+        self
+    }
+    /// Sets `service_token_id`.
+    #[must_use]
+    pub fn with_service_token_id(mut self, value: impl Into<String>) -> Self {
+        self.service_token_id = Some(value.into());
+        self
+    }
+    /// Sets `service_token_status`.
+    #[must_use]
+    pub fn with_service_token_status(mut self, value: impl Into<bool>) -> Self {
+        self.service_token_status = Some(value.into());
+        self
+    }
+    /// Sets `user_uuid`.
+    #[must_use]
+    pub fn with_user_uuid(mut self, value: impl Into<String>) -> Self {
+        self.user_uuid = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    #[must_use]
+    pub fn with_version(mut self, value: impl Into<f64>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+    /// Sets `is_active`.
+    #[must_use]
+    pub fn with_is_active(mut self, value: impl Into<bool>) -> Self {
+        self.is_active = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<ActiveSessionListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl ActiveSessionListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<ActiveSessionListResponseResultItem>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `ActiveSessionListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponseResultItem {
+    /// The `expiration` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<i64>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ActiveSessionListResponseResultItemMetadata>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl ActiveSessionListResponseResultItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            expiration: None,
+            metadata: None,
+            name: None,
+        }
+    }
+    /// Sets `expiration`.
+    #[must_use]
+    pub fn with_expiration(mut self, value: impl Into<i64>) -> Self {
+        self.expiration = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<ActiveSessionListResponseResultItemMetadata>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+/// The `metadata` property of `ActiveSessionListResponseResultItem`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponseResultItemMetadata {
+    /// The `apps` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps: Option<
+        ::std::collections::BTreeMap<
+            String,
+            ActiveSessionListResponseResultItemMetadataAppsValue,
+        >,
+    >,
+    /// The `expires` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// The `nonce` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The `ttl` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+}
+impl ActiveSessionListResponseResultItemMetadata {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            apps: None,
+            expires: None,
+            iat: None,
+            nonce: None,
+            ttl: None,
+        }
+    }
+    /// Sets `apps`.
+    #[must_use]
+    pub fn with_apps(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                ActiveSessionListResponseResultItemMetadataAppsValue,
+            >,
+        >,
+    ) -> Self {
+        self.apps = Some(value.into());
+        self
+    }
+    /// Sets `expires`.
+    #[must_use]
+    pub fn with_expires(mut self, value: impl Into<i64>) -> Self {
+        self.expires = Some(value.into());
+        self
+    }
+    /// Sets `iat`.
+    #[must_use]
+    pub fn with_iat(mut self, value: impl Into<i64>) -> Self {
+        self.iat = Some(value.into());
+        self
+    }
+    /// Sets `nonce`.
+    #[must_use]
+    pub fn with_nonce(mut self, value: impl Into<String>) -> Self {
+        self.nonce = Some(value.into());
+        self
+    }
+    /// Sets `ttl`.
+    #[must_use]
+    pub fn with_ttl(mut self, value: impl Into<i64>) -> Self {
+        self.ttl = Some(value.into());
+        self
+    }
+}
+/// The `apps` property of `ActiveSessionListResponseResultItemMetadata`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ActiveSessionListResponseResultItemMetadataAppsValue {
+    /// The `hostname` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `type` property.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    /// The `uid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+impl ActiveSessionListResponseResultItemMetadataAppsValue {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            hostname: None,
+            name: None,
+            type_: None,
+            uid: None,
+        }
+    }
+    /// Sets `hostname`.
+    #[must_use]
+    pub fn with_hostname(mut self, value: impl Into<String>) -> Self {
+        self.hostname = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `uid`.
+    #[must_use]
+    pub fn with_uid(mut self, value: impl Into<String>) -> Self {
+        self.uid = Some(value.into());
+        self
+    }
+}

@@ -98,5 +98,91 @@ impl FailedLoginListParams {
         }
     }
 }
-/// What `list()` returns.
-pub type FailedLoginListResponse = crate::types::AccessFailedLoginResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FailedLoginListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AccessMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AccessMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<FailedLoginListResponseResultItem>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AccessResultInfo>,
+}
+impl FailedLoginListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AccessMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<FailedLoginListResponseResultItem>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AccessResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `FailedLoginListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FailedLoginListResponseResultItem {
+    /// The `expiration` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<i64>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl FailedLoginListResponseResultItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            expiration: None,
+            metadata: None,
+        }
+    }
+    /// Sets `expiration`.
+    #[must_use]
+    pub fn with_expiration(mut self, value: impl Into<i64>) -> Self {
+        self.expiration = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+}

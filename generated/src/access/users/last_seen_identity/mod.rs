@@ -98,5 +98,222 @@ impl LastSeenIdentityGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type LastSeenIdentityGetResponse = crate::types::AccessIdentity;
+/// The result of `client.access().users().last_seen_identity().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LastSeenIdentityGetResponse {
+    /// The `account_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The `auth_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_status: Option<String>,
+    /// The `common_name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// The `devicePosture` property.
+    #[serde(rename = "devicePosture", default, skip_serializing_if = "Option::is_none")]
+    pub device_posture: Option<
+        ::std::collections::BTreeMap<
+            String,
+            crate::types::AccessSchemasDevicePostureRule,
+        >,
+    >,
+    /// The `device_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The `device_sessions` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sessions: Option<
+        ::std::collections::BTreeMap<String, crate::types::AccessDeviceSession>,
+    >,
+    /// The `email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The `geo` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<crate::types::AccessGeo>,
+    /// The `iat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<f64>,
+    /// The `idp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<crate::types::AccessIdentityIdp>,
+    /// The `ip` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The `is_gateway` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_gateway: Option<bool>,
+    /// The `is_warp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_warp: Option<bool>,
+    /// The `mtls_auth` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtls_auth: Option<crate::types::AccessIdentityMtlsAuth>,
+    /// The `service_token_id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_id: Option<String>,
+    /// The `service_token_status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_token_status: Option<bool>,
+    /// The `user_uuid` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_uuid: Option<String>,
+    /// The `version` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<f64>,
+}
+impl LastSeenIdentityGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account_id: None,
+            auth_status: None,
+            common_name: None,
+            device_posture: None,
+            device_id: None,
+            device_sessions: None,
+            email: None,
+            geo: None,
+            iat: None,
+            idp: None,
+            ip: None,
+            is_gateway: None,
+            is_warp: None,
+            mtls_auth: None,
+            service_token_id: None,
+            service_token_status: None,
+            user_uuid: None,
+            version: None,
+        }
+    }
+    /// Sets `account_id`.
+    #[must_use]
+    pub fn with_account_id(mut self, value: impl Into<String>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+    /// Sets `auth_status`.
+    #[must_use]
+    pub fn with_auth_status(mut self, value: impl Into<String>) -> Self {
+        self.auth_status = Some(value.into());
+        self
+    }
+    /// Sets `common_name`.
+    #[must_use]
+    pub fn with_common_name(mut self, value: impl Into<String>) -> Self {
+        self.common_name = Some(value.into());
+        self
+    }
+    /// Sets `device_posture`.
+    #[must_use]
+    pub fn with_device_posture(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::AccessSchemasDevicePostureRule,
+            >,
+        >,
+    ) -> Self {
+        self.device_posture = Some(value.into());
+        self
+    }
+    /// Sets `device_id`.
+    #[must_use]
+    pub fn with_device_id(mut self, value: impl Into<String>) -> Self {
+        self.device_id = Some(value.into());
+        self
+    }
+    /// Sets `device_sessions`.
+    #[must_use]
+    pub fn with_device_sessions(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<String, crate::types::AccessDeviceSession>,
+        >,
+    ) -> Self {
+        self.device_sessions = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    #[must_use]
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `geo`.
+    #[must_use]
+    pub fn with_geo(mut self, value: impl Into<crate::types::AccessGeo>) -> Self {
+        self.geo = Some(value.into());
+        self
+    }
+    /// Sets `iat`.
+    #[must_use]
+    pub fn with_iat(mut self, value: impl Into<f64>) -> Self {
+        self.iat = Some(value.into());
+        self
+    }
+    /// Sets `idp`.
+    #[must_use]
+    pub fn with_idp(
+        mut self,
+        value: impl Into<crate::types::AccessIdentityIdp>,
+    ) -> Self {
+        self.idp = Some(value.into());
+        self
+    }
+    /// Sets `ip`.
+    #[must_use]
+    pub fn with_ip(mut self, value: impl Into<String>) -> Self {
+        self.ip = Some(value.into());
+        self
+    }
+    /// Sets `is_gateway`.
+    #[must_use]
+    pub fn with_is_gateway(mut self, value: impl Into<bool>) -> Self {
+        self.is_gateway = Some(value.into());
+        self
+    }
+    /// Sets `is_warp`.
+    #[must_use]
+    pub fn with_is_warp(mut self, value: impl Into<bool>) -> Self {
+        self.is_warp = Some(value.into());
+        self
+    }
+    /// Sets `mtls_auth`.
+    #[must_use]
+    pub fn with_mtls_auth(
+        mut self,
+        value: impl Into<crate::types::AccessIdentityMtlsAuth>,
+    ) -> Self {
+        self.mtls_auth = Some(value.into());
+        self
+    }
+    /// Sets `service_token_id`.
+    #[must_use]
+    pub fn with_service_token_id(mut self, value: impl Into<String>) -> Self {
+        self.service_token_id = Some(value.into());
+        self
+    }
+    /// Sets `service_token_status`.
+    #[must_use]
+    pub fn with_service_token_status(mut self, value: impl Into<bool>) -> Self {
+        self.service_token_status = Some(value.into());
+        self
+    }
+    /// Sets `user_uuid`.
+    #[must_use]
+    pub fn with_user_uuid(mut self, value: impl Into<String>) -> Self {
+        self.user_uuid = Some(value.into());
+        self
+    }
+    /// Sets `version`.
+    #[must_use]
+    pub fn with_version(mut self, value: impl Into<f64>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+}

@@ -327,7 +327,7 @@ pub struct BindingCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Option<crate::types::AddressingCreateBindingRequest>,
+    pub body: Option<BindingCreateBody>,
 }
 impl BindingCreateParams {
     /// Takes the required fields (`account_id`); the `with_` methods set the others.
@@ -339,10 +339,7 @@ impl BindingCreateParams {
     }
     /// Sets `body`.
     #[must_use]
-    pub fn with_body(
-        mut self,
-        value: impl Into<crate::types::AddressingCreateBindingRequest>,
-    ) -> Self {
+    pub fn with_body(mut self, value: impl Into<BindingCreateBody>) -> Self {
         self.body = Some(value.into());
         self
     }
@@ -391,5 +388,40 @@ pub type BindingListResponse = Vec<crate::types::AddressingServiceBinding>;
 pub type BindingCreateResponse = crate::types::AddressingServiceBinding;
 /// What `get()` returns.
 pub type BindingGetResponse = crate::types::AddressingServiceBinding;
-/// What `delete()` returns.
-pub type BindingDeleteResponse = crate::types::AddressingApiResponseCommon;
+/// The body of `client.addressing().prefixes().bindings().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BindingCreateBody {
+    /// IP Prefix in Classless Inter-Domain Routing format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+impl BindingCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            cidr: None,
+            service_id: None,
+        }
+    }
+    /// Sets `cidr`.
+    #[must_use]
+    pub fn with_cidr(mut self, value: impl Into<String>) -> Self {
+        self.cidr = Some(value.into());
+        self
+    }
+    /// Sets `service_id`.
+    #[must_use]
+    pub fn with_service_id(mut self, value: impl Into<String>) -> Self {
+        self.service_id = Some(value.into());
+        self
+    }
+}
+/// The result of `client.addressing().prefixes().bindings().delete()`.
+///
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type BindingDeleteResponse = crate::types::CloudforceOneApiResponseCommon;

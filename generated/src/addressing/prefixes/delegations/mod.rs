@@ -293,12 +293,9 @@ impl DelegationDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type DelegationListResponse = crate::types::AddressingSchemasResponseCollection;
 /// What `create()` returns.
 pub type DelegationCreateResponse = crate::types::AddressingIpamDelegations;
-/// What `delete()` returns.
-pub type DelegationDeleteResponse = crate::types::AddressingIdResponseResult;
+/// The body of `client.addressing().prefixes().delegations().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -318,5 +315,61 @@ impl DelegationCreateBody {
             cidr: cidr.into(),
             delegated_account_id: delegated_account_id.into(),
         }
+    }
+}
+/// The result of `client.addressing().prefixes().delegations().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type DelegationDeleteResponse = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DelegationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingIpamDelegations>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
+}
+impl DelegationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AddressingIpamDelegations>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AddressingResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
     }
 }

@@ -89,12 +89,16 @@ impl RegionListParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RegionListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::DlsMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::DlsMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<RegionListResponseResultItem>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::DlsResultInfo>,
 }
@@ -132,6 +136,7 @@ impl RegionListResponse {
         self
     }
 }
+/// The `result` property of `RegionListResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]

@@ -139,11 +139,14 @@ impl FinetuneAssetCreateForm {
         self
     }
 }
+/// The result of `client.ai().finetunes().finetune_assets().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneAssetCreateResponse {
+    /// The `result` property.
     pub result: FinetuneAssetCreateResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl FinetuneAssetCreateResponse {
@@ -158,16 +161,23 @@ impl FinetuneAssetCreateResponse {
         }
     }
 }
+/// The `result` property of `FinetuneAssetCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct FinetuneAssetCreateResponseResult {
+    /// The `bucket_name` property.
     pub bucket_name: String,
+    /// The `created_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
+    /// The `file_name` property.
     pub file_name: String,
+    /// The `finetune_id` property.
     pub finetune_id: String,
+    /// The `id` property.
     pub id: String,
+    /// The `modified_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub modified_at: ::time::OffsetDateTime,
 }

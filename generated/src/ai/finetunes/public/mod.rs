@@ -106,11 +106,14 @@ impl PublicGetParams {
         self
     }
 }
+/// The result of `client.ai().finetunes().public().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PublicGetResponse {
+    /// The `result` property.
     pub result: Vec<PublicGetResponseResultItem>,
+    /// The `success` property.
     pub success: bool,
 }
 impl PublicGetResponse {
@@ -125,5 +128,7 @@ impl PublicGetResponse {
         }
     }
 }
+/// The `result` property of `PublicGetResponse`.
+///
 /// The same shape as [`crate::ai::finetunes::FinetuneCreateResponseResult`], which the document defines again here.
 pub type PublicGetResponseResultItem = crate::ai::finetunes::FinetuneCreateResponseResult;

@@ -69,11 +69,14 @@ impl SchemaGetParams {
         }
     }
 }
+/// The result of `client.ai().models().schema().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SchemaGetResponse {
+    /// The `result` property.
     pub result: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `success` property.
     pub success: bool,
 }
 impl SchemaGetResponse {

@@ -263,8 +263,11 @@ impl LogGetParams {
         self
     }
 }
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type LogGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The `direction` parameter of `client.ai_gateway().gateways().logs().get()`.
+///
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type LogGetParamsDirection = crate::types::DnsRecordsDirection;
+/// The `order_by` parameter of `client.ai_gateway().gateways().logs().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogGetParamsOrderBy {
@@ -278,11 +281,14 @@ pub enum LogGetParamsOrderBy {
 crate::runtime::string_enum!(
     open LogGetParamsOrderBy { CreatedAt = "created_at", Provider = "provider" }
 );
+/// The result of `client.ai_gateway().gateways().logs().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogGetResponse {
+    /// The `result` property.
     pub result: Vec<LogGetResponseResultItem>,
+    /// The `success` property.
     pub success: bool,
 }
 impl LogGetResponse {
@@ -297,36 +303,56 @@ impl LogGetResponse {
         }
     }
 }
+/// The `result` property of `LogGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LogGetResponseResultItem {
+    /// The `cached` property.
     pub cached: bool,
+    /// The `cost` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
+    /// The `created_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_at: ::time::OffsetDateTime,
+    /// The `duration` property.
     pub duration: i64,
+    /// The `id` property.
     pub id: String,
+    /// The `metadata` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<String>,
+    /// The `model` property.
     pub model: String,
+    /// The `path` property.
     pub path: String,
+    /// The `provider` property.
     pub provider: String,
+    /// The `request` property.
     pub request: String,
+    /// The `request_content_type` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_content_type: Option<String>,
+    /// The `request_type` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_type: Option<String>,
+    /// The `response` property.
     pub response: String,
+    /// The `response_content_type` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_content_type: Option<String>,
+    /// The `status_code` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
+    /// The `step` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<i64>,
+    /// The `success` property.
     pub success: bool,
+    /// The `tokens_in` property.
     pub tokens_in: Option<i64>,
+    /// The `tokens_out` property.
     pub tokens_out: Option<i64>,
 }
 impl LogGetResponseResultItem {

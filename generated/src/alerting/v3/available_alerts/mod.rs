@@ -87,5 +87,59 @@ impl AvailableAlertGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type AvailableAlertGetResponse = crate::types::AaaResponseCollection;
+/// The response of `client.alerting().v3().available_alerts().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AvailableAlertGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<
+        ::std::collections::BTreeMap<String, Vec<crate::types::AaaAlertTypes>>,
+    >,
+}
+impl AvailableAlertGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AaaResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<String, Vec<crate::types::AaaAlertTypes>>,
+        >,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}

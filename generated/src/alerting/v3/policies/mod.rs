@@ -413,8 +413,6 @@ impl PolicyDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type PolicyListResponse = crate::types::AaaPoliciesComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type PolicyCreateResponse = crate::types::AaaIdResponseResult;
 /// What `get()` returns.
@@ -423,6 +421,7 @@ pub type PolicyGetResponse = crate::types::AaaPolicies;
 pub type PolicyUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = crate::types::AaaApiResponseCollection;
+/// The body of `client.alerting().v3().policies().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -490,6 +489,59 @@ impl PolicyCreateBody {
         self
     }
 }
+/// The response of `client.alerting().v3().policies().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PolicyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaPolicies>>,
+}
+impl PolicyListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AaaResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AaaPolicies>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+/// The body of `client.alerting().v3().policies().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -458,14 +458,41 @@ pub type OperationEditResponse = ::std::collections::BTreeMap<
     String,
     crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry,
 >;
-/// What `api_shield_api_patch_discovered_operation()` returns.
-pub type OperationApiShieldApiPatchDiscoveredOperationResponse = crate::types::ApiShieldPatchDiscoveryResponseResult;
+/// The body of `client.api_gateway().discovery().operations().api_shield_api_patch_discovered_operation()`.
+///
 /// The same shape as [`crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry`], which the document defines again here.
 pub type OperationApiShieldApiPatchDiscoveredOperationBody = crate::types::ApiShieldApiDiscoveryPatchMultipleRequestEntry;
+/// The result of `client.api_gateway().discovery().operations().api_shield_api_patch_discovered_operation()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OperationApiShieldApiPatchDiscoveredOperationResponse {
+    /// State of operation in API Discovery
+    ///   * `review` - Operation is not saved into API Shield Endpoint Management
+    ///   * `saved` - Operation is saved into API Shield Endpoint Management
+    ///   * `ignored` - Operation is marked as ignored
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::types::ApiShieldApiDiscoveryState>,
+}
+impl OperationApiShieldApiPatchDiscoveredOperationResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { state: None }
+    }
+    /// Sets `state`.
+    #[must_use]
+    pub fn with_state(
+        mut self,
+        value: impl Into<crate::types::ApiShieldApiDiscoveryState>,
+    ) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+}
 /// Direction to order results.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type OperationListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type OperationListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order by
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -493,11 +520,15 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::ApiShieldMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::ApiShieldMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     pub result: Vec<crate::types::ApiShieldDiscoveryOperation>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ApiShieldResultInfo>,
 }

@@ -168,13 +168,13 @@ pub struct SchemaValidationUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ApiShieldZoneSchemaValidationSettingsPut,
+    pub body: SchemaValidationUpdateBody,
 }
 impl SchemaValidationUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::ApiShieldZoneSchemaValidationSettingsPut>,
+        body: impl Into<SchemaValidationUpdateBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -189,13 +189,13 @@ pub struct SchemaValidationEditParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ApiShieldZoneSchemaValidationSettingsPatch,
+    pub body: SchemaValidationEditBody,
 }
 impl SchemaValidationEditParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::ApiShieldZoneSchemaValidationSettingsPatch>,
+        body: impl Into<SchemaValidationEditBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -209,3 +209,108 @@ pub type SchemaValidationGetResponse = crate::types::ApiShieldZoneSchemaValidati
 pub type SchemaValidationUpdateResponse = crate::types::ApiShieldZoneSchemaValidationSettings;
 /// What `edit()` returns.
 pub type SchemaValidationEditResponse = crate::types::ApiShieldZoneSchemaValidationSettings;
+/// The body of `client.api_gateway().settings().schema_validation().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SchemaValidationEditBody {
+    /// The default mitigation action used when there is no mitigation action defined on the operation
+    /// Mitigation actions are as follows:
+    ///
+    ///   * `log` - log request when request does not conform to schema
+    ///   * `block` - deny access to the site when request does not conform to schema
+    ///
+    /// A special value of of `none` will skip running schema validation entirely for the request when there is no mitigation action defined on the operation
+    ///
+    /// `null` will have no effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_default_mitigation_action: Option<
+        crate::types::ApiShieldValidationDefaultMitigationActionPatch,
+    >,
+    /// When set, this overrides both zone level and operation level mitigation actions.
+    ///
+    ///   - `none` will skip running schema validation entirely for the request
+    ///
+    /// To clear any override, use the special value `disable_override`
+    ///
+    /// `null` will have no effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_override_mitigation_action: Option<
+        crate::types::ApiShieldValidationOverrideMitigationActionPatch,
+    >,
+}
+impl SchemaValidationEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            validation_default_mitigation_action: None,
+            validation_override_mitigation_action: None,
+        }
+    }
+    /// Sets `validation_default_mitigation_action`.
+    #[must_use]
+    pub fn with_validation_default_mitigation_action(
+        mut self,
+        value: impl Into<crate::types::ApiShieldValidationDefaultMitigationActionPatch>,
+    ) -> Self {
+        self.validation_default_mitigation_action = Some(value.into());
+        self
+    }
+    /// Sets `validation_override_mitigation_action`.
+    #[must_use]
+    pub fn with_validation_override_mitigation_action(
+        mut self,
+        value: impl Into<crate::types::ApiShieldValidationOverrideMitigationActionPatch>,
+    ) -> Self {
+        self.validation_override_mitigation_action = Some(value.into());
+        self
+    }
+}
+/// The body of `client.api_gateway().settings().schema_validation().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SchemaValidationUpdateBody {
+    /// The default mitigation action used when there is no mitigation action defined on the operation
+    ///
+    /// Mitigation actions are as follows:
+    ///
+    ///   * `log` - log request when request does not conform to schema
+    ///   * `block` - deny access to the site when request does not conform to schema
+    ///
+    /// A special value of of `none` will skip running schema validation entirely for the request when there is no mitigation action defined on the operation
+    pub validation_default_mitigation_action: crate::types::ApiShieldValidationDefaultMitigationAction,
+    /// When set, this overrides both zone level and operation level mitigation actions.
+    ///
+    ///   - `none` will skip running schema validation entirely for the request
+    ///   - `null` indicates that no override is in place
+    ///
+    /// To clear any override, use the special value `disable_override` or `null`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_override_mitigation_action: Option<
+        crate::types::ApiShieldValidationOverrideMitigationActionWrite,
+    >,
+}
+impl SchemaValidationUpdateBody {
+    /// Takes the required fields (`validation_default_mitigation_action`); the `with_` methods set the others.
+    pub fn new(
+        validation_default_mitigation_action: impl Into<
+            crate::types::ApiShieldValidationDefaultMitigationAction,
+        >,
+    ) -> Self {
+        Self {
+            validation_default_mitigation_action: validation_default_mitigation_action
+                .into(),
+            validation_override_mitigation_action: None,
+        }
+    }
+    /// Sets `validation_override_mitigation_action`.
+    #[must_use]
+    pub fn with_validation_override_mitigation_action(
+        mut self,
+        value: impl Into<crate::types::ApiShieldValidationOverrideMitigationActionWrite>,
+    ) -> Self {
+        self.validation_override_mitigation_action = Some(value.into());
+        self
+    }
+}

@@ -271,8 +271,11 @@ impl OperationListParams {
         self
     }
 }
+/// An item of the `feature` parameter of `client.api_gateway().user_schemas().operations().list()`.
+///
 /// The same shape as [`crate::api_gateway::operations::OperationListParamsFeatureItem`], which the document defines again here.
 pub type OperationListParamsFeatureItem = crate::api_gateway::operations::OperationListParamsFeatureItem;
+/// The `operation_status` parameter of `client.api_gateway().user_schemas().operations().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OperationListParamsOperationStatus {
@@ -291,11 +294,15 @@ crate::runtime::string_enum!(
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::ApiShieldMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::ApiShieldMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     pub result: Vec<OperationListResponseResultItem>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::ApiShieldResultInfo>,
 }
@@ -330,20 +337,23 @@ impl OperationListResponse {
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OperationListResponseResultItem {
-    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: https://developers.cloudflare.com/rules/normalization/how-it-works/.
+    /// The endpoint which can contain path parameter templates in curly braces, each will be replaced from left to right with {varN}, starting with {var1}, during insertion. This will further be Cloudflare-normalized upon insertion. See: <https://developers.cloudflare.com/rules/normalization/how-it-works/>.
     pub endpoint: String,
     /// RFC3986-compliant host.
     pub host: String,
     /// The HTTP method used to access the endpoint.
     pub method: crate::types::ApiShieldMethod,
+    /// The `last_updated` property.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "::time::serde::rfc3339::option"
     )]
     pub last_updated: Option<::time::OffsetDateTime>,
+    /// The `operation_id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_id: Option<String>,
+    /// The `features` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<crate::types::ApiShieldOperationFeatures>,
 }

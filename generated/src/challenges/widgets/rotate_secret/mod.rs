@@ -110,6 +110,7 @@ impl RotateSecretCreateParams {
 }
 /// What `create()` returns.
 pub type RotateSecretCreateResponse = crate::types::TurnstileWidgetDetail;
+/// The body of `client.challenges().widgets().rotate_secret().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -79,5 +79,55 @@ impl ConstantGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type ConstantGetResponse = crate::types::CloudforceOneRequestConstants;
+/// Request Constants
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ConstantGetResponse {
+    /// The `priority` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Vec<crate::types::CloudforceOnePriority>>,
+    /// The `status` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<crate::types::CloudforceOneRequestStatus>>,
+    /// The `tlp` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlp: Option<Vec<crate::types::CloudforceOneTlp>>,
+}
+impl ConstantGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            priority: None,
+            status: None,
+            tlp: None,
+        }
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(
+        mut self,
+        value: impl Into<Vec<crate::types::CloudforceOnePriority>>,
+    ) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    #[must_use]
+    pub fn with_status(
+        mut self,
+        value: impl Into<Vec<crate::types::CloudforceOneRequestStatus>>,
+    ) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+    /// Sets `tlp`.
+    #[must_use]
+    pub fn with_tlp(
+        mut self,
+        value: impl Into<Vec<crate::types::CloudforceOneTlp>>,
+    ) -> Self {
+        self.tlp = Some(value.into());
+        self
+    }
+}

@@ -223,13 +223,13 @@ pub struct MessageCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOneRequestMessageList,
+    pub body: MessageCreateBody,
 }
 impl MessageCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::CloudforceOneRequestMessageList>,
+        body: impl Into<MessageCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -287,3 +287,77 @@ pub type MessageCreateResponse = Vec<crate::types::CloudforceOneRequestMessageIt
 pub type MessageUpdateResponse = crate::types::CloudforceOneRequestMessageItem;
 /// What `delete()` returns.
 pub type MessageDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// Request Message List Parameters
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct MessageCreateBody {
+    /// The `after` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub after: Option<::time::OffsetDateTime>,
+    /// The `before` property.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub before: Option<::time::OffsetDateTime>,
+    /// Page number of results
+    pub page: i64,
+    /// Number of results per page
+    pub per_page: i64,
+    /// Field to sort results by
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<String>,
+    /// Sort order (asc or desc)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<MessageCreateBodySortOrder>,
+}
+impl MessageCreateBody {
+    /// Takes the required fields (`page`, `per_page`); the `with_` methods set the others.
+    pub fn new(page: impl Into<i64>, per_page: impl Into<i64>) -> Self {
+        Self {
+            after: None,
+            before: None,
+            page: page.into(),
+            per_page: per_page.into(),
+            sort_by: None,
+            sort_order: None,
+        }
+    }
+    /// Sets `after`.
+    #[must_use]
+    pub fn with_after(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.after = Some(value.into());
+        self
+    }
+    /// Sets `before`.
+    #[must_use]
+    pub fn with_before(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.before = Some(value.into());
+        self
+    }
+    /// Sets `sort_by`.
+    #[must_use]
+    pub fn with_sort_by(mut self, value: impl Into<String>) -> Self {
+        self.sort_by = Some(value.into());
+        self
+    }
+    /// Sets `sort_order`.
+    #[must_use]
+    pub fn with_sort_order(
+        mut self,
+        value: impl Into<MessageCreateBodySortOrder>,
+    ) -> Self {
+        self.sort_order = Some(value.into());
+        self
+    }
+}
+/// Sort order (asc or desc)
+///
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type MessageCreateBodySortOrder = crate::types::DnsRecordsDirection;

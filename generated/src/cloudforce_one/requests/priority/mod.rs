@@ -274,13 +274,13 @@ pub struct PriorityCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOnePriorityList,
+    pub body: PriorityCreateBody,
 }
 impl PriorityCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::CloudforceOnePriorityList>,
+        body: impl Into<PriorityCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -359,3 +359,22 @@ pub type PriorityGetResponse = crate::types::CloudforceOneRequestItem;
 pub type PriorityUpdateResponse = crate::types::CloudforceOneRequestItem;
 /// What `delete()` returns.
 pub type PriorityDeleteResponse = crate::types::CloudforceOneApiResponseCommon;
+/// Priority List Parameters
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PriorityCreateBody {
+    /// Page number of results
+    pub page: i64,
+    /// Number of results per page
+    pub per_page: i64,
+}
+impl PriorityCreateBody {
+    /// Takes the required fields (`page`, `per_page`); the `with_` methods set the others.
+    pub fn new(page: impl Into<i64>, per_page: impl Into<i64>) -> Self {
+        Self {
+            page: page.into(),
+            per_page: per_page.into(),
+        }
+    }
+}

@@ -99,6 +99,7 @@ impl ExportCreateParams {
         }
     }
 }
+/// The body of `client.d1().database().export().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -106,6 +107,7 @@ pub struct ExportCreateBody {
     /// To poll an in-progress export, provide the current bookmark (returned by your first polling response)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_bookmark: Option<String>,
+    /// The `dump_options` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dump_options: Option<ExportCreateBodyDumpOptions>,
     /// Specifies that you will poll this endpoint until the export completes
@@ -136,6 +138,7 @@ impl ExportCreateBody {
         self
     }
 }
+/// The `dump_options` property of `ExportCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -188,6 +191,7 @@ pub enum ExportCreateBodyOutputFormat {
     Unknown(String),
 }
 crate::runtime::string_enum!(open ExportCreateBodyOutputFormat { Polling = "polling" });
+/// The result of `client.d1().database().export().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -204,10 +208,13 @@ pub struct ExportCreateResponse {
     /// Only present when status = 'complete'
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ExportCreateResponseResult>,
+    /// The `status` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ExportCreateResponseStatus>,
+    /// The `success` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ExportCreateResponseType>,
 }
@@ -300,6 +307,7 @@ impl ExportCreateResponseResult {
         self
     }
 }
+/// The `status` property of `ExportCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateResponseStatus {
@@ -313,6 +321,7 @@ pub enum ExportCreateResponseStatus {
 crate::runtime::string_enum!(
     open ExportCreateResponseStatus { Complete = "complete", Error = "error" }
 );
+/// The `type` property of `ExportCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExportCreateResponseType {

@@ -98,7 +98,9 @@ impl ImportCreateParams {
         }
     }
 }
-/// One of 3 shapes. Decided by `action`; a value this version does not know is kept in `Unknown`.
+/// The body of `client.d1().database().import().create()`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportCreateBody {
@@ -108,8 +110,6 @@ pub enum ImportCreateBody {
     Ingest(ImportCreateBodyIngest),
     /// `action`: `poll`.
     Poll(ImportCreateBodyPoll),
-    /// A `action` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for ImportCreateBody {
@@ -132,7 +132,13 @@ impl<'de> ::serde::Deserialize<'de> for ImportCreateBody {
                 crate::runtime::decode_raw_variant(&raw, "ImportCreateBody", "Poll")
                     .map(Self::Poll)
             }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of ImportCreateBody matches",
+                    ),
+                )
+            }
         }
     }
 }
@@ -145,10 +151,34 @@ impl ::serde::Serialize for ImportCreateBody {
             Self::Init(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Ingest(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Poll(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
     }
 }
+impl ImportCreateBody {
+    /// The variant whose `action` is `init`, from `etag`; its other properties are empty.
+    pub fn init(etag: impl Into<String>) -> Self {
+        Self::Init(ImportCreateBodyInit {
+            action: ImportCreateBodyInitAction::Init,
+            etag: etag.into(),
+        })
+    }
+    /// The variant whose `action` is `ingest`, from `etag`, `filename`; its other properties are empty.
+    pub fn ingest(etag: impl Into<String>, filename: impl Into<String>) -> Self {
+        Self::Ingest(ImportCreateBodyIngest {
+            action: ImportCreateBodyIngestAction::Ingest,
+            etag: etag.into(),
+            filename: filename.into(),
+        })
+    }
+    /// The variant whose `action` is `poll`, from `current_bookmark`; its other properties are empty.
+    pub fn poll(current_bookmark: impl Into<String>) -> Self {
+        Self::Poll(ImportCreateBodyPoll {
+            action: ImportCreateBodyPollAction::Poll,
+            current_bookmark: current_bookmark.into(),
+        })
+    }
+}
+/// A variant of `ImportCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -182,6 +212,7 @@ pub enum ImportCreateBodyIngestAction {
     Ingest,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyIngestAction { Ingest = "ingest" });
+/// A variant of `ImportCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -211,6 +242,7 @@ pub enum ImportCreateBodyInitAction {
     Init,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyInitAction { Init = "init" });
+/// A variant of `ImportCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -240,6 +272,7 @@ pub enum ImportCreateBodyPollAction {
     Poll,
 }
 crate::runtime::string_enum!(closed ImportCreateBodyPollAction { Poll = "poll" });
+/// The result of `client.d1().database().import().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -259,10 +292,13 @@ pub struct ImportCreateResponse {
     /// Only present when status = 'complete'
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ImportCreateResponseResult>,
+    /// The `status` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ImportCreateResponseStatus>,
+    /// The `success` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
+    /// The `type` property.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<ImportCreateResponseType>,
     /// The R2 presigned URL to use for uploading. Only returned when for the 'init' action.
@@ -347,6 +383,7 @@ pub struct ImportCreateResponseResult {
     /// The time-travel bookmark if you need restore your D1 to directly after the import succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_bookmark: Option<String>,
+    /// The `meta` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<crate::types::D1QueryMeta>,
     /// The total number of queries that were executed during the import.
@@ -381,8 +418,11 @@ impl ImportCreateResponseResult {
         self
     }
 }
+/// The `status` property of `ImportCreateResponse`.
+///
 /// The same shape as [`crate::d1::database::export::ExportCreateResponseStatus`], which the document defines again here.
 pub type ImportCreateResponseStatus = crate::d1::database::export::ExportCreateResponseStatus;
+/// The `type` property of `ImportCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ImportCreateResponseType {

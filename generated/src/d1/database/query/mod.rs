@@ -94,11 +94,13 @@ impl QueryCreateParams {
     }
 }
 /// What `create()` returns.
-pub type QueryCreateResponse = Vec<crate::types::D1QueryResultResponse>;
+pub type QueryCreateResponse = Vec<QueryCreateResponseItem>;
+/// The body of `client.d1().database().query().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct QueryCreateBody {
+    /// The `params` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Vec<String>>,
     /// Your SQL query. Supports multiple statements, joined by semicolons, which will be executed as a batch.
@@ -116,6 +118,52 @@ impl QueryCreateBody {
     #[must_use]
     pub fn with_params(mut self, value: impl Into<Vec<String>>) -> Self {
         self.params = Some(value.into());
+        self
+    }
+}
+/// An item of the result of `client.d1().database().query().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueryCreateResponseItem {
+    /// The `meta` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<crate::types::D1QueryMeta>,
+    /// The `results` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    /// The `success` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+impl QueryCreateResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            meta: None,
+            results: None,
+            success: None,
+        }
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<crate::types::D1QueryMeta>) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `results`.
+    #[must_use]
+    pub fn with_results(
+        mut self,
+        value: impl Into<Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    ) -> Self {
+        self.results = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
         self
     }
 }

@@ -94,6 +94,150 @@ impl RawCreateParams {
     }
 }
 /// What `create()` returns.
-pub type RawCreateResponse = Vec<crate::types::D1RawResultResponse>;
+pub type RawCreateResponse = Vec<RawCreateResponseItem>;
+/// The body of `client.d1().database().raw().create()`.
+///
 /// The same shape as [`crate::d1::database::query::QueryCreateBody`], which the document defines again here.
 pub type RawCreateBody = crate::d1::database::query::QueryCreateBody;
+/// An item of the result of `client.d1().database().raw().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RawCreateResponseItem {
+    /// The `meta` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<crate::types::D1QueryMeta>,
+    /// The `results` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<RawCreateResponseItemResults>,
+    /// The `success` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+impl RawCreateResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            meta: None,
+            results: None,
+            success: None,
+        }
+    }
+    /// Sets `meta`.
+    #[must_use]
+    pub fn with_meta(mut self, value: impl Into<crate::types::D1QueryMeta>) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+    /// Sets `results`.
+    #[must_use]
+    pub fn with_results(
+        mut self,
+        value: impl Into<RawCreateResponseItemResults>,
+    ) -> Self {
+        self.results = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+}
+/// The `results` property of `RawCreateResponseItem`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RawCreateResponseItemResults {
+    /// The `columns` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    /// The `rows` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<Vec<RawCreateResponseItemResultsRowsItemItem>>>,
+}
+impl RawCreateResponseItemResults {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { columns: None, rows: None }
+    }
+    /// Sets `columns`.
+    #[must_use]
+    pub fn with_columns(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.columns = Some(value.into());
+        self
+    }
+    /// Sets `rows`.
+    #[must_use]
+    pub fn with_rows(
+        mut self,
+        value: impl Into<Vec<Vec<RawCreateResponseItemResultsRowsItemItem>>>,
+    ) -> Self {
+        self.rows = Some(value.into());
+        self
+    }
+}
+/// The `rows` property of `RawCreateResponseItemResults`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCreateResponseItemResultsRowsItemItem {
+    /// A JSON number.
+    Number(f64),
+    /// A JSON string.
+    String(String),
+    /// A JSON object.
+    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
+    /// A kind of JSON value none of the variants takes, kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for RawCreateResponseItemResultsRowsItemItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if value.is_string() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "RawCreateResponseItemResultsRowsItemItem",
+                    "String",
+                )
+                .map(Self::String);
+        }
+        if value.is_number() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "RawCreateResponseItemResultsRowsItemItem",
+                    "Number",
+                )
+                .map(Self::Number);
+        }
+        if value.is_object() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "RawCreateResponseItemResultsRowsItemItem",
+                    "Object",
+                )
+                .map(Self::Object);
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for RawCreateResponseItemResultsRowsItemItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Number(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}

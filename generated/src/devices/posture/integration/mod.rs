@@ -370,8 +370,6 @@ impl IntegrationEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type IntegrationListResponse = crate::types::TeamsDevicesSchemasResponseCollection;
 /// What `create()` returns.
 pub type IntegrationCreateResponse = crate::types::TeamsDevicesDevicePostureIntegrations;
 /// What `get()` returns.
@@ -382,6 +380,7 @@ pub type IntegrationDeleteResponse = Option<
 >;
 /// What `edit()` returns.
 pub type IntegrationEditResponse = crate::types::TeamsDevicesDevicePostureIntegrations;
+/// The body of `client.devices().posture().integration().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -412,6 +411,7 @@ impl IntegrationCreateBody {
         }
     }
 }
+/// The body of `client.devices().posture().integration().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -467,6 +467,49 @@ impl IntegrationEditBody {
         value: impl Into<crate::types::TeamsDevicesSchemasType>,
     ) -> Self {
         self.type_ = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IntegrationListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::TeamsDevicesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::TeamsDevicesDevicePostureIntegrations>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::TeamsDevicesResultInfo>,
+}
+impl IntegrationListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::TeamsDevicesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::TeamsDevicesMessagesItem>>,
+        result: impl Into<Vec<crate::types::TeamsDevicesDevicePostureIntegrations>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::TeamsDevicesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

@@ -100,5 +100,119 @@ impl LiveGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type LiveGetResponse = crate::types::DigitalExperienceMonitoringFleetStatusLiveResponseResult;
+/// The result of `client.dex().fleet_status().live().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LiveGetResponse {
+    /// The `deviceStats` property.
+    #[serde(rename = "deviceStats", default, skip_serializing_if = "Option::is_none")]
+    pub device_stats: Option<LiveGetResponseDeviceStats>,
+}
+impl LiveGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { device_stats: None }
+    }
+    /// Sets `device_stats`.
+    #[must_use]
+    pub fn with_device_stats(
+        mut self,
+        value: impl Into<LiveGetResponseDeviceStats>,
+    ) -> Self {
+        self.device_stats = Some(value.into());
+        self
+    }
+}
+/// The `deviceStats` property of `LiveGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct LiveGetResponseDeviceStats {
+    /// The `byColo` property.
+    #[serde(rename = "byColo", default, skip_serializing_if = "Option::is_none")]
+    pub by_colo: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byMode` property.
+    #[serde(rename = "byMode", default, skip_serializing_if = "Option::is_none")]
+    pub by_mode: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byPlatform` property.
+    #[serde(rename = "byPlatform", default, skip_serializing_if = "Option::is_none")]
+    pub by_platform: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byStatus` property.
+    #[serde(rename = "byStatus", default, skip_serializing_if = "Option::is_none")]
+    pub by_status: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// The `byVersion` property.
+    #[serde(rename = "byVersion", default, skip_serializing_if = "Option::is_none")]
+    pub by_version: Option<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    /// Number of unique devices
+    #[serde(
+        rename = "uniqueDevicesTotal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unique_devices_total: Option<f64>,
+}
+impl LiveGetResponseDeviceStats {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            by_colo: None,
+            by_mode: None,
+            by_platform: None,
+            by_status: None,
+            by_version: None,
+            unique_devices_total: None,
+        }
+    }
+    /// Sets `by_colo`.
+    #[must_use]
+    pub fn with_by_colo(
+        mut self,
+        value: impl Into<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    ) -> Self {
+        self.by_colo = Some(value.into());
+        self
+    }
+    /// Sets `by_mode`.
+    #[must_use]
+    pub fn with_by_mode(
+        mut self,
+        value: impl Into<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    ) -> Self {
+        self.by_mode = Some(value.into());
+        self
+    }
+    /// Sets `by_platform`.
+    #[must_use]
+    pub fn with_by_platform(
+        mut self,
+        value: impl Into<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    ) -> Self {
+        self.by_platform = Some(value.into());
+        self
+    }
+    /// Sets `by_status`.
+    #[must_use]
+    pub fn with_by_status(
+        mut self,
+        value: impl Into<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    ) -> Self {
+        self.by_status = Some(value.into());
+        self
+    }
+    /// Sets `by_version`.
+    #[must_use]
+    pub fn with_by_version(
+        mut self,
+        value: impl Into<Vec<crate::types::DigitalExperienceMonitoringLiveStat>>,
+    ) -> Self {
+        self.by_version = Some(value.into());
+        self
+    }
+    /// Sets `unique_devices_total`.
+    #[must_use]
+    pub fn with_unique_devices_total(mut self, value: impl Into<f64>) -> Self {
+        self.unique_devices_total = Some(value.into());
+        self
+    }
+}

@@ -142,5 +142,73 @@ impl PercentileGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type PercentileGetResponse = crate::types::DigitalExperienceMonitoringHttpDetailsPercentilesResponse;
+/// The result of `client.dex().http_tests().percentiles().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PercentileGetResponse {
+    /// The `dnsResponseTimeMs` property.
+    #[serde(
+        rename = "dnsResponseTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dns_response_time_ms: Option<
+        crate::types::DigitalExperienceMonitoringPercentiles,
+    >,
+    /// The `resourceFetchTimeMs` property.
+    #[serde(
+        rename = "resourceFetchTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_fetch_time_ms: Option<
+        crate::types::DigitalExperienceMonitoringPercentiles,
+    >,
+    /// The `serverResponseTimeMs` property.
+    #[serde(
+        rename = "serverResponseTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_response_time_ms: Option<
+        crate::types::DigitalExperienceMonitoringPercentiles,
+    >,
+}
+impl PercentileGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            dns_response_time_ms: None,
+            resource_fetch_time_ms: None,
+            server_response_time_ms: None,
+        }
+    }
+    /// Sets `dns_response_time_ms`.
+    #[must_use]
+    pub fn with_dns_response_time_ms(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringPercentiles>,
+    ) -> Self {
+        self.dns_response_time_ms = Some(value.into());
+        self
+    }
+    /// Sets `resource_fetch_time_ms`.
+    #[must_use]
+    pub fn with_resource_fetch_time_ms(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringPercentiles>,
+    ) -> Self {
+        self.resource_fetch_time_ms = Some(value.into());
+        self
+    }
+    /// Sets `server_response_time_ms`.
+    #[must_use]
+    pub fn with_server_response_time_ms(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringPercentiles>,
+    ) -> Self {
+        self.server_response_time_ms = Some(value.into());
+        self
+    }
+}

@@ -115,5 +115,20 @@ impl UniqueDeviceGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type UniqueDeviceGetResponse = crate::types::DigitalExperienceMonitoringUniqueDevicesResponse;
+/// The result of `client.dex().tests().unique_devices().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UniqueDeviceGetResponse {
+    /// total number of unique devices
+    #[serde(rename = "uniqueDevicesTotal")]
+    pub unique_devices_total: i64,
+}
+impl UniqueDeviceGetResponse {
+    /// Takes the required fields (`unique_devices_total`); the `with_` methods set the others.
+    pub fn new(unique_devices_total: impl Into<i64>) -> Self {
+        Self {
+            unique_devices_total: unique_devices_total.into(),
+        }
+    }
+}

@@ -98,5 +98,221 @@ impl NetworkPathGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestResultNetworkPH4D3A9F64;
+/// The result of `client.dex().traceroute_test_results().network_path().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponse {
+    /// name of the device associated with this network path response
+    #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// an array of the hops taken by the device to reach the end destination
+    pub hops: Vec<NetworkPathGetResponseHopsItem>,
+    /// API Resource UUID tag.
+    #[serde(rename = "resultId")]
+    pub result_id: String,
+    /// API Resource UUID tag.
+    #[serde(rename = "testId", default, skip_serializing_if = "Option::is_none")]
+    pub test_id: Option<String>,
+    /// name of the tracroute test
+    #[serde(rename = "testName", default, skip_serializing_if = "Option::is_none")]
+    pub test_name: Option<String>,
+}
+impl NetworkPathGetResponse {
+    /// Takes the required fields (`hops`, `result_id`); the `with_` methods set the others.
+    pub fn new(
+        hops: impl Into<Vec<NetworkPathGetResponseHopsItem>>,
+        result_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            device_name: None,
+            hops: hops.into(),
+            result_id: result_id.into(),
+            test_id: None,
+            test_name: None,
+        }
+    }
+    /// Sets `device_name`.
+    #[must_use]
+    pub fn with_device_name(mut self, value: impl Into<String>) -> Self {
+        self.device_name = Some(value.into());
+        self
+    }
+    /// Sets `test_id`.
+    #[must_use]
+    pub fn with_test_id(mut self, value: impl Into<String>) -> Self {
+        self.test_id = Some(value.into());
+        self
+    }
+    /// Sets `test_name`.
+    #[must_use]
+    pub fn with_test_name(mut self, value: impl Into<String>) -> Self {
+        self.test_name = Some(value.into());
+        self
+    }
+}
+/// The `hops` property of `NetworkPathGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseHopsItem {
+    /// The `asn` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<i64>,
+    /// The `aso` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aso: Option<String>,
+    /// The `ipAddress` property.
+    #[serde(rename = "ipAddress", default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    /// The `location` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<NetworkPathGetResponseHopsItemLocation>,
+    /// The `mile` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mile: Option<NetworkPathGetResponseHopsItemMile>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct", default, skip_serializing_if = "Option::is_none")]
+    pub packet_loss_pct: Option<f64>,
+    /// The `rttMs` property.
+    #[serde(rename = "rttMs", default, skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<i64>,
+    /// The `ttl` property.
+    pub ttl: i64,
+}
+impl NetworkPathGetResponseHopsItem {
+    /// Takes the required fields (`ttl`); the `with_` methods set the others.
+    pub fn new(ttl: impl Into<i64>) -> Self {
+        Self {
+            asn: None,
+            aso: None,
+            ip_address: None,
+            location: None,
+            mile: None,
+            name: None,
+            packet_loss_pct: None,
+            rtt_ms: None,
+            ttl: ttl.into(),
+        }
+    }
+    /// Sets `asn`.
+    #[must_use]
+    pub fn with_asn(mut self, value: impl Into<i64>) -> Self {
+        self.asn = Some(value.into());
+        self
+    }
+    /// Sets `aso`.
+    #[must_use]
+    pub fn with_aso(mut self, value: impl Into<String>) -> Self {
+        self.aso = Some(value.into());
+        self
+    }
+    /// Sets `ip_address`.
+    #[must_use]
+    pub fn with_ip_address(mut self, value: impl Into<String>) -> Self {
+        self.ip_address = Some(value.into());
+        self
+    }
+    /// Sets `location`.
+    #[must_use]
+    pub fn with_location(
+        mut self,
+        value: impl Into<NetworkPathGetResponseHopsItemLocation>,
+    ) -> Self {
+        self.location = Some(value.into());
+        self
+    }
+    /// Sets `mile`.
+    #[must_use]
+    pub fn with_mile(
+        mut self,
+        value: impl Into<NetworkPathGetResponseHopsItemMile>,
+    ) -> Self {
+        self.mile = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `packet_loss_pct`.
+    #[must_use]
+    pub fn with_packet_loss_pct(mut self, value: impl Into<f64>) -> Self {
+        self.packet_loss_pct = Some(value.into());
+        self
+    }
+    /// Sets `rtt_ms`.
+    #[must_use]
+    pub fn with_rtt_ms(mut self, value: impl Into<i64>) -> Self {
+        self.rtt_ms = Some(value.into());
+        self
+    }
+}
+/// The `location` property of `NetworkPathGetResponseHopsItem`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseHopsItemLocation {
+    /// The `city` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// The `state` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The `zip` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<String>,
+}
+impl NetworkPathGetResponseHopsItemLocation {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            city: None,
+            state: None,
+            zip: None,
+        }
+    }
+    /// Sets `city`.
+    #[must_use]
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    #[must_use]
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets `zip`.
+    #[must_use]
+    pub fn with_zip(mut self, value: impl Into<String>) -> Self {
+        self.zip = Some(value.into());
+        self
+    }
+}
+/// The `mile` property of `NetworkPathGetResponseHopsItem`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NetworkPathGetResponseHopsItemMile {
+    /// `client-to-app`
+    ClientToApp,
+    /// `client-to-cf-egress`
+    ClientToCfEgress,
+    /// `client-to-cf-ingress`
+    ClientToCfIngress,
+    /// `client-to-isp`
+    ClientToIsp,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open NetworkPathGetResponseHopsItemMile { ClientToApp = "client-to-app",
+    ClientToCfEgress = "client-to-cf-egress", ClientToCfIngress = "client-to-cf-ingress",
+    ClientToIsp = "client-to-isp" }
+);

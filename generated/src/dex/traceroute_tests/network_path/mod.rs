@@ -127,7 +127,218 @@ impl NetworkPathGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type NetworkPathGetResponse = crate::types::DigitalExperienceMonitoringTracerouteTestNetworkPathResponse;
+/// The `interval` parameter of `client.dex().traceroute_tests().network_path().get()`.
+///
 /// The same shape as [`crate::dex::http_tests::HttpTestGetParamsInterval`], which the document defines again here.
 pub type NetworkPathGetParamsInterval = crate::dex::http_tests::HttpTestGetParamsInterval;
+/// The result of `client.dex().traceroute_tests().network_path().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponse {
+    /// The `deviceName` property.
+    #[serde(rename = "deviceName", default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// API Resource UUID tag.
+    pub id: String,
+    /// The interval at which the Traceroute synthetic application test is set to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// The `kind` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<NetworkPathGetResponseKind>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `networkPath` property.
+    #[serde(rename = "networkPath", default, skip_serializing_if = "Option::is_none")]
+    pub network_path: Option<NetworkPathGetResponseNetworkPath>,
+    /// The host of the Traceroute synthetic application test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+impl NetworkPathGetResponse {
+    /// Takes the required fields (`id`); the `with_` methods set the others.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            device_name: None,
+            id: id.into(),
+            interval: None,
+            kind: None,
+            name: None,
+            network_path: None,
+            url: None,
+        }
+    }
+    /// Sets `device_name`.
+    #[must_use]
+    pub fn with_device_name(mut self, value: impl Into<String>) -> Self {
+        self.device_name = Some(value.into());
+        self
+    }
+    /// Sets `interval`.
+    #[must_use]
+    pub fn with_interval(mut self, value: impl Into<String>) -> Self {
+        self.interval = Some(value.into());
+        self
+    }
+    /// Sets `kind`.
+    #[must_use]
+    pub fn with_kind(mut self, value: impl Into<NetworkPathGetResponseKind>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `network_path`.
+    #[must_use]
+    pub fn with_network_path(
+        mut self,
+        value: impl Into<NetworkPathGetResponseNetworkPath>,
+    ) -> Self {
+        self.network_path = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}
+/// The `kind` property of `NetworkPathGetResponse`.
+///
+/// The same shape as [`crate::dex::traceroute_tests::TracerouteTestGetResponseKind`], which the document defines again here.
+pub type NetworkPathGetResponseKind = crate::dex::traceroute_tests::TracerouteTestGetResponseKind;
+/// The `networkPath` property of `NetworkPathGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseNetworkPath {
+    /// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<NetworkPathGetResponseNetworkPathSampling>,
+    /// The `slots` property.
+    pub slots: Vec<NetworkPathGetResponseNetworkPathSlotsItem>,
+}
+impl NetworkPathGetResponseNetworkPath {
+    /// Takes the required fields (`slots`); the `with_` methods set the others.
+    pub fn new(
+        slots: impl Into<Vec<NetworkPathGetResponseNetworkPathSlotsItem>>,
+    ) -> Self {
+        Self {
+            sampling: None,
+            slots: slots.into(),
+        }
+    }
+    /// Sets `sampling`.
+    #[must_use]
+    pub fn with_sampling(
+        mut self,
+        value: impl Into<NetworkPathGetResponseNetworkPathSampling>,
+    ) -> Self {
+        self.sampling = Some(value.into());
+        self
+    }
+}
+/// Specifies the sampling applied, if any, to the slots response. When sampled, results shown represent the first test run to the start of each sampling interval.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseNetworkPathSampling {
+    /// The `unit` property.
+    pub unit: NetworkPathGetResponseNetworkPathSamplingUnit,
+    /// The `value` property.
+    pub value: i64,
+}
+impl NetworkPathGetResponseNetworkPathSampling {
+    /// Takes the required fields (`unit`, `value`); the `with_` methods set the others.
+    pub fn new(
+        unit: impl Into<NetworkPathGetResponseNetworkPathSamplingUnit>,
+        value: impl Into<i64>,
+    ) -> Self {
+        Self {
+            unit: unit.into(),
+            value: value.into(),
+        }
+    }
+}
+/// The `unit` property of `NetworkPathGetResponseNetworkPathSampling`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NetworkPathGetResponseNetworkPathSamplingUnit {
+    /// `hours`
+    Hours,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open NetworkPathGetResponseNetworkPathSamplingUnit { Hours = "hours" }
+);
+/// The `slots` property of `NetworkPathGetResponseNetworkPath`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct NetworkPathGetResponseNetworkPathSlotsItem {
+    /// Round trip time in ms of the client to app mile
+    #[serde(rename = "clientToAppRttMs")]
+    pub client_to_app_rtt_ms: Option<i64>,
+    /// Round trip time in ms of the client to Cloudflare egress mile
+    #[serde(rename = "clientToCfEgressRttMs")]
+    pub client_to_cf_egress_rtt_ms: Option<i64>,
+    /// Round trip time in ms of the client to Cloudflare ingress mile
+    #[serde(rename = "clientToCfIngressRttMs")]
+    pub client_to_cf_ingress_rtt_ms: Option<i64>,
+    /// Round trip time in ms of the client to ISP mile
+    #[serde(
+        rename = "clientToIspRttMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_to_isp_rtt_ms: Option<i64>,
+    /// API Resource UUID tag.
+    pub id: String,
+    /// The `timestamp` property.
+    pub timestamp: String,
+}
+impl NetworkPathGetResponseNetworkPathSlotsItem {
+    /// Takes the required fields (`id`, `timestamp`); the `with_` methods set the others.
+    pub fn new(id: impl Into<String>, timestamp: impl Into<String>) -> Self {
+        Self {
+            client_to_app_rtt_ms: None,
+            client_to_cf_egress_rtt_ms: None,
+            client_to_cf_ingress_rtt_ms: None,
+            client_to_isp_rtt_ms: None,
+            id: id.into(),
+            timestamp: timestamp.into(),
+        }
+    }
+    /// Sets `client_to_app_rtt_ms`.
+    #[must_use]
+    pub fn with_client_to_app_rtt_ms(mut self, value: impl Into<i64>) -> Self {
+        self.client_to_app_rtt_ms = Some(value.into());
+        self
+    }
+    /// Sets `client_to_cf_egress_rtt_ms`.
+    #[must_use]
+    pub fn with_client_to_cf_egress_rtt_ms(mut self, value: impl Into<i64>) -> Self {
+        self.client_to_cf_egress_rtt_ms = Some(value.into());
+        self
+    }
+    /// Sets `client_to_cf_ingress_rtt_ms`.
+    #[must_use]
+    pub fn with_client_to_cf_ingress_rtt_ms(mut self, value: impl Into<i64>) -> Self {
+        self.client_to_cf_ingress_rtt_ms = Some(value.into());
+        self
+    }
+    /// Sets `client_to_isp_rtt_ms`.
+    #[must_use]
+    pub fn with_client_to_isp_rtt_ms(mut self, value: impl Into<i64>) -> Self {
+        self.client_to_isp_rtt_ms = Some(value.into());
+        self
+    }
+}

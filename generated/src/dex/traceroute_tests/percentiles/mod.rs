@@ -142,5 +142,59 @@ impl PercentileGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type PercentileGetResponse = crate::types::DigitalExperienceMonitoringTracerouteDetailsPercentilesResponse;
+/// The result of `client.dex().traceroute_tests().percentiles().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PercentileGetResponse {
+    /// The `hopsCount` property.
+    #[serde(rename = "hopsCount", default, skip_serializing_if = "Option::is_none")]
+    pub hops_count: Option<crate::types::DigitalExperienceMonitoringPercentiles>,
+    /// The `packetLossPct` property.
+    #[serde(rename = "packetLossPct", default, skip_serializing_if = "Option::is_none")]
+    pub packet_loss_pct: Option<crate::types::DigitalExperienceMonitoringPercentiles>,
+    /// The `roundTripTimeMs` property.
+    #[serde(
+        rename = "roundTripTimeMs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub round_trip_time_ms: Option<crate::types::DigitalExperienceMonitoringPercentiles>,
+}
+impl PercentileGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            hops_count: None,
+            packet_loss_pct: None,
+            round_trip_time_ms: None,
+        }
+    }
+    /// Sets `hops_count`.
+    #[must_use]
+    pub fn with_hops_count(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringPercentiles>,
+    ) -> Self {
+        self.hops_count = Some(value.into());
+        self
+    }
+    /// Sets `packet_loss_pct`.
+    #[must_use]
+    pub fn with_packet_loss_pct(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringPercentiles>,
+    ) -> Self {
+        self.packet_loss_pct = Some(value.into());
+        self
+    }
+    /// Sets `round_trip_time_ms`.
+    #[must_use]
+    pub fn with_round_trip_time_ms(
+        mut self,
+        value: impl Into<crate::types::DigitalExperienceMonitoringPercentiles>,
+    ) -> Self {
+        self.round_trip_time_ms = Some(value.into());
+        self
+    }
+}

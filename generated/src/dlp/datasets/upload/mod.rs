@@ -152,7 +152,57 @@ impl UploadDlpDatasetsUploadVersionParams {
         }
     }
 }
-/// What `create()` returns.
-pub type UploadCreateResponse = crate::types::DlpDatasetNewVersionResponse;
 /// What `dlp_datasets_upload_version()` returns.
 pub type UploadDlpDatasetsUploadVersionResponse = crate::types::DlpDatasetResponse;
+/// The response of `client.dlp().datasets().upload().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct UploadCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpV4ResponseMessage>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpV4ResponsePagination>,
+    /// The `success` property.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::DlpDatasetNewVersion>,
+}
+impl UploadCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        messages: impl Into<Vec<crate::types::DlpV4ResponseMessage>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result_info: None,
+            success: success.into(),
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpV4ResponsePagination>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<crate::types::DlpDatasetNewVersion>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}

@@ -79,13 +79,13 @@ pub struct ValidateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpValidatePattern,
+    pub body: ValidateCreateBody,
 }
 impl ValidateCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpValidatePattern>,
+        body: impl Into<ValidateCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -93,5 +93,21 @@ impl ValidateCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type ValidateCreateResponse = crate::types::DlpValidateResponseResult;
+/// A request to validate a pattern
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ValidateCreateBody {
+    /// The regex pattern.
+    pub regex: String,
+}
+impl ValidateCreateBody {
+    /// Takes the required fields (`regex`); the `with_` methods set the others.
+    pub fn new(regex: impl Into<String>) -> Self {
+        Self { regex: regex.into() }
+    }
+}
+/// The result of `client.dlp().patterns().validate().create()`.
+///
+/// The same shape as [`crate::types::LogpushValidateOwnershipResponseResult`], which the document defines again here.
+pub type ValidateCreateResponse = crate::types::LogpushValidateOwnershipResponseResult;

@@ -247,13 +247,13 @@ pub struct CustomCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpCreateCustomProfiles,
+    pub body: CustomCreateBody,
 }
 impl CustomCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpCreateCustomProfiles>,
+        body: impl Into<CustomCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -291,13 +291,13 @@ pub struct CustomUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdateCustomProfileInput,
+    pub body: CustomUpdateBody,
 }
 impl CustomUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpUpdateCustomProfileInput>,
+        body: impl Into<CustomUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -335,11 +335,162 @@ impl CustomDeleteParams {
         self
     }
 }
-/// What `create()` returns.
-pub type CustomCreateResponse = crate::types::DlpCreateCustomProfileResponse;
 /// What `get()` returns.
 pub type CustomGetResponse = crate::types::DlpCustomProfile;
 /// What `update()` returns.
 pub type CustomUpdateResponse = crate::types::DlpCustomProfile;
-/// What `delete()` returns.
-pub type CustomDeleteResponse = crate::types::DlpApiResponseSingleResult;
+/// The body of `client.dlp().profiles().custom().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomCreateBody {
+    /// The `profiles` property.
+    pub profiles: Vec<crate::types::DlpNewCustomProfile>,
+}
+impl CustomCreateBody {
+    /// Takes the required fields (`profiles`); the `with_` methods set the others.
+    pub fn new(profiles: impl Into<Vec<crate::types::DlpNewCustomProfile>>) -> Self {
+        Self { profiles: profiles.into() }
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct CustomCreateResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::DlpMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::DlpMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::DlpCustomProfile>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::DlpResultInfo>,
+}
+impl CustomCreateResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        messages: impl Into<Vec<crate::types::DlpMessagesItem>>,
+        result: impl Into<Vec<crate::types::DlpCustomProfile>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::DlpResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The result of `client.dlp().profiles().custom().delete()`.
+///
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type CustomDeleteResponse = crate::types::AccessApiResponseSingleResult;
+/// Update custom profile
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CustomUpdateBody {
+    /// Related DLP policies will trigger when the match count exceeds the number set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_match_count: Option<f64>,
+    /// Scan the context of predefined entries to only return matches surrounded by keywords.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_awareness: Option<crate::types::DlpContextAwareness>,
+    /// The description of the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The custom entries for this profile. Array elements with IDs are modifying the existing entry with that ID. Elements without ID will create new entries. Any entry not in the list will be deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<crate::types::DlpCustomEntryInput>>,
+    /// The name of the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// If true, scan images via OCR to determine if any text present matches filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_enabled: Option<bool>,
+    /// Entries from other profiles (e.g. pre-defined Cloudflare profiles, or your Microsoft Information Protection profiles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_entries: Option<
+        Vec<crate::types::DlpUpdateCustomProfileSharedEntriesItem>,
+    >,
+}
+impl CustomUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allowed_match_count: None,
+            context_awareness: None,
+            description: None,
+            entries: None,
+            name: None,
+            ocr_enabled: None,
+            shared_entries: None,
+        }
+    }
+    /// Sets `allowed_match_count`.
+    #[must_use]
+    pub fn with_allowed_match_count(mut self, value: impl Into<f64>) -> Self {
+        self.allowed_match_count = Some(value.into());
+        self
+    }
+    /// Sets `context_awareness`.
+    #[must_use]
+    pub fn with_context_awareness(
+        mut self,
+        value: impl Into<crate::types::DlpContextAwareness>,
+    ) -> Self {
+        self.context_awareness = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `entries`.
+    #[must_use]
+    pub fn with_entries(
+        mut self,
+        value: impl Into<Vec<crate::types::DlpCustomEntryInput>>,
+    ) -> Self {
+        self.entries = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `ocr_enabled`.
+    #[must_use]
+    pub fn with_ocr_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.ocr_enabled = Some(value.into());
+        self
+    }
+    /// Sets `shared_entries`.
+    #[must_use]
+    pub fn with_shared_entries(
+        mut self,
+        value: impl Into<Vec<crate::types::DlpUpdateCustomProfileSharedEntriesItem>>,
+    ) -> Self {
+        self.shared_entries = Some(value.into());
+        self
+    }
+}

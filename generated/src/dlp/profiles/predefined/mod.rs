@@ -156,13 +156,13 @@ pub struct PredefinedUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::DlpUpdatePredefinedProfileInput,
+    pub body: PredefinedUpdateBody,
 }
 impl PredefinedUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::DlpUpdatePredefinedProfileInput>,
+        body: impl Into<PredefinedUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -174,3 +174,62 @@ impl PredefinedUpdateParams {
 pub type PredefinedGetResponse = crate::types::DlpPredefinedProfile;
 /// What `update()` returns.
 pub type PredefinedUpdateResponse = crate::types::DlpPredefinedProfile;
+/// Update predefined profile
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PredefinedUpdateBody {
+    /// Related DLP policies will trigger when the match count exceeds the number set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_match_count: Option<f64>,
+    /// Scan the context of predefined entries to only return matches surrounded by keywords.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_awareness: Option<crate::types::DlpContextAwareness>,
+    /// The entries for this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<crate::types::DlpUpdatePredefinedProfileEntriesItem>>,
+    /// If true, scan images via OCR to determine if any text present matches filters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_enabled: Option<bool>,
+}
+impl PredefinedUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            allowed_match_count: None,
+            context_awareness: None,
+            entries: None,
+            ocr_enabled: None,
+        }
+    }
+    /// Sets `allowed_match_count`.
+    #[must_use]
+    pub fn with_allowed_match_count(mut self, value: impl Into<f64>) -> Self {
+        self.allowed_match_count = Some(value.into());
+        self
+    }
+    /// Sets `context_awareness`.
+    #[must_use]
+    pub fn with_context_awareness(
+        mut self,
+        value: impl Into<crate::types::DlpContextAwareness>,
+    ) -> Self {
+        self.context_awareness = Some(value.into());
+        self
+    }
+    /// Sets `entries`.
+    #[must_use]
+    pub fn with_entries(
+        mut self,
+        value: impl Into<Vec<crate::types::DlpUpdatePredefinedProfileEntriesItem>>,
+    ) -> Self {
+        self.entries = Some(value.into());
+        self
+    }
+    /// Sets `ocr_enabled`.
+    #[must_use]
+    pub fn with_ocr_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.ocr_enabled = Some(value.into());
+        self
+    }
+}

@@ -409,13 +409,13 @@ pub struct AddressCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::EmailCreateDestinationAddressProperties,
+    pub body: AddressCreateBody,
 }
 impl AddressCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::EmailCreateDestinationAddressProperties>,
+        body: impl Into<AddressCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -461,15 +461,122 @@ impl AddressDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type AddressListResponse = crate::types::EmailDestinationAddressesResponseCollection;
 /// What `create()` returns.
 pub type AddressCreateResponse = crate::types::EmailAddresses;
 /// What `get()` returns.
 pub type AddressGetResponse = crate::types::EmailAddresses;
 /// What `delete()` returns.
 pub type AddressDeleteResponse = crate::types::EmailAddresses;
+/// The body of `client.email().routing().addresses().create()`.
+///
+/// The same shape as [`crate::types::AccessEmailRuleEmail`], which the document defines again here.
+pub type AddressCreateBody = crate::types::AccessEmailRuleEmail;
 /// Sorts results in an ascending or descending order.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AddressListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type AddressListParamsDirection = crate::types::DnsRecordsDirection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AddressListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::EmailMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::EmailMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::EmailAddresses>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<AddressListResponseResultInfo>,
+}
+impl AddressListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::EmailMessagesItem>>,
+        messages: impl Into<Vec<crate::types::EmailMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::EmailAddresses>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<AddressListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `AddressListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AddressListResponseResultInfo {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<::serde_json::Value>,
+    /// The `page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<::serde_json::Value>,
+    /// The `per_page` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<::serde_json::Value>,
+    /// The `total_count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<::serde_json::Value>,
+}
+impl AddressListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+}

@@ -454,14 +454,11 @@ pub struct RuleCreateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::EmailCreateRuleProperties,
+    pub body: RuleCreateBody,
 }
 impl RuleCreateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::EmailCreateRuleProperties>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RuleCreateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -496,14 +493,11 @@ pub struct RuleUpdateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::EmailUpdateRuleProperties,
+    pub body: RuleUpdateBody,
 }
 impl RuleUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::EmailUpdateRuleProperties>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<RuleUpdateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -527,8 +521,6 @@ impl RuleDeleteParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::EmailRulesResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::EmailRules;
 /// What `get()` returns.
@@ -537,3 +529,115 @@ pub type RuleGetResponse = crate::types::EmailRules;
 pub type RuleUpdateResponse = crate::types::EmailRules;
 /// What `delete()` returns.
 pub type RuleDeleteResponse = crate::types::EmailRules;
+/// The body of `client.email().routing().rules().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// List actions patterns.
+    pub actions: Vec<crate::types::EmailRuleAction>,
+    /// Routing rule status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Matching patterns to forward to your actions.
+    pub matchers: Vec<crate::types::EmailRuleMatcher>,
+    /// Routing rule name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Priority of the routing rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+}
+impl RuleCreateBody {
+    /// Takes the required fields (`actions`, `matchers`); the `with_` methods set the others.
+    pub fn new(
+        actions: impl Into<Vec<crate::types::EmailRuleAction>>,
+        matchers: impl Into<Vec<crate::types::EmailRuleMatcher>>,
+    ) -> Self {
+        Self {
+            actions: actions.into(),
+            enabled: None,
+            matchers: matchers.into(),
+            name: None,
+            priority: None,
+        }
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<f64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::EmailMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::EmailMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::EmailRules>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<RuleListResponseResultInfo>,
+}
+impl RuleListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::EmailMessagesItem>>,
+        messages: impl Into<Vec<crate::types::EmailMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::EmailRules>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<RuleListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `RuleListResponse`.
+///
+/// The same shape as [`crate::email::routing::addresses::AddressListResponseResultInfo`], which the document defines again here.
+pub type RuleListResponseResultInfo = crate::email::routing::addresses::AddressListResponseResultInfo;
+/// The body of `client.email().routing().rules().update()`.
+///
+/// The same shape as [`crate::email::routing::rules::RuleCreateBody`], which the document defines again here.
+pub type RuleUpdateBody = RuleCreateBody;

@@ -918,14 +918,11 @@ pub struct RuleEditParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::FirewallSchemasRuleInput,
+    pub body: RuleEditBody,
 }
 impl RuleEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::FirewallSchemasRuleInput>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleEditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -1146,14 +1143,12 @@ impl RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleParams {
         }
     }
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::FirewallResponseCollection;
 /// What `create()` returns.
 pub type RuleCreateResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `get()` returns.
 pub type RuleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `delete()` returns.
-pub type RuleDeleteResponse = Option<crate::types::FirewallApiResponseSingleIdResult>;
+pub type RuleDeleteResponse = Option<RuleDeleteResult>;
 /// What `edit()` returns.
 pub type RuleEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `ip_access_rules_for_a_zone_list_ip_access_rules()` returns.
@@ -1164,8 +1159,47 @@ pub type RuleIpAccessRulesForAZoneCreateAnIpAccessRuleResponse = crate::types::F
 pub type RuleIpAccessRulesForAZoneDeleteAnIpAccessRuleResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `ip_access_rules_for_a_zone_update_an_ip_access_rule()` returns.
 pub type RuleIpAccessRulesForAZoneUpdateAnIpAccessRuleResponse = crate::types::FirewallRule;
-/// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
-pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
+/// The body of `client.firewall().access_rules().rules().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// The rule configuration.
+    pub configuration: crate::types::FirewallConfiguration,
+    /// The action to apply to a matched request.
+    pub mode: crate::types::FirewallSchemasMode,
+    /// An informative summary of the rule, typically used as a reminder or explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+impl RuleCreateBody {
+    /// Takes the required fields (`configuration`, `mode`); the `with_` methods set the others.
+    pub fn new(
+        configuration: impl Into<crate::types::FirewallConfiguration>,
+        mode: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        Self {
+            configuration: configuration.into(),
+            mode: mode.into(),
+            notes: None,
+        }
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+}
+/// The result of `client.firewall().access_rules().rules().delete()`.
+///
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
+pub type RuleDeleteResult = crate::types::AccessEmailListRuleEmailList;
+/// The body of `client.firewall().access_rules().rules().edit()`.
+///
+/// The same shape as [`crate::firewall::access_rules::rules::RuleCreateBody`], which the document defines again here.
+pub type RuleEditBody = RuleCreateBody;
+/// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_create_an_ip_access_rule()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -1191,6 +1225,7 @@ impl RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody {
         }
     }
 }
+/// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_delete_an_ip_access_rule()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -1237,8 +1272,8 @@ crate::runtime::string_enum!(
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsConfigurationTarget = RuleListParamsConfigurationTarget;
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -1247,6 +1282,7 @@ pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsMatch = crate::types::D
 ///
 /// The same shape as [`crate::firewall::access_rules::rules::RuleListParamsOrder`], which the document defines again here.
 pub type RuleIpAccessRulesForAZoneListIpAccessRulesParamsOrder = RuleListParamsOrder;
+/// The body of `client.firewall().access_rules().rules().ip_access_rules_for_a_zone_update_an_ip_access_rule()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -1300,8 +1336,8 @@ crate::runtime::string_enum!(
 );
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -1323,3 +1359,7 @@ crate::runtime::string_enum!(
     open RuleListParamsOrder { ConfigurationTarget = "configuration.target",
     ConfigurationValue = "configuration.value", Mode = "mode" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::types::CustomPagesCustomPagesResponseCollection`], which the document defines again here.
+pub type RuleListResponse = crate::types::CustomPagesCustomPagesResponseCollection;

@@ -63,7 +63,7 @@ impl Overrides {
     pub fn list(
         &self,
         params: &OverrideListParams,
-    ) -> crate::Paginator<crate::types::FirewallOverrideResponseCollectionResultItem> {
+    ) -> crate::Paginator<OverrideListResponseResultItem> {
         let this = self.clone();
         let params = params.clone();
         let first = params
@@ -563,14 +563,13 @@ impl OverrideDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type OverrideListResponse = crate::types::FirewallOverrideResponseCollection;
 /// What `create()` returns.
 pub type OverrideCreateResponse = crate::types::FirewallOverride;
 /// What `get()` returns.
 pub type OverrideGetResponse = crate::types::FirewallOverride;
 /// What `update()` returns.
 pub type OverrideUpdateResponse = crate::types::FirewallOverride;
+/// The body of `client.firewall().waf().overrides().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -584,10 +583,141 @@ impl OverrideCreateBody {
         Self { urls: urls.into() }
     }
 }
+/// The result of `client.firewall().waf().overrides().delete()`.
+///
 /// The same shape as [`crate::firewall::lockdowns::LockdownDeleteResponse`], which the document defines again here.
 pub type OverrideDeleteResponse = crate::firewall::lockdowns::LockdownDeleteResponse;
+/// The `result` property of `OverrideDeleteResponse`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type OverrideDeleteResponseResult = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::FirewallMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::FirewallMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<OverrideListResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl OverrideListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        messages: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+        result: impl Into<Vec<OverrideListResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `OverrideListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct OverrideListResponseResultItem {
+    /// An informative summary of the current URI-based WAF override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// An object that allows you to enable or disable WAF rule groups for the current WAF override. Each key of this object must be the ID of a WAF rule group, and each value must be a valid WAF action (usually `default` or `disable`). When creating a new URI-based WAF override, you must provide a `groups` object or a `rules` object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The unique identifier of the WAF override.
+    pub id: String,
+    /// When true, indicates that the WAF package is currently paused.
+    pub paused: bool,
+    /// The relative priority of the current URI-based WAF override when multiple overrides match a single URL. A lower number indicates higher priority. Higher priority overrides may overwrite values set by lower priority overrides.
+    pub priority: f64,
+    /// Specifies that, when a WAF rule matches, its configured action will be replaced by the action configured in this object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite_action: Option<crate::types::FirewallRewriteAction>,
+    /// An object that allows you to override the action of specific WAF rules. Each key of this object must be the ID of a WAF rule, and each value must be a valid WAF action. Unless you are disabling a rule, ensure that you also enable the rule group that this WAF rule belongs to. When creating a new URI-based WAF override, you must provide a `groups` object or a `rules` object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<
+        ::std::collections::BTreeMap<String, crate::types::FirewallWafAction>,
+    >,
+    /// The URLs to include in the current WAF override. You can use wildcards. Each entered URL will be escaped before use, which means you can only use simple wildcard patterns.
+    pub urls: Vec<String>,
+}
+impl OverrideListResponseResultItem {
+    /// Takes the required fields (`id`, `paused`, `priority`, `urls`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        paused: impl Into<bool>,
+        priority: impl Into<f64>,
+        urls: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            description: None,
+            groups: None,
+            id: id.into(),
+            paused: paused.into(),
+            priority: priority.into(),
+            rewrite_action: None,
+            rules: None,
+            urls: urls.into(),
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `groups`.
+    #[must_use]
+    pub fn with_groups(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.groups = Some(value.into());
+        self
+    }
+    /// Sets `rewrite_action`.
+    #[must_use]
+    pub fn with_rewrite_action(
+        mut self,
+        value: impl Into<crate::types::FirewallRewriteAction>,
+    ) -> Self {
+        self.rewrite_action = Some(value.into());
+        self
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(
+        mut self,
+        value: impl Into<
+            ::std::collections::BTreeMap<String, crate::types::FirewallWafAction>,
+        >,
+    ) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
+}
+/// The body of `client.firewall().waf().overrides().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -392,10 +392,7 @@ impl PackageEditParams {
         }
     }
 }
-/// What `get()` returns.
-pub type PackageGetResponse = crate::types::FirewallPackageResponseCollection;
-/// What `waf_packages_get_a_waf_package()` returns.
-pub type PackageWafPackagesGetAWafPackageResponse = crate::types::FirewallPackageResponseSingle;
+/// The body of `client.firewall().waf().packages().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -434,10 +431,12 @@ impl PackageEditBody {
         self
     }
 }
+/// The result of `client.firewall().waf().packages().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PackageEditResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::FirewallAnomalyPackage>,
 }
@@ -458,8 +457,8 @@ impl PackageEditResponse {
 }
 /// The direction used to sort returned packages.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type PackageGetParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type PackageGetParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -474,3 +473,210 @@ pub enum PackageGetParamsOrder {
     Unknown(String),
 }
 crate::runtime::string_enum!(open PackageGetParamsOrder { Name = "name" });
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `firewall_api-response-collection`, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PackageGetResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<PackageGetResponseResult>,
+    /// Whether the API call was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::FirewallResultInfo>,
+}
+impl PackageGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            result: None,
+            success: None,
+            result_info: None,
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(
+        mut self,
+        value: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+    ) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(
+        mut self,
+        value: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+    ) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<PackageGetResponseResult>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::FirewallResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `PackageGetResponse`.
+pub type PackageGetResponseResult = Vec<::serde_json::Value>;
+/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `firewall_api-response-single`, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PackageWafPackagesGetAWafPackageResponse {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<crate::types::FirewallMessagesItem>>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<PackageWafPackagesGetAWafPackageResponseResult>,
+    /// Whether the API call was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+impl PackageWafPackagesGetAWafPackageResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            result: None,
+            success: None,
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(
+        mut self,
+        value: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+    ) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(
+        mut self,
+        value: impl Into<Vec<crate::types::FirewallMessagesItem>>,
+    ) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<PackageWafPackagesGetAWafPackageResponseResult>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `PackageWafPackagesGetAWafPackageResponse`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum PackageWafPackagesGetAWafPackageResponseResult {
+    /// A JSON string.
+    String(String),
+    /// A JSON object.
+    ///
+    /// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+    Object(PackageWafPackagesGetAWafPackageResponseResultObject),
+    /// A kind of JSON value none of the variants takes, kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for PackageWafPackagesGetAWafPackageResponseResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if value.is_string() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "PackageWafPackagesGetAWafPackageResponseResult",
+                    "String",
+                )
+                .map(Self::String);
+        }
+        if value.is_object() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "PackageWafPackagesGetAWafPackageResponseResult",
+                    "Object",
+                )
+                .map(Self::Object);
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for PackageWafPackagesGetAWafPackageResponseResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PackageWafPackagesGetAWafPackageResponseResultObject {
+    /// Properties the spec does not list (`additionalProperties`), kept as sent.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl PackageWafPackagesGetAWafPackageResponseResultObject {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            extra: ::std::collections::BTreeMap::new(),
+        }
+    }
+}

@@ -86,5 +86,59 @@ impl ItemListParams {
         }
     }
 }
-/// What `list()` returns.
-pub type ItemListResponse = crate::types::ZeroTrustGatewayListItemResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`, `result_info`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ZeroTrustGatewayMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<Vec<crate::types::ZeroTrustGatewayItemsItem>>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ItemListResponseResultInfo>,
+}
+impl ItemListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ZeroTrustGatewayMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<Vec<crate::types::ZeroTrustGatewayItemsItem>>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<ItemListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `ItemListResponse`.
+///
+/// The same shape as [`crate::types::IamResultInfo`], which the document defines again here.
+pub type ItemListResponseResultInfo = crate::types::IamResultInfo;

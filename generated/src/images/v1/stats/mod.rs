@@ -79,5 +79,27 @@ impl StatGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type StatGetResponse = crate::types::ImagesImagesStats;
+/// The result of `client.images().v1().stats().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct StatGetResponse {
+    /// The `count` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<crate::types::ImagesImagesStatsCount>,
+}
+impl StatGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { count: None }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(
+        mut self,
+        value: impl Into<crate::types::ImagesImagesStatsCount>,
+    ) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+}

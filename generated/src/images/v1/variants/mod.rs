@@ -425,22 +425,17 @@ pub struct VariantEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::ImagesImageVariantPatchRequest,
+    pub body: VariantEditBody,
 }
 impl VariantEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::ImagesImageVariantPatchRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<VariantEditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `get()` returns.
-pub type VariantGetResponse = crate::types::ImagesImageVariantsResponse;
 /// What `create()` returns.
 pub type VariantCreateResponse = crate::types::ImagesImageVariantResponse;
 /// What `cloudflare_images_variants_variant_details()` returns.
@@ -452,3 +447,57 @@ pub type VariantDeleteResponse = ::std::collections::BTreeMap<
 >;
 /// What `edit()` returns.
 pub type VariantEditResponse = crate::types::ImagesImageVariantResponse;
+/// The body of `client.images().v1().variants().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct VariantEditBody {
+    /// Indicates whether the variant can access an image without a signature, regardless of image access control.
+    #[serde(
+        rename = "neverRequireSignedURLs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub never_require_signed_ur_ls: Option<bool>,
+    /// Allows you to define image resizing sizes for different use cases.
+    pub options: crate::types::ImagesImageVariantOptions,
+}
+impl VariantEditBody {
+    /// Takes the required fields (`options`); the `with_` methods set the others.
+    pub fn new(options: impl Into<crate::types::ImagesImageVariantOptions>) -> Self {
+        Self {
+            never_require_signed_ur_ls: None,
+            options: options.into(),
+        }
+    }
+    /// Sets `never_require_signed_ur_ls`.
+    #[must_use]
+    pub fn with_never_require_signed_ur_ls(mut self, value: impl Into<bool>) -> Self {
+        self.never_require_signed_ur_ls = Some(value.into());
+        self
+    }
+}
+/// The result of `client.images().v1().variants().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VariantGetResponse {
+    /// The `variants` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<crate::types::ImagesImageVariantPublicRequest>,
+}
+impl VariantGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { variants: None }
+    }
+    /// Sets `variants`.
+    #[must_use]
+    pub fn with_variants(
+        mut self,
+        value: impl Into<crate::types::ImagesImageVariantPublicRequest>,
+    ) -> Self {
+        self.variants = Some(value.into());
+        self
+    }
+}

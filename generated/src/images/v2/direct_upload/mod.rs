@@ -192,5 +192,33 @@ impl DirectUploadCreateForm {
         self
     }
 }
-/// What `create()` returns.
-pub type DirectUploadCreateResponse = crate::types::ImagesImageDirectUploadResponseV2Result;
+/// The result of `client.images().v2().direct_upload().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DirectUploadCreateResponse {
+    /// Image unique identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The URL the unauthenticated upload can be performed to using a single HTTP POST (multipart/form-data) request.
+    #[serde(rename = "uploadURL", default, skip_serializing_if = "Option::is_none")]
+    pub upload_url: Option<String>,
+}
+impl DirectUploadCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { id: None, upload_url: None }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `upload_url`.
+    #[must_use]
+    pub fn with_upload_url(mut self, value: impl Into<String>) -> Self {
+        self.upload_url = Some(value.into());
+        self
+    }
+}

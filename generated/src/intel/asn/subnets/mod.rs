@@ -85,15 +85,18 @@ impl SubnetGetParams {
         }
     }
 }
+/// The result of `client.intel().asn().subnets().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SubnetGetResponse {
+    /// The `asn` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asn: Option<i64>,
     /// Total results returned based on your search parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<f64>,
+    /// The `ip_count_total` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_count_total: Option<i64>,
     /// Current page within paginated list of results.
@@ -102,6 +105,7 @@ pub struct SubnetGetResponse {
     /// Number of results per page of results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<f64>,
+    /// The `subnets` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnets: Option<Vec<String>>,
 }

@@ -94,12 +94,12 @@ impl DismissUpdateParams {
         }
     }
 }
-/// What `update()` returns.
-pub type DismissUpdateResponse = crate::types::SecurityCenterApiResponseSingleResult;
+/// The body of `client.intel().attack_surface_report().dismiss().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DismissUpdateBody {
+    /// The `dismiss` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismiss: Option<bool>,
 }
@@ -115,3 +115,7 @@ impl DismissUpdateBody {
         self
     }
 }
+/// The result of `client.intel().attack_surface_report().dismiss().update()`.
+///
+/// The same shape as [`crate::types::AccessApiResponseSingleResult`], which the document defines again here.
+pub type DismissUpdateResponse = crate::types::AccessApiResponseSingleResult;

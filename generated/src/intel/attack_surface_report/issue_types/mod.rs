@@ -79,7 +79,9 @@ impl IssueTypeGetParams {
         }
     }
 }
-/// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The result of `client.intel().attack_surface_report().issue_types().get()`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueTypeGetResponse {

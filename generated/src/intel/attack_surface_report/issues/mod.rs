@@ -266,7 +266,9 @@ impl IssueGetParams {
         self
     }
 }
-/// One of 1 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The result of `client.intel().attack_surface_report().issues().get()`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueGetResponse {
@@ -307,6 +309,7 @@ impl ::serde::Serialize for IssueGetResponse {
         }
     }
 }
+/// A variant of `IssueGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -314,6 +317,7 @@ pub struct IssueGetResponseObject {
     /// Total number of results
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
+    /// The `issues` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issues: Option<Vec<crate::types::SecurityCenterIssue>>,
     /// Current page within paginated list of results

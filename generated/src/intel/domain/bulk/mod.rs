@@ -94,5 +94,178 @@ impl BulkListParams {
         self
     }
 }
-/// What `list()` returns.
-pub type BulkListResponse = crate::types::IntelCollectionResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct BulkListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::IntelMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::IntelMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<BulkListResponseResultItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::IntelResultInfo>,
+}
+impl BulkListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::IntelMessagesItem>>,
+        messages: impl Into<Vec<crate::types::IntelMessagesItem>>,
+        result: impl Into<Vec<BulkListResponseResultItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::IntelResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `BulkListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct BulkListResponseResultItem {
+    /// Additional information related to the host name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_information: Option<crate::types::IntelAdditionalInformation>,
+    /// Application that the hostname belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<crate::types::IntelApplication>,
+    /// Current content categories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_categories: Option<::serde_json::Value>,
+    /// The `domain` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The `inherited_content_categories` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_content_categories: Option<
+        Vec<crate::types::IntelCategoryWithSuperCategoryId>,
+    >,
+    /// Domain from which `inherited_content_categories` and `inherited_risk_types` are inherited, if applicable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<String>,
+    /// The `inherited_risk_types` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inherited_risk_types: Option<
+        Vec<crate::types::IntelCategoryWithSuperCategoryId>,
+    >,
+    /// Global Cloudflare 100k ranking for the last 30 days, if available for the hostname. The top ranked domain is 1, the lowest ranked domain is 100,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub popularity_rank: Option<i64>,
+    /// Hostname risk score, which is a value between 0 (lowest risk) to 1 (highest risk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_score: Option<f64>,
+    /// The `risk_types` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_types: Option<::serde_json::Value>,
+}
+impl BulkListResponseResultItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            additional_information: None,
+            application: None,
+            content_categories: None,
+            domain: None,
+            inherited_content_categories: None,
+            inherited_from: None,
+            inherited_risk_types: None,
+            popularity_rank: None,
+            risk_score: None,
+            risk_types: None,
+        }
+    }
+    /// Sets `additional_information`.
+    #[must_use]
+    pub fn with_additional_information(
+        mut self,
+        value: impl Into<crate::types::IntelAdditionalInformation>,
+    ) -> Self {
+        self.additional_information = Some(value.into());
+        self
+    }
+    /// Sets `application`.
+    #[must_use]
+    pub fn with_application(
+        mut self,
+        value: impl Into<crate::types::IntelApplication>,
+    ) -> Self {
+        self.application = Some(value.into());
+        self
+    }
+    /// Sets `content_categories`.
+    #[must_use]
+    pub fn with_content_categories(
+        mut self,
+        value: impl Into<::serde_json::Value>,
+    ) -> Self {
+        self.content_categories = Some(value.into());
+        self
+    }
+    /// Sets `domain`.
+    #[must_use]
+    pub fn with_domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
+    /// Sets `inherited_content_categories`.
+    #[must_use]
+    pub fn with_inherited_content_categories(
+        mut self,
+        value: impl Into<Vec<crate::types::IntelCategoryWithSuperCategoryId>>,
+    ) -> Self {
+        self.inherited_content_categories = Some(value.into());
+        self
+    }
+    /// Sets `inherited_from`.
+    #[must_use]
+    pub fn with_inherited_from(mut self, value: impl Into<String>) -> Self {
+        self.inherited_from = Some(value.into());
+        self
+    }
+    /// Sets `inherited_risk_types`.
+    #[must_use]
+    pub fn with_inherited_risk_types(
+        mut self,
+        value: impl Into<Vec<crate::types::IntelCategoryWithSuperCategoryId>>,
+    ) -> Self {
+        self.inherited_risk_types = Some(value.into());
+        self
+    }
+    /// Sets `popularity_rank`.
+    #[must_use]
+    pub fn with_popularity_rank(mut self, value: impl Into<i64>) -> Self {
+        self.popularity_rank = Some(value.into());
+        self
+    }
+    /// Sets `risk_score`.
+    #[must_use]
+    pub fn with_risk_score(mut self, value: impl Into<f64>) -> Self {
+        self.risk_score = Some(value.into());
+        self
+    }
+    /// Sets `risk_types`.
+    #[must_use]
+    pub fn with_risk_types(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.risk_types = Some(value.into());
+        self
+    }
+}

@@ -98,5 +98,7 @@ impl PreviewCreateParams {
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;
+/// The body of `client.load_balancers().monitors().preview().create()`.
+///
 /// The same shape as [`crate::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type PreviewCreateBody = crate::load_balancers::monitors::MonitorCreateBody;

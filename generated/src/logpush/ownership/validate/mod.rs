@@ -180,7 +180,29 @@ pub type ValidateCreateResponse = Option<
 pub type ValidatePostZonesZoneIdLogpushOwnershipValidateResponse = Option<
     crate::types::LogpushValidateOwnershipResponseResult,
 >;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipValidateRequest`], which the document defines again here.
-pub type ValidateCreateBody = crate::types::MagicVisibilityPcapsOwnershipValidateRequest;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipValidateRequest`], which the document defines again here.
-pub type ValidatePostZonesZoneIdLogpushOwnershipValidateBody = crate::types::MagicVisibilityPcapsOwnershipValidateRequest;
+/// The body of `client.logpush().ownership().validate().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ValidateCreateBody {
+    /// Uniquely identifies a resource (such as an s3 bucket) where data will be pushed. Additional configuration parameters supported by the destination may be included.
+    pub destination_conf: String,
+    /// Ownership challenge token to prove destination ownership.
+    pub ownership_challenge: String,
+}
+impl ValidateCreateBody {
+    /// Takes the required fields (`destination_conf`, `ownership_challenge`); the `with_` methods set the others.
+    pub fn new(
+        destination_conf: impl Into<String>,
+        ownership_challenge: impl Into<String>,
+    ) -> Self {
+        Self {
+            destination_conf: destination_conf.into(),
+            ownership_challenge: ownership_challenge.into(),
+        }
+    }
+}
+/// The body of `client.logpush().ownership().validate().post_zones_zone_id_logpush_ownership_validate()`.
+///
+/// The same shape as [`crate::logpush::ownership::validate::ValidateCreateBody`], which the document defines again here.
+pub type ValidatePostZonesZoneIdLogpushOwnershipValidateBody = ValidateCreateBody;

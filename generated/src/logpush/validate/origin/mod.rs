@@ -178,6 +178,7 @@ pub type OriginCreateResponse = Option<crate::types::LogpushValidateResponseResu
 pub type OriginPostZonesZoneIdLogpushValidateOriginResponse = Option<
     crate::types::LogpushValidateResponseResult,
 >;
+/// The body of `client.logpush().validate().origin().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -201,5 +202,7 @@ impl OriginCreateBody {
         self
     }
 }
+/// The body of `client.logpush().validate().origin().post_zones_zone_id_logpush_validate_origin()`.
+///
 /// The same shape as [`crate::logpush::validate::origin::OriginCreateBody`], which the document defines again here.
 pub type OriginPostZonesZoneIdLogpushValidateOriginBody = OriginCreateBody;

@@ -76,5 +76,7 @@ impl FieldGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type FieldGetResponse = crate::types::LogshareFieldsResponse;
+/// The result of `client.logs().received().fields().get()`.
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesCustomMetadataObject`], which the document defines again here.
+pub type FieldGetResponse = crate::types::TlsCertificatesAndHostnamesCustomMetadataObject;

@@ -112,5 +112,49 @@ impl PskGenerateCreateParams {
         self
     }
 }
-/// What `create()` returns.
-pub type PskGenerateCreateResponse = crate::types::MagicPskGenerationResponseResult;
+/// The result of `client.magic().ipsec_tunnels().psk_generate().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PskGenerateCreateResponse {
+    /// Identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipsec_tunnel_id: Option<String>,
+    /// A randomly generated or provided string for use in the IPsec tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk: Option<String>,
+    /// The PSK metadata that includes when the PSK was generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psk_metadata: Option<crate::types::MagicPskMetadata>,
+}
+impl PskGenerateCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            ipsec_tunnel_id: None,
+            psk: None,
+            psk_metadata: None,
+        }
+    }
+    /// Sets `ipsec_tunnel_id`.
+    #[must_use]
+    pub fn with_ipsec_tunnel_id(mut self, value: impl Into<String>) -> Self {
+        self.ipsec_tunnel_id = Some(value.into());
+        self
+    }
+    /// Sets `psk`.
+    #[must_use]
+    pub fn with_psk(mut self, value: impl Into<String>) -> Self {
+        self.psk = Some(value.into());
+        self
+    }
+    /// Sets `psk_metadata`.
+    #[must_use]
+    pub fn with_psk_metadata(
+        mut self,
+        value: impl Into<crate::types::MagicPskMetadata>,
+    ) -> Self {
+        self.psk_metadata = Some(value.into());
+        self
+    }
+}

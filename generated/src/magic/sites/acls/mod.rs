@@ -471,14 +471,11 @@ pub struct AclCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAclsAddSingleRequest,
+    pub body: AclCreateBody,
 }
 impl AclCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicAclsAddSingleRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<AclCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -596,3 +593,66 @@ pub type AclUpdateResponse = crate::types::MagicAcl;
 pub type AclDeleteResponse = crate::types::MagicAcl;
 /// What `edit()` returns.
 pub type AclEditResponse = crate::types::MagicAcl;
+/// Bidirectional ACL policy for local network traffic within a site.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AclCreateBody {
+    /// Description for the ACL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The desired forwarding action for this ACL policy. If set to "false", the policy will forward traffic to Cloudflare. If set to "true", the policy will forward traffic locally on the Magic Connector. If not included in request, will default to false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_locally: Option<bool>,
+    /// The `lan_1` property.
+    pub lan_1: crate::types::MagicLanAclConfiguration,
+    /// The `lan_2` property.
+    pub lan_2: crate::types::MagicLanAclConfiguration,
+    /// The name of the ACL.
+    pub name: String,
+    /// The `protocols` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocols: Option<Vec<AclCreateBodyProtocolsItem>>,
+}
+impl AclCreateBody {
+    /// Takes the required fields (`lan_1`, `lan_2`, `name`); the `with_` methods set the others.
+    pub fn new(
+        lan_1: impl Into<crate::types::MagicLanAclConfiguration>,
+        lan_2: impl Into<crate::types::MagicLanAclConfiguration>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: None,
+            forward_locally: None,
+            lan_1: lan_1.into(),
+            lan_2: lan_2.into(),
+            name: name.into(),
+            protocols: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `forward_locally`.
+    #[must_use]
+    pub fn with_forward_locally(mut self, value: impl Into<bool>) -> Self {
+        self.forward_locally = Some(value.into());
+        self
+    }
+    /// Sets `protocols`.
+    #[must_use]
+    pub fn with_protocols(
+        mut self,
+        value: impl Into<Vec<AclCreateBodyProtocolsItem>>,
+    ) -> Self {
+        self.protocols = Some(value.into());
+        self
+    }
+}
+/// Array of allowed communication protocols between configured LANs. If no protocols are provided, all protocols are allowed.
+///
+/// The same shape as [`crate::types::MagicAclProtocolsItem`], which the document defines again here.
+pub type AclCreateBodyProtocolsItem = crate::types::MagicAclProtocolsItem;

@@ -320,13 +320,13 @@ pub struct AppConfigCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppConfigAddSingleRequest,
+    pub body: AppConfigCreateBody,
 }
 impl AppConfigCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicAppConfigAddSingleRequest>,
+        body: impl Into<AppConfigCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -345,13 +345,13 @@ pub struct AppConfigUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicAppConfigUpdateRequest,
+    pub body: AppConfigUpdateBody,
 }
 impl AppConfigUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicAppConfigUpdateRequest>,
+        body: impl Into<AppConfigUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -386,3 +386,89 @@ pub type AppConfigCreateResponse = crate::types::MagicAppConfig;
 pub type AppConfigUpdateResponse = crate::types::MagicAppConfig;
 /// What `delete()` returns.
 pub type AppConfigDeleteResponse = crate::types::MagicAppConfig;
+/// The body of `client.magic().sites().app_configs().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppConfigCreateBody {
+    /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakout: Option<bool>,
+    /// Priority of traffic. 0 is default, anything greater is prioritized. (Currently only 0 and 1 are supported)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+}
+impl AppConfigCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            breakout: None,
+            priority: None,
+        }
+    }
+    /// Sets `breakout`.
+    #[must_use]
+    pub fn with_breakout(mut self, value: impl Into<bool>) -> Self {
+        self.breakout = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+}
+/// The body of `client.magic().sites().app_configs().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct AppConfigUpdateBody {
+    /// Magic account app ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_app_id: Option<String>,
+    /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakout: Option<bool>,
+    /// Managed app ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_app_id: Option<String>,
+    /// Priority of traffic. 0 is default, anything greater is prioritized. (Currently only 0 and 1 are supported)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+}
+impl AppConfigUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            account_app_id: None,
+            breakout: None,
+            managed_app_id: None,
+            priority: None,
+        }
+    }
+    /// Sets `account_app_id`.
+    #[must_use]
+    pub fn with_account_app_id(mut self, value: impl Into<String>) -> Self {
+        self.account_app_id = Some(value.into());
+        self
+    }
+    /// Sets `breakout`.
+    #[must_use]
+    pub fn with_breakout(mut self, value: impl Into<bool>) -> Self {
+        self.breakout = Some(value.into());
+        self
+    }
+    /// Sets `managed_app_id`.
+    #[must_use]
+    pub fn with_managed_app_id(mut self, value: impl Into<String>) -> Self {
+        self.managed_app_id = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+}

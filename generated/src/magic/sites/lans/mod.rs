@@ -471,14 +471,11 @@ pub struct LanCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicLansAddSingleRequest,
+    pub body: LanCreateBody,
 }
 impl LanCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicLansAddSingleRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<LanCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -596,3 +593,78 @@ pub type LanUpdateResponse = crate::types::MagicLan;
 pub type LanDeleteResponse = crate::types::MagicLan;
 /// What `edit()` returns.
 pub type LanEditResponse = crate::types::MagicLan;
+/// The body of `client.magic().sites().lans().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct LanCreateBody {
+    /// mark true to use this LAN for HA probing. only works for site with HA turned on. only one LAN can be set as the ha_link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_link: Option<bool>,
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `nat` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat: Option<crate::types::MagicNat>,
+    /// The `physport` property.
+    pub physport: i64,
+    /// The `routed_subnets` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed_subnets: Option<Vec<crate::types::MagicRoutedSubnet>>,
+    /// If the site is not configured in high availability mode, this configuration is optional (if omitted, use DHCP). However, if in high availability mode, static_address is required along with secondary and virtual address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_addressing: Option<crate::types::MagicLanStaticAddressing>,
+    /// VLAN port number.
+    pub vlan_tag: i64,
+}
+impl LanCreateBody {
+    /// Takes the required fields (`physport`, `vlan_tag`); the `with_` methods set the others.
+    pub fn new(physport: impl Into<i64>, vlan_tag: impl Into<i64>) -> Self {
+        Self {
+            ha_link: None,
+            name: None,
+            nat: None,
+            physport: physport.into(),
+            routed_subnets: None,
+            static_addressing: None,
+            vlan_tag: vlan_tag.into(),
+        }
+    }
+    /// Sets `ha_link`.
+    #[must_use]
+    pub fn with_ha_link(mut self, value: impl Into<bool>) -> Self {
+        self.ha_link = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `nat`.
+    #[must_use]
+    pub fn with_nat(mut self, value: impl Into<crate::types::MagicNat>) -> Self {
+        self.nat = Some(value.into());
+        self
+    }
+    /// Sets `routed_subnets`.
+    #[must_use]
+    pub fn with_routed_subnets(
+        mut self,
+        value: impl Into<Vec<crate::types::MagicRoutedSubnet>>,
+    ) -> Self {
+        self.routed_subnets = Some(value.into());
+        self
+    }
+    /// Sets `static_addressing`.
+    #[must_use]
+    pub fn with_static_addressing(
+        mut self,
+        value: impl Into<crate::types::MagicLanStaticAddressing>,
+    ) -> Self {
+        self.static_addressing = Some(value.into());
+        self
+    }
+}

@@ -471,14 +471,11 @@ pub struct WanCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicWansAddSingleRequest,
+    pub body: WanCreateBody,
 }
 impl WanCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicWansAddSingleRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<WanCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -596,3 +593,55 @@ pub type WanUpdateResponse = crate::types::MagicWan;
 pub type WanDeleteResponse = crate::types::MagicWan;
 /// What `edit()` returns.
 pub type WanEditResponse = crate::types::MagicWan;
+/// The body of `client.magic().sites().wans().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct WanCreateBody {
+    /// The `name` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The `physport` property.
+    pub physport: i64,
+    /// The `priority` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// (optional) if omitted, use DHCP. Submit secondary_address when site is in high availability mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_addressing: Option<crate::types::MagicWanStaticAddressing>,
+    /// VLAN port number.
+    pub vlan_tag: i64,
+}
+impl WanCreateBody {
+    /// Takes the required fields (`physport`, `vlan_tag`); the `with_` methods set the others.
+    pub fn new(physport: impl Into<i64>, vlan_tag: impl Into<i64>) -> Self {
+        Self {
+            name: None,
+            physport: physport.into(),
+            priority: None,
+            static_addressing: None,
+            vlan_tag: vlan_tag.into(),
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `priority`.
+    #[must_use]
+    pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
+        self.priority = Some(value.into());
+        self
+    }
+    /// Sets `static_addressing`.
+    #[must_use]
+    pub fn with_static_addressing(
+        mut self,
+        value: impl Into<crate::types::MagicWanStaticAddressing>,
+    ) -> Self {
+        self.static_addressing = Some(value.into());
+        self
+    }
+}

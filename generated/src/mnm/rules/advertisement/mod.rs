@@ -93,6 +93,26 @@ impl AdvertisementEditParams {
     }
 }
 /// What `edit()` returns.
-pub type AdvertisementEditResponse = Option<
-    crate::types::MagicVisibilityMnmRuleAdvertisableResponse,
->;
+pub type AdvertisementEditResponse = Option<AdvertisementEditResult>;
+/// The result of `client.mnm().rules().advertisement().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct AdvertisementEditResult {
+    /// Toggle on if you would like Cloudflare to automatically advertise the IP Prefixes within the rule via Magic Transit when the rule is triggered. Only available for users of Magic Transit.
+    pub automatic_advertisement: Option<bool>,
+}
+impl AdvertisementEditResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            automatic_advertisement: None,
+        }
+    }
+    /// Sets `automatic_advertisement`.
+    #[must_use]
+    pub fn with_automatic_advertisement(mut self, value: impl Into<bool>) -> Self {
+        self.automatic_advertisement = Some(value.into());
+        self
+    }
+}

@@ -334,13 +334,17 @@ impl CertificateDeleteParams {
         self
     }
 }
-/// What `list()` returns.
-pub type CertificateListResponse = crate::types::TlsCertificatesAndHostnamesHostnameAuthenticatedOriginPHE46DF610;
 /// What `create()` returns.
 pub type CertificateCreateResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// What `get()` returns.
 pub type CertificateGetResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
 /// What `delete()` returns.
 pub type CertificateDeleteResponse = crate::types::TlsCertificatesAndHostnamesSchemasCertificateObject;
+/// The body of `client.origin_tls_client_auth().hostnames().certificates().create()`.
+///
 /// The same shape as [`crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody`], which the document defines again here.
 pub type CertificateCreateBody = crate::origin_tls_client_auth::OriginTlsClientAuthCreateBody;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse`], which the document defines again here.
+pub type CertificateListResponse = crate::origin_tls_client_auth::hostnames::HostnameUpdateResponse;

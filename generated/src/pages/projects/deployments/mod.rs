@@ -455,8 +455,6 @@ impl DeploymentCreateForm {
         self
     }
 }
-/// What `list()` returns.
-pub type DeploymentListResponse = crate::types::PagesDeploymentListResponse;
 /// What `create()` returns.
 pub type DeploymentCreateResponse = crate::types::PagesDeployments;
 /// What `get()` returns.
@@ -477,3 +475,109 @@ pub enum DeploymentListParamsEnv {
 crate::runtime::string_enum!(
     open DeploymentListParamsEnv { Production = "production", Preview = "preview" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::PagesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::PagesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::PagesDeployments>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<DeploymentListResponseResultInfo>,
+}
+impl DeploymentListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::PagesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::PagesMessagesItem>>,
+        result: impl Into<Vec<crate::types::PagesDeployments>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<DeploymentListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `DeploymentListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentListResponseResultInfo {
+    /// The number of items on the current page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// The page currently being requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// The number of items per page being returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<i64>,
+    /// The total count of items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    /// The total count of pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<i64>,
+}
+impl DeploymentListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            page: None,
+            per_page: None,
+            total_count: None,
+            total_pages: None,
+        }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    #[must_use]
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    #[must_use]
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `total_count`.
+    #[must_use]
+    pub fn with_total_count(mut self, value: impl Into<i64>) -> Self {
+        self.total_count = Some(value.into());
+        self
+    }
+    /// Sets `total_pages`.
+    #[must_use]
+    pub fn with_total_pages(mut self, value: impl Into<i64>) -> Self {
+        self.total_pages = Some(value.into());
+        self
+    }
+}

@@ -501,8 +501,6 @@ impl DomainEditParams {
         self
     }
 }
-/// What `list()` returns.
-pub type DomainListResponse = crate::types::PagesDomainResponseCollection;
 /// What `create()` returns.
 pub type DomainCreateResponse = ::std::collections::BTreeMap<
     String,
@@ -514,3 +512,52 @@ pub type DomainGetResponse = ::std::collections::BTreeMap<String, ::serde_json::
 pub type DomainDeleteResponse = ::serde_json::Value;
 /// What `edit()` returns.
 pub type DomainEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DomainListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::PagesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::PagesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<DomainListResponseResultInfo>,
+}
+impl DomainListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::PagesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::PagesMessagesItem>>,
+        result: impl Into<
+            Vec<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+        >,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<DomainListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `DomainListResponse`.
+///
+/// The same shape as [`crate::pages::projects::ProjectListResponseResultInfo`], which the document defines again here.
+pub type DomainListResponseResultInfo = crate::pages::projects::ProjectListResponseResultInfo;

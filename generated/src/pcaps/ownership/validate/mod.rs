@@ -79,13 +79,13 @@ pub struct ValidateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::MagicVisibilityPcapsOwnershipValidateRequest,
+    pub body: ValidateCreateBody,
 }
 impl ValidateCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::MagicVisibilityPcapsOwnershipValidateRequest>,
+        body: impl Into<ValidateCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -95,3 +95,25 @@ impl ValidateCreateParams {
 }
 /// What `create()` returns.
 pub type ValidateCreateResponse = crate::types::MagicVisibilityPcapsOwnershipResponse;
+/// The body of `client.pcaps().ownership().validate().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ValidateCreateBody {
+    /// The full URI for the bucket. This field only applies to `full` packet captures.
+    pub destination_conf: String,
+    /// The ownership challenge filename stored in the bucket.
+    pub ownership_challenge: String,
+}
+impl ValidateCreateBody {
+    /// Takes the required fields (`destination_conf`, `ownership_challenge`); the `with_` methods set the others.
+    pub fn new(
+        destination_conf: impl Into<String>,
+        ownership_challenge: impl Into<String>,
+    ) -> Self {
+        Self {
+            destination_conf: destination_conf.into(),
+            ownership_challenge: ownership_challenge.into(),
+        }
+    }
+}

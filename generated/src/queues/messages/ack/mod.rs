@@ -101,12 +101,15 @@ impl AckCreateParams {
         }
     }
 }
+/// The body of `client.queues().messages().ack().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AckCreateBody {
+    /// The `acks` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acks: Option<Vec<AckCreateBodyAcksItem>>,
+    /// The `retries` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<Vec<AckCreateBodyRetriesItem>>,
 }
@@ -131,6 +134,7 @@ impl AckCreateBody {
         self
     }
 }
+/// The `acks` property of `AckCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -151,6 +155,7 @@ impl AckCreateBodyAcksItem {
         self
     }
 }
+/// The `retries` property of `AckCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -188,11 +193,15 @@ impl AckCreateBodyRetriesItem {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AckCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: AckCreateResponseResult,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }
@@ -222,6 +231,7 @@ impl AckCreateResponse {
         self
     }
 }
+/// The `result` property of `AckCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -232,6 +242,7 @@ pub struct AckCreateResponseResult {
     /// The number of messages that were succesfully retried
     #[serde(rename = "retryCount", default, skip_serializing_if = "Option::is_none")]
     pub retry_count: Option<f64>,
+    /// The `warnings` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
 }

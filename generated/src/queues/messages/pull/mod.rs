@@ -101,6 +101,7 @@ impl PullCreateParams {
         }
     }
 }
+/// The body of `client.queues().messages().pull().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -138,11 +139,15 @@ impl PullCreateBody {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PullCreateResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::MqMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
+    /// The `result` property.
     pub result: Vec<crate::types::MqQueueMessage>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::MqResultInfo>,
 }

@@ -284,6 +284,8 @@ impl SippyDeleteParams {
 pub type SippyGetResponse = crate::types::R2Sippy;
 /// What `update()` returns.
 pub type SippyUpdateResponse = crate::types::R2Sippy;
+/// The result of `client.r2().buckets().sippy().delete()`.
+///
 /// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
 pub type SippyDeleteResponse = crate::types::TunnelConfigWarpRouting;
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `r2_enable_sippy_aws`, `r2_enable_sippy_gcs`. Typed as one struct of all their properties, each required only when every shape requires it.
@@ -294,6 +296,7 @@ pub struct SippyUpdateBody {
     /// R2 bucket to copy objects to
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<crate::types::R2EnableSippyAwsDestination>,
+    /// The `source` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SippyUpdateBodySource>,
 }
@@ -321,7 +324,9 @@ impl SippyUpdateBody {
         self
     }
 }
-/// One of 2 shapes. Decided by `provider`; a value this version does not know is kept in `Unknown`.
+/// The `source` property of `SippyUpdateBody`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SippyUpdateBodySource {
@@ -333,8 +338,6 @@ pub enum SippyUpdateBodySource {
     ///
     /// GCS bucket to copy objects from
     Gcs(SippyUpdateBodySourceGcs),
-    /// A `provider` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for SippyUpdateBodySource {
@@ -353,7 +356,13 @@ impl<'de> ::serde::Deserialize<'de> for SippyUpdateBodySource {
                 crate::runtime::decode_raw_variant(&raw, "SippyUpdateBodySource", "Gcs")
                     .map(Self::Gcs)
             }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of SippyUpdateBodySource matches",
+                    ),
+                )
+            }
         }
     }
 }
@@ -365,8 +374,28 @@ impl ::serde::Serialize for SippyUpdateBodySource {
         match self {
             Self::Aws(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Gcs(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
+    }
+}
+impl SippyUpdateBodySource {
+    /// The variant whose `provider` is `aws`; its other properties are empty.
+    pub fn aws() -> Self {
+        Self::Aws(SippyUpdateBodySourceAws {
+            access_key_id: None,
+            bucket: None,
+            provider: Some(SippyUpdateBodySourceAwsProvider::Aws),
+            region: None,
+            secret_access_key: None,
+        })
+    }
+    /// The variant whose `provider` is `gcs`; its other properties are empty.
+    pub fn gcs() -> Self {
+        Self::Gcs(SippyUpdateBodySourceGcs {
+            bucket: None,
+            client_email: None,
+            private_key: None,
+            provider: Some(SippyUpdateBodySourceGcsProvider::Gcs),
+        })
     }
 }
 /// AWS S3 bucket to copy objects from
@@ -380,6 +409,7 @@ pub struct SippyUpdateBodySourceAws {
     /// Name of the AWS S3 bucket
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
+    /// The `provider` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<SippyUpdateBodySourceAwsProvider>,
     /// Name of the AWS availability zone
@@ -438,6 +468,7 @@ impl SippyUpdateBodySourceAws {
         self
     }
 }
+/// The `provider` property of `SippyUpdateBodySourceAws`.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SippyUpdateBodySourceAwsProvider {
@@ -459,6 +490,7 @@ pub struct SippyUpdateBodySourceGcs {
     /// Private Key of an IAM credential (ideally scoped to a single GCS bucket)
     #[serde(rename = "privateKey", default, skip_serializing_if = "Option::is_none")]
     pub private_key: Option<String>,
+    /// The `provider` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<SippyUpdateBodySourceGcsProvider>,
 }
@@ -500,6 +532,7 @@ impl SippyUpdateBodySourceGcs {
         self
     }
 }
+/// The `provider` property of `SippyUpdateBodySourceGcs`.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SippyUpdateBodySourceGcsProvider {

@@ -191,17 +191,31 @@ impl OutageGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type OutageGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().annotations().outages().get()`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponse`], which the document defines again here.
 pub type OutageGetResponse = crate::radar::annotations::AnnotationGetResponse;
+/// The `result` property of `OutageGetResponse`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResult`], which the document defines again here.
 pub type OutageGetResponseResult = crate::radar::annotations::AnnotationGetResponseResult;
+/// The `annotations` property of `OutageGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type OutageGetResponseResultAnnotationsItem = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItem;
+/// The `asnsDetails` property of `OutageGetResponseResultAnnotationsItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem`], which the document defines again here.
 pub type OutageGetResponseResultAnnotationsItemAsnsDetailsItem = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItem;
+/// The `locations` property of `OutageGetResponseResultAnnotationsItemAsnsDetailsItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type OutageGetResponseResultAnnotationsItemAsnsDetailsItemLocations = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The `locationsDetails` property of `OutageGetResponseResultAnnotationsItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations`], which the document defines again here.
 pub type OutageGetResponseResultAnnotationsItemLocationsDetailsItem = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemAsnsDetailsItemLocations;
+/// The `outage` property of `OutageGetResponseResultAnnotationsItem`.
+///
 /// The same shape as [`crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemOutage`], which the document defines again here.
 pub type OutageGetResponseResultAnnotationsItemOutage = crate::radar::annotations::AnnotationGetResponseResultAnnotationsItemOutage;

@@ -228,11 +228,14 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGetResponse {
@@ -247,11 +250,14 @@ impl TimeseriesGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGetResponseResultMeta,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGetResponseResultSerie0,
 }
 impl TimeseriesGetResponseResult {
@@ -266,16 +272,21 @@ impl TimeseriesGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TimeseriesGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMeta {
+    /// The `aggInterval` property.
     #[serde(rename = "aggInterval")]
     pub agg_interval: String,
+    /// The `confidenceInfo` property.
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<TimeseriesGetResponseResultMetaConfidenceInfo>,
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: Vec<TimeseriesGetResponseResultMetaDateRangeItem>,
+    /// The `lastUpdated` property.
     #[serde(rename = "lastUpdated", with = "::time::serde::rfc3339")]
     pub last_updated: ::time::OffsetDateTime,
 }
@@ -303,17 +314,26 @@ impl TimeseriesGetResponseResultMeta {
         self
     }
 }
+/// The `confidenceInfo` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TimeseriesGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultSerie0 {
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
+    /// The `values` property.
     pub values: Vec<String>,
 }
 impl TimeseriesGetResponseResultSerie0 {

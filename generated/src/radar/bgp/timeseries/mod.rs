@@ -216,6 +216,7 @@ pub type TimeseriesGetParamsAggInterval = crate::radar::as112::timeseries::Times
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `updateType` parameter of `client.radar().bgp().timeseries().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TimeseriesGetParamsUpdateTypeItem {
@@ -230,17 +231,31 @@ crate::runtime::string_enum!(
     open TimeseriesGetParamsUpdateTypeItem { Announcement = "ANNOUNCEMENT", Withdrawal =
     "WITHDRAWAL" }
 );
+/// The result of `client.radar().bgp().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponse`], which the document defines again here.
 pub type TimeseriesGetResponse = crate::radar::as112::timeseries::TimeseriesGetResponse;
+/// The `result` property of `TimeseriesGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResult`], which the document defines again here.
 pub type TimeseriesGetResponseResult = crate::radar::as112::timeseries::TimeseriesGetResponseResult;
+/// The `meta` property of `TimeseriesGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
+/// The `confidenceInfo` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TimeseriesGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0`], which the document defines again here.
 pub type TimeseriesGetResponseResultSerie0 = crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0;

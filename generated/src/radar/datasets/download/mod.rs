@@ -90,10 +90,12 @@ impl DownloadCreateParams {
         self
     }
 }
+/// The body of `client.radar().datasets().download().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DownloadCreateBody {
+    /// The `datasetId` property.
     #[serde(rename = "datasetId")]
     pub dataset_id: i64,
 }
@@ -109,10 +111,12 @@ impl DownloadCreateBody {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DownloadCreateParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().datasets().download().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponse {
+    /// The `result` property.
     pub result: DownloadCreateResponseResult,
 }
 impl DownloadCreateResponse {
@@ -121,10 +125,12 @@ impl DownloadCreateResponse {
         Self { result: result.into() }
     }
 }
+/// The `result` property of `DownloadCreateResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResult {
+    /// The `dataset` property.
     pub dataset: DownloadCreateResponseResultDataset,
 }
 impl DownloadCreateResponseResult {
@@ -133,10 +139,12 @@ impl DownloadCreateResponseResult {
         Self { dataset: dataset.into() }
     }
 }
+/// The `dataset` property of `DownloadCreateResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DownloadCreateResponseResultDataset {
+    /// The `url` property.
     pub url: String,
 }
 impl DownloadCreateResponseResultDataset {

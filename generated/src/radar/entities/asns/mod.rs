@@ -45,7 +45,7 @@ impl Asns {
     }
     /// Get autonomous system information by AS number
     ///
-    /// Get the requested autonomous system information. A confidence level below `5` indicates a low level of confidence in the traffic data - normally this happens because Cloudflare has a small amount of traffic from/to this AS). Population estimates come from APNIC (refer to https://labs.apnic.net/?p=526).
+    /// Get the requested autonomous system information. A confidence level below `5` indicates a low level of confidence in the traffic data - normally this happens because Cloudflare has a small amount of traffic from/to this AS). Population estimates come from APNIC (refer to <https://labs.apnic.net/?p=526>).
     ///
     /// `GET /radar/entities/asns/{asn}` (operation `radar-get-entities-asn-by-id`)
     ///
@@ -249,11 +249,14 @@ pub enum AsnGetParamsOrderBy {
 crate::runtime::string_enum!(
     open AsnGetParamsOrderBy { Asn = "ASN", Population = "POPULATION" }
 );
+/// The result of `client.radar().entities().asns().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponse {
+    /// The `result` property.
     pub result: AsnGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AsnGetResponse {
@@ -268,10 +271,12 @@ impl AsnGetResponse {
         }
     }
 }
+/// The `result` property of `AsnGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResult {
+    /// The `asns` property.
     pub asns: Vec<AsnGetResponseResultAsnsItem>,
 }
 impl AsnGetResponseResult {
@@ -280,22 +285,30 @@ impl AsnGetResponseResult {
         Self { asns: asns.into() }
     }
 }
+/// The `asns` property of `AsnGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnGetResponseResultAsnsItem {
+    /// The `aka` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
+    /// The `asn` property.
     pub asn: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `countryName` property.
     #[serde(rename = "countryName")]
     pub country_name: String,
+    /// The `name` property.
     pub name: String,
     /// Deprecated field. Please use 'aka'.
     #[serde(rename = "nameLong", default, skip_serializing_if = "Option::is_none")]
     pub name_long: Option<String>,
+    /// The `orgName` property.
     #[serde(rename = "orgName", default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
+    /// The `website` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
@@ -347,11 +360,14 @@ impl AsnGetResponseResultAsnsItem {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().asns().radar_get_entities_asn_by_id()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponse {
+    /// The `result` property.
     pub result: AsnRadarGetEntitiesAsnByIdResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AsnRadarGetEntitiesAsnByIdResponse {
@@ -366,10 +382,12 @@ impl AsnRadarGetEntitiesAsnByIdResponse {
         }
     }
 }
+/// The `result` property of `AsnRadarGetEntitiesAsnByIdResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResult {
+    /// The `asn` property.
     pub asn: AsnRadarGetEntitiesAsnByIdResponseResultAsn,
 }
 impl AsnRadarGetEntitiesAsnByIdResponseResult {
@@ -378,29 +396,40 @@ impl AsnRadarGetEntitiesAsnByIdResponseResult {
         Self { asn: asn.into() }
     }
 }
+/// The `asn` property of `AsnRadarGetEntitiesAsnByIdResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AsnRadarGetEntitiesAsnByIdResponseResultAsn {
+    /// The `aka` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
+    /// The `asn` property.
     pub asn: i64,
+    /// The `confidenceLevel` property.
     #[serde(rename = "confidenceLevel")]
     pub confidence_level: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `countryName` property.
     #[serde(rename = "countryName")]
     pub country_name: String,
+    /// The `estimatedUsers` property.
     #[serde(rename = "estimatedUsers")]
     pub estimated_users: AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers,
+    /// The `name` property.
     pub name: String,
     /// Deprecated field. Please use 'aka'.
     #[serde(rename = "nameLong", default, skip_serializing_if = "Option::is_none")]
     pub name_long: Option<String>,
+    /// The `orgName` property.
     #[serde(rename = "orgName")]
     pub org_name: String,
+    /// The `related` property.
     pub related: Vec<AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem>,
     /// Regional Internet Registry
     pub source: String,
+    /// The `website` property.
     pub website: String,
 }
 impl AsnRadarGetEntitiesAsnByIdResponseResultAsn {
@@ -448,9 +477,15 @@ impl AsnRadarGetEntitiesAsnByIdResponseResultAsn {
         self
     }
 }
+/// The `estimatedUsers` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsn`.
+///
 /// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsers;
+/// The `locations` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsers`.
+///
 /// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnEstimatedUsersLocationsItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnEstimatedUsersLocationsItem;
+/// The `related` property of `AsnRadarGetEntitiesAsnByIdResponseResultAsn`.
+///
 /// The same shape as [`crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem`], which the document defines again here.
 pub type AsnRadarGetEntitiesAsnByIdResponseResultAsnRelatedItem = crate::radar::entities::asns::ip::IpGetResponseResultAsnRelatedItem;

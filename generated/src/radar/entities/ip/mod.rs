@@ -84,11 +84,14 @@ impl IpGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().ip().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponse {
+    /// The `result` property.
     pub result: IpGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl IpGetResponse {
@@ -103,10 +106,12 @@ impl IpGetResponse {
         }
     }
 }
+/// The `result` property of `IpGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResult {
+    /// The `ip` property.
     pub ip: IpGetResponseResultIp,
 }
 impl IpGetResponseResult {
@@ -115,21 +120,30 @@ impl IpGetResponseResult {
         Self { ip: ip.into() }
     }
 }
+/// The `ip` property of `IpGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultIp {
+    /// The `asn` property.
     pub asn: String,
+    /// The `asnLocation` property.
     #[serde(rename = "asnLocation")]
     pub asn_location: String,
+    /// The `asnName` property.
     #[serde(rename = "asnName")]
     pub asn_name: String,
+    /// The `asnOrgName` property.
     #[serde(rename = "asnOrgName")]
     pub asn_org_name: String,
+    /// The `ip` property.
     pub ip: String,
+    /// The `ipVersion` property.
     #[serde(rename = "ipVersion")]
     pub ip_version: String,
+    /// The `location` property.
     pub location: String,
+    /// The `locationName` property.
     #[serde(rename = "locationName")]
     pub location_name: String,
 }

@@ -196,11 +196,14 @@ impl LocationRadarGetEntitiesLocationByAlpha2Params {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().locations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationGetResponse {
@@ -215,10 +218,12 @@ impl LocationGetResponse {
         }
     }
 }
+/// The `result` property of `LocationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `locations` property.
     pub locations: Vec<LocationGetResponseResultLocationsItem>,
 }
 impl LocationGetResponseResult {
@@ -231,13 +236,18 @@ impl LocationGetResponseResult {
         }
     }
 }
+/// The `locations` property of `LocationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultLocationsItem {
+    /// The `alpha2` property.
     pub alpha2: String,
+    /// The `latitude` property.
     pub latitude: String,
+    /// The `longitude` property.
     pub longitude: String,
+    /// The `name` property.
     pub name: String,
 }
 impl LocationGetResponseResultLocationsItem {
@@ -260,11 +270,14 @@ impl LocationGetResponseResultLocationsItem {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationRadarGetEntitiesLocationByAlpha2ParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().locations().radar_get_entities_location_by_alpha2()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2Response {
+    /// The `result` property.
     pub result: LocationRadarGetEntitiesLocationByAlpha2ResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationRadarGetEntitiesLocationByAlpha2Response {
@@ -279,10 +292,12 @@ impl LocationRadarGetEntitiesLocationByAlpha2Response {
         }
     }
 }
+/// The `result` property of `LocationRadarGetEntitiesLocationByAlpha2Response`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
+    /// The `location` property.
     pub location: LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation,
 }
 impl LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
@@ -295,17 +310,25 @@ impl LocationRadarGetEntitiesLocationByAlpha2ResponseResult {
         Self { location: location.into() }
     }
 }
+/// The `location` property of `LocationRadarGetEntitiesLocationByAlpha2ResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {
+    /// The `alpha2` property.
     pub alpha2: String,
+    /// The `confidenceLevel` property.
     #[serde(rename = "confidenceLevel")]
     pub confidence_level: i64,
+    /// The `latitude` property.
     pub latitude: String,
+    /// The `longitude` property.
     pub longitude: String,
+    /// The `name` property.
     pub name: String,
+    /// The `region` property.
     pub region: String,
+    /// The `subregion` property.
     pub subregion: String,
 }
 impl LocationRadarGetEntitiesLocationByAlpha2ResponseResultLocation {

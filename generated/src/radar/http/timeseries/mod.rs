@@ -234,17 +234,31 @@ pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetPar
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries::TimeseriesGetParamsNormalization`], which the document defines again here.
 pub type TimeseriesGetParamsNormalization = crate::radar::attacks::layer3::timeseries::TimeseriesGetParamsNormalization;
+/// The result of `client.radar().http().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponse`], which the document defines again here.
 pub type TimeseriesGetResponse = crate::radar::as112::timeseries::TimeseriesGetResponse;
+/// The `result` property of `TimeseriesGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResult`], which the document defines again here.
 pub type TimeseriesGetResponseResult = crate::radar::as112::timeseries::TimeseriesGetResponseResult;
+/// The `meta` property of `TimeseriesGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
+/// The `confidenceInfo` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TimeseriesGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0`], which the document defines again here.
 pub type TimeseriesGetResponseResultSerie0 = crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0;

@@ -174,11 +174,14 @@ crate::runtime::string_enum!(
     open DomainGetParamsRankingType { Popular = "POPULAR", TrendingRise =
     "TRENDING_RISE", TrendingSteady = "TRENDING_STEADY" }
 );
+/// The result of `client.radar().ranking().domain().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponse {
+    /// The `result` property.
     pub result: DomainGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DomainGetResponse {
@@ -193,10 +196,12 @@ impl DomainGetResponse {
         }
     }
 }
+/// The `result` property of `DomainGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResult {
+    /// The `details_0` property.
     pub details_0: DomainGetResponseResultDetails0,
 }
 impl DomainGetResponseResult {
@@ -207,6 +212,7 @@ impl DomainGetResponseResult {
         }
     }
 }
+/// The `details_0` property of `DomainGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -214,9 +220,12 @@ pub struct DomainGetResponseResultDetails0 {
     /// Only available in POPULAR ranking for the most recent ranking.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
+    /// The `categories` property.
     pub categories: Vec<DomainGetResponseResultDetails0CategoriesItem>,
+    /// The `rank` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i64>,
+    /// The `top_locations` property.
     pub top_locations: Vec<DomainGetResponseResultDetails0TopLocationsItem>,
 }
 impl DomainGetResponseResultDetails0 {
@@ -245,12 +254,16 @@ impl DomainGetResponseResultDetails0 {
         self
     }
 }
+/// The `categories` property of `DomainGetResponseResultDetails0`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0CategoriesItem {
+    /// The `id` property.
     pub id: f64,
+    /// The `name` property.
     pub name: String,
+    /// The `superCategoryId` property.
     #[serde(rename = "superCategoryId")]
     pub super_category_id: f64,
 }
@@ -268,14 +281,18 @@ impl DomainGetResponseResultDetails0CategoriesItem {
         }
     }
 }
+/// The `top_locations` property of `DomainGetResponseResultDetails0`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DomainGetResponseResultDetails0TopLocationsItem {
+    /// The `locationCode` property.
     #[serde(rename = "locationCode")]
     pub location_code: String,
+    /// The `locationName` property.
     #[serde(rename = "locationName")]
     pub location_name: String,
+    /// The `rank` property.
     pub rank: i64,
 }
 impl DomainGetResponseResultDetails0TopLocationsItem {

@@ -228,11 +228,14 @@ pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationG
 ///
 /// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
 pub type TimeseriesGroupGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
+/// The result of `client.radar().ranking().timeseries_groups().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGroupGetResponse {
@@ -247,11 +250,14 @@ impl TimeseriesGroupGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGroupGetResponseResultMeta,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
 impl TimeseriesGroupGetResponseResult {
@@ -266,14 +272,20 @@ impl TimeseriesGroupGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TimeseriesGroupGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
+/// The `dateRange` property of `TimeseriesGroupGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
     /// Properties the spec does not list (`additionalProperties`), kept as sent.
     #[serde(flatten)]
@@ -291,7 +303,9 @@ impl TimeseriesGroupGetResponseResultSerie0 {
         }
     }
 }
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The other properties of `TimeseriesGroupGetResponseResultSerie0`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeseriesGroupGetResponseResultSerie0ExtraItem {

@@ -17,7 +17,7 @@ pub struct Top {
 impl Top {
     /// Get Top or Trending Domains
     ///
-    /// Get top or trending domains based on their rank. Popular domains are domains of broad appeal based on how people use the Internet. Trending domains are domains that are generating a surge in interest. For more information on top domains, see https://blog.cloudflare.com/radar-domain-rankings/.
+    /// Get top or trending domains based on their rank. Popular domains are domains of broad appeal based on how people use the Internet. Trending domains are domains that are generating a surge in interest. For more information on top domains, see <https://blog.cloudflare.com/radar-domain-rankings/>.
     ///
     /// `GET /radar/ranking/top` (operation `radar-get-ranking-top-domains`)
     ///
@@ -156,11 +156,14 @@ pub type TopGetParamsFormat = crate::radar::annotations::AnnotationGetParamsForm
 ///
 /// The same shape as [`crate::radar::ranking::domain::DomainGetParamsRankingType`], which the document defines again here.
 pub type TopGetParamsRankingType = crate::radar::ranking::domain::DomainGetParamsRankingType;
+/// The result of `client.radar().ranking().top().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponse {
+    /// The `result` property.
     pub result: TopGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TopGetResponse {
@@ -175,11 +178,14 @@ impl TopGetResponse {
         }
     }
 }
+/// The `result` property of `TopGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResult {
+    /// The `meta` property.
     pub meta: TopGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<TopGetResponseResultTop0Item>,
 }
 impl TopGetResponseResult {
@@ -194,10 +200,12 @@ impl TopGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TopGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultMeta {
+    /// The `top_0` property.
     pub top_0: TopGetResponseResultMetaTop0,
 }
 impl TopGetResponseResultMeta {
@@ -206,10 +214,12 @@ impl TopGetResponseResultMeta {
         Self { top_0: top_0.into() }
     }
 }
+/// The `top_0` property of `TopGetResponseResultMeta`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultMetaTop0 {
+    /// The `date` property.
     pub date: String,
 }
 impl TopGetResponseResultMetaTop0 {
@@ -218,15 +228,19 @@ impl TopGetResponseResultMetaTop0 {
         Self { date: date.into() }
     }
 }
+/// The `top_0` property of `TopGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TopGetResponseResultTop0Item {
+    /// The `categories` property.
     pub categories: Vec<TopGetResponseResultTop0ItemCategoriesItem>,
+    /// The `domain` property.
     pub domain: String,
     /// Only available in TRENDING rankings.
     #[serde(rename = "pctRankChange", default, skip_serializing_if = "Option::is_none")]
     pub pct_rank_change: Option<f64>,
+    /// The `rank` property.
     pub rank: i64,
 }
 impl TopGetResponseResultTop0Item {
@@ -250,5 +264,7 @@ impl TopGetResponseResultTop0Item {
         self
     }
 }
+/// The `categories` property of `TopGetResponseResultTop0Item`.
+///
 /// The same shape as [`crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem`], which the document defines again here.
 pub type TopGetResponseResultTop0ItemCategoriesItem = crate::radar::ranking::domain::DomainGetResponseResultDetails0CategoriesItem;

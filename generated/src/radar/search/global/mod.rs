@@ -142,12 +142,15 @@ impl GlobalGetParams {
         self
     }
 }
+/// An item of the `exclude` parameter of `client.radar().search().global().get()`.
+///
 /// The same shape as [`crate::radar::search::global::GlobalGetParamsIncludeItem`], which the document defines again here.
 pub type GlobalGetParamsExcludeItem = GlobalGetParamsIncludeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type GlobalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `include` parameter of `client.radar().search().global().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GlobalGetParamsIncludeItem {
@@ -166,11 +169,14 @@ crate::runtime::string_enum!(
     open GlobalGetParamsIncludeItem { SpecialEvents = "SPECIAL_EVENTS", Notebooks =
     "NOTEBOOKS", Locations = "LOCATIONS", Asns = "ASNS" }
 );
+/// The result of `client.radar().search().global().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponse {
+    /// The `result` property.
     pub result: GlobalGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl GlobalGetResponse {
@@ -185,10 +191,12 @@ impl GlobalGetResponse {
         }
     }
 }
+/// The `result` property of `GlobalGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponseResult {
+    /// The `search` property.
     pub search: Vec<GlobalGetResponseResultSearchItem>,
 }
 impl GlobalGetResponseResult {
@@ -197,12 +205,16 @@ impl GlobalGetResponseResult {
         Self { search: search.into() }
     }
 }
+/// The `search` property of `GlobalGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct GlobalGetResponseResultSearchItem {
+    /// The `code` property.
     pub code: String,
+    /// The `name` property.
     pub name: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }

@@ -186,11 +186,14 @@ impl SummaryGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().tcp_resets_timeouts().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl SummaryGetResponse {
@@ -205,11 +208,14 @@ impl SummaryGetResponse {
         }
     }
 }
+/// The `result` property of `SummaryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
 impl SummaryGetResponseResult {
@@ -224,14 +230,23 @@ impl SummaryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `SummaryGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]

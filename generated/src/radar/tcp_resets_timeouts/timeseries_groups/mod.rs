@@ -219,11 +219,14 @@ pub type TimeseriesGroupGetParamsAggInterval = crate::radar::as112::timeseries::
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().tcp_resets_timeouts().timeseries_groups().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGroupGetResponse {
@@ -238,11 +241,14 @@ impl TimeseriesGroupGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGroupGetResponseResultMeta,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
 impl TimeseriesGroupGetResponseResult {
@@ -257,14 +263,23 @@ impl TimeseriesGroupGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TimeseriesGroupGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
+/// The `confidenceInfo` property of `TimeseriesGroupGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TimeseriesGroupGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TimeseriesGroupGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -279,6 +294,7 @@ pub struct TimeseriesGroupGetResponseResultSerie0 {
     pub post_psh: Vec<String>,
     /// Connection resets or timeouts after the server received only a single SYN packet.
     pub post_syn: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl TimeseriesGroupGetResponseResultSerie0 {

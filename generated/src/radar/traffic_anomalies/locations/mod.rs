@@ -162,13 +162,18 @@ impl LocationGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The `status` parameter of `client.radar().traffic_anomalies().locations().get()`.
+///
 /// The same shape as [`crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus`], which the document defines again here.
 pub type LocationGetParamsStatus = crate::radar::traffic_anomalies::TrafficAnomalyGetParamsStatus;
+/// The result of `client.radar().traffic_anomalies().locations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationGetResponse {
@@ -183,10 +188,12 @@ impl LocationGetResponse {
         }
     }
 }
+/// The `result` property of `LocationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `trafficAnomalies` property.
     #[serde(rename = "trafficAnomalies")]
     pub traffic_anomalies: Vec<LocationGetResponseResultTrafficAnomaliesItem>,
 }
@@ -200,5 +207,7 @@ impl LocationGetResponseResult {
         }
     }
 }
+/// The `trafficAnomalies` property of `LocationGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultTrafficAnomaliesItem = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

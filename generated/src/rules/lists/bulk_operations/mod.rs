@@ -196,5 +196,76 @@ impl BulkOperationGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type BulkOperationGetResponse = crate::types::ListsBulkOperationResponseCollectionResult;
+/// The result of `client.rules().lists().bulk_operations().get()`.
+///
+/// Decided by `status`; a value this version does not know is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkOperationGetResponse {
+    /// `status`: `pending`, `running`.
+    ///
+    /// ListsBulkOperationPendingOrRunning
+    PendingOrRunning(crate::types::ListsBulkOperationPendingOrRunning),
+    /// `status`: `completed`.
+    ///
+    /// ListsBulkOperationCompleted
+    Completed(crate::types::ListsBulkOperationCompleted),
+    /// `status`: `failed`.
+    ///
+    /// ListsBulkOperationFailed
+    Failed(crate::types::ListsBulkOperationFailed),
+    /// A `status` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for BulkOperationGetResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::raw_union_tag(&raw, "status").as_deref() {
+            Some("pending" | "running") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "BulkOperationGetResponse",
+                        "PendingOrRunning",
+                    )
+                    .map(Self::PendingOrRunning)
+            }
+            Some("completed") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "BulkOperationGetResponse",
+                        "Completed",
+                    )
+                    .map(Self::Completed)
+            }
+            Some("failed") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "BulkOperationGetResponse",
+                        "Failed",
+                    )
+                    .map(Self::Failed)
+            }
+            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+        }
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for BulkOperationGetResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::PendingOrRunning(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::Completed(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Failed(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}

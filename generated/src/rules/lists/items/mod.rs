@@ -532,13 +532,13 @@ pub struct ItemUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
+    pub body: Vec<crate::types::ListsItemInput>,
 }
 impl ItemUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::ListsItemsUpdateRequestCollectionItem>>,
+        body: impl Into<Vec<crate::types::ListsItemInput>>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -557,13 +557,13 @@ pub struct ItemCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::ListsItemsUpdateRequestCollectionItem>,
+    pub body: Vec<crate::types::ListsItemInput>,
 }
 impl ItemCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::ListsItemsUpdateRequestCollectionItem>>,
+        body: impl Into<Vec<crate::types::ListsItemInput>>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -595,18 +595,18 @@ impl ItemDeleteParams {
 }
 /// What `get()` returns.
 pub type ItemGetResponse = crate::types::ListsItem;
-/// What `list()` returns.
-pub type ItemListResponse = crate::types::ListsItemsListResponseCollection;
 /// What `update()` returns.
 pub type ItemUpdateResponse = crate::types::ListsListsAsyncResponseResult;
 /// What `create()` returns.
 pub type ItemCreateResponse = crate::types::ListsListsAsyncResponseResult;
 /// What `delete()` returns.
 pub type ItemDeleteResponse = crate::types::ListsListsAsyncResponseResult;
+/// The body of `client.rules().lists().items().delete()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ItemDeleteBody {
+    /// The `items` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemDeleteBodyItemsItem>>,
 }
@@ -622,5 +622,104 @@ impl ItemDeleteBody {
         self
     }
 }
+/// The `items` property of `ItemDeleteBody`.
+///
 /// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
 pub type ItemDeleteBodyItemsItem = crate::types::AccessIdResponseResult;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ListsResponseInfo>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ListsResponseInfo>,
+    /// The `result` property.
+    pub result: Vec<crate::types::ListsItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<ItemListResponseResultInfo>,
+}
+impl ItemListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ListsResponseInfo>>,
+        messages: impl Into<Vec<crate::types::ListsResponseInfo>>,
+        result: impl Into<Vec<crate::types::ListsItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<ItemListResponseResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result_info` property of `ItemListResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponseResultInfo {
+    /// The `cursors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursors: Option<ItemListResponseResultInfoCursors>,
+}
+impl ItemListResponseResultInfo {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { cursors: None }
+    }
+    /// Sets `cursors`.
+    #[must_use]
+    pub fn with_cursors(
+        mut self,
+        value: impl Into<ItemListResponseResultInfoCursors>,
+    ) -> Self {
+        self.cursors = Some(value.into());
+        self
+    }
+}
+/// The `cursors` property of `ItemListResponseResultInfo`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ItemListResponseResultInfoCursors {
+    /// The `after` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// The `before` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}
+impl ItemListResponseResultInfoCursors {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { after: None, before: None }
+    }
+    /// Sets `after`.
+    #[must_use]
+    pub fn with_after(mut self, value: impl Into<String>) -> Self {
+        self.after = Some(value.into());
+        self
+    }
+    /// Sets `before`.
+    #[must_use]
+    pub fn with_before(mut self, value: impl Into<String>) -> Self {
+        self.before = Some(value.into());
+        self
+    }
+}

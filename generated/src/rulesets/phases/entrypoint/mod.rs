@@ -331,10 +331,15 @@ impl EntrypointUpdateZoneEntrypointRulesetParams {
         }
     }
 }
+/// The result of `client.rulesets().phases().entrypoint().get()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointGetResponse = crate::rulesets::RulesetCreateResponse;
+/// The result of `client.rulesets().phases().entrypoint().get_zone_entrypoint_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointGetZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;
+/// The body of `client.rulesets().phases().entrypoint().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -342,6 +347,7 @@ pub struct EntrypointUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `id` property.
     pub id: String,
     /// The human-readable name of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,9 +381,15 @@ impl EntrypointUpdateBody {
         self
     }
 }
+/// The result of `client.rulesets().phases().entrypoint().update()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointUpdateResponse = crate::rulesets::RulesetCreateResponse;
+/// The body of `client.rulesets().phases().entrypoint().update_zone_entrypoint_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::phases::entrypoint::EntrypointUpdateBody`], which the document defines again here.
 pub type EntrypointUpdateZoneEntrypointRulesetBody = EntrypointUpdateBody;
+/// The result of `client.rulesets().phases().entrypoint().update_zone_entrypoint_ruleset()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type EntrypointUpdateZoneEntrypointRulesetResponse = crate::rulesets::RulesetCreateResponse;

@@ -120,5 +120,7 @@ impl ByTagGetParams {
         }
     }
 }
+/// The result of `client.rulesets().versions().by_tag().get()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type ByTagGetResponse = crate::rulesets::RulesetCreateResponse;

@@ -178,5 +178,52 @@ impl ListListParams {
         self
     }
 }
-/// What `list()` returns.
-pub type ListListResponse = crate::types::RumSitesResponseCollection;
+/// The response of `client.rum().site_info().list().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::RumMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::RumMessagesItem>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::RumSite>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::RumResultInfo>,
+}
+impl ListListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::RumMessagesItem>>,
+        messages: impl Into<Vec<crate::types::RumMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<Vec<crate::types::RumSite>>) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::RumResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -260,5 +260,7 @@ impl RuleDeleteParams {
 pub type RuleCreateResponse = crate::types::RumRule;
 /// What `update()` returns.
 pub type RuleUpdateResponse = crate::types::RumRule;
-/// What `delete()` returns.
-pub type RuleDeleteResponse = crate::types::RumRuleIdResponseSingleResult;
+/// The result of `client.rum().v2().rule().delete()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type RuleDeleteResponse = crate::types::AccessIdResponseResult;

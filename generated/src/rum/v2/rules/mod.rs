@@ -156,14 +156,11 @@ pub struct RuleCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::RumModifyRulesRequest,
+    pub body: RuleCreateBody,
 }
 impl RuleCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::RumModifyRulesRequest>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<RuleCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -174,3 +171,99 @@ impl RuleCreateParams {
 pub type RuleGetResponse = crate::types::RumRulesResponseCollectionResult;
 /// What `create()` returns.
 pub type RuleCreateResponse = crate::types::RumRulesResponseCollectionResult;
+/// The body of `client.rum().v2().rules().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// A list of rule identifiers to delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_rules: Option<Vec<String>>,
+    /// A list of rules to create or update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<RuleCreateBodyRulesItem>>,
+}
+impl RuleCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            delete_rules: None,
+            rules: None,
+        }
+    }
+    /// Sets `delete_rules`.
+    #[must_use]
+    pub fn with_delete_rules(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.delete_rules = Some(value.into());
+        self
+    }
+    /// Sets `rules`.
+    #[must_use]
+    pub fn with_rules(mut self, value: impl Into<Vec<RuleCreateBodyRulesItem>>) -> Self {
+        self.rules = Some(value.into());
+        self
+    }
+}
+/// The `rules` property of `RuleCreateBody`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBodyRulesItem {
+    /// The `host` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The Web Analytics rule identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `inclusive` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inclusive: Option<bool>,
+    /// The `is_paused` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_paused: Option<bool>,
+    /// The `paths` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths: Option<Vec<String>>,
+}
+impl RuleCreateBodyRulesItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            host: None,
+            id: None,
+            inclusive: None,
+            is_paused: None,
+            paths: None,
+        }
+    }
+    /// Sets `host`.
+    #[must_use]
+    pub fn with_host(mut self, value: impl Into<String>) -> Self {
+        self.host = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `inclusive`.
+    #[must_use]
+    pub fn with_inclusive(mut self, value: impl Into<bool>) -> Self {
+        self.inclusive = Some(value.into());
+        self
+    }
+    /// Sets `is_paused`.
+    #[must_use]
+    pub fn with_is_paused(mut self, value: impl Into<bool>) -> Self {
+        self.is_paused = Some(value.into());
+        self
+    }
+    /// Sets `paths`.
+    #[must_use]
+    pub fn with_paths(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.paths = Some(value.into());
+        self
+    }
+}

@@ -140,14 +140,11 @@ pub struct ConfigUpdateParams {
     /// Path parameter `zone_id`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::ZarazZarazConfigBody,
+    pub body: ConfigUpdateBody,
 }
 impl ConfigUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::ZarazZarazConfigBody>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<ConfigUpdateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -158,3 +155,198 @@ impl ConfigUpdateParams {
 pub type ConfigGetResponse = crate::types::ZarazZarazConfigReturn;
 /// What `update()` returns.
 pub type ConfigUpdateResponse = crate::types::ZarazZarazConfigReturn;
+/// The body of `client.settings().zaraz().config().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ConfigUpdateBody {
+    /// Consent management configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<crate::types::ZarazZarazConfigBaseConsent>,
+    /// Data layer compatibility mode enabled.
+    #[serde(rename = "dataLayer")]
+    pub data_layer: bool,
+    /// The key for Zaraz debug mode.
+    #[serde(rename = "debugKey")]
+    pub debug_key: String,
+    /// Single Page Application support enabled.
+    #[serde(rename = "historyChange", default, skip_serializing_if = "Option::is_none")]
+    pub history_change: Option<bool>,
+    /// General Zaraz settings.
+    pub settings: crate::types::ZarazZarazConfigBaseSettings,
+    /// Triggers set up under Zaraz configuration, where key is the trigger alpha-numeric ID and value is the trigger configuration.
+    pub triggers: ::std::collections::BTreeMap<
+        String,
+        crate::types::ZarazZarazConfigBaseTriggersValue,
+    >,
+    /// Variables set up under Zaraz configuration, where key is the variable alpha-numeric ID and value is the variable configuration. Values of variables of type secret are not included.
+    pub variables: ::std::collections::BTreeMap<
+        String,
+        crate::types::ZarazZarazConfigBaseVariablesValue,
+    >,
+    /// Zaraz internal version of the config.
+    #[serde(rename = "zarazVersion")]
+    pub zaraz_version: i64,
+    /// Tools set up under Zaraz configuration, where key is the alpha-numeric tool ID and value is the tool configuration object.
+    pub tools: ::std::collections::BTreeMap<String, ConfigUpdateBodyToolsValue>,
+}
+impl ConfigUpdateBody {
+    /// Takes the required fields (`data_layer`, `debug_key`, `settings`, `triggers`, `variables`, `zaraz_version`, `tools`); the `with_` methods set the others.
+    pub fn new(
+        data_layer: impl Into<bool>,
+        debug_key: impl Into<String>,
+        settings: impl Into<crate::types::ZarazZarazConfigBaseSettings>,
+        triggers: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::ZarazZarazConfigBaseTriggersValue,
+            >,
+        >,
+        variables: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::ZarazZarazConfigBaseVariablesValue,
+            >,
+        >,
+        zaraz_version: impl Into<i64>,
+        tools: impl Into<
+            ::std::collections::BTreeMap<String, ConfigUpdateBodyToolsValue>,
+        >,
+    ) -> Self {
+        Self {
+            consent: None,
+            data_layer: data_layer.into(),
+            debug_key: debug_key.into(),
+            history_change: None,
+            settings: settings.into(),
+            triggers: triggers.into(),
+            variables: variables.into(),
+            zaraz_version: zaraz_version.into(),
+            tools: tools.into(),
+        }
+    }
+    /// Sets `consent`.
+    #[must_use]
+    pub fn with_consent(
+        mut self,
+        value: impl Into<crate::types::ZarazZarazConfigBaseConsent>,
+    ) -> Self {
+        self.consent = Some(value.into());
+        self
+    }
+    /// Sets `history_change`.
+    #[must_use]
+    pub fn with_history_change(mut self, value: impl Into<bool>) -> Self {
+        self.history_change = Some(value.into());
+        self
+    }
+}
+/// The `tools` property of `ConfigUpdateBody`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigUpdateBodyToolsValue {
+    /// `type`: `library`.
+    LegacyTool(crate::types::ZarazLegacyTool),
+    /// `type`: `component`.
+    ManagedComponent(crate::types::ZarazManagedComponent),
+    /// `type`: `custom-mc`.
+    CustomManagedComponent(crate::types::ZarazCustomManagedComponent),
+}
+#[cfg(feature = "all-serde")]
+impl<'de> ::serde::Deserialize<'de> for ConfigUpdateBodyToolsValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
+            Some("library") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "ConfigUpdateBodyToolsValue",
+                        "LegacyTool",
+                    )
+                    .map(Self::LegacyTool)
+            }
+            Some("component") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "ConfigUpdateBodyToolsValue",
+                        "ManagedComponent",
+                    )
+                    .map(Self::ManagedComponent)
+            }
+            Some("custom-mc") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "ConfigUpdateBodyToolsValue",
+                        "CustomManagedComponent",
+                    )
+                    .map(Self::CustomManagedComponent)
+            }
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of ConfigUpdateBodyToolsValue matches",
+                    ),
+                )
+            }
+        }
+    }
+}
+impl ::serde::Serialize for ConfigUpdateBodyToolsValue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LegacyTool(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::ManagedComponent(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::CustomManagedComponent(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+        }
+    }
+}
+impl ConfigUpdateBodyToolsValue {
+    /// The variant whose `type` is `library`, from `blockingTriggers`, `defaultFields`, `enabled`, `name`, `library`, `neoEvents`; its other properties are empty.
+    pub fn library(
+        blocking_triggers: impl Into<Vec<String>>,
+        default_fields: impl Into<
+            ::std::collections::BTreeMap<
+                String,
+                crate::types::ZarazBaseToolDefaultFieldsValue,
+            >,
+        >,
+        enabled: impl Into<bool>,
+        name: impl Into<String>,
+        library: impl Into<String>,
+        neo_events: impl Into<Vec<crate::types::ZarazLegacyToolNeoEventsItem>>,
+    ) -> Self {
+        Self::LegacyTool(crate::types::ZarazLegacyTool {
+            blocking_triggers: blocking_triggers.into(),
+            default_fields: default_fields.into(),
+            default_purpose: None,
+            enabled: enabled.into(),
+            name: name.into(),
+            vendor_name: None,
+            vendor_policy_url: None,
+            library: library.into(),
+            neo_events: neo_events.into(),
+            type_: crate::types::ZarazLegacyToolType::Library,
+        })
+    }
+    /// The variant whose `type` is `component`, from its properties.
+    pub fn component(value: crate::types::ZarazManagedComponent) -> Self {
+        Self::ManagedComponent(value)
+    }
+    /// The variant whose `type` is `custom-mc`, from its properties.
+    pub fn custom_mc(value: crate::types::ZarazCustomManagedComponent) -> Self {
+        Self::CustomManagedComponent(value)
+    }
+}

@@ -255,9 +255,10 @@ impl HistoryUpdateParams {
     }
 }
 /// What `list()` returns.
-pub type HistoryListResponse = Vec<crate::types::ZarazZarazHistoryResponseResultItem>;
+pub type HistoryListResponse = Vec<HistoryListResponseItem>;
 /// What `update()` returns.
 pub type HistoryUpdateResponse = crate::types::ZarazZarazConfigReturn;
+/// The `sortField` parameter of `client.settings().zaraz().history().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsSortField {
@@ -278,6 +279,7 @@ crate::runtime::string_enum!(
     open HistoryListParamsSortField { Id = "id", UserId = "user_id", Description =
     "description", CreatedAt = "created_at", UpdatedAt = "updated_at" }
 );
+/// The `sortOrder` parameter of `client.settings().zaraz().history().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HistoryListParamsSortOrder {
@@ -291,3 +293,40 @@ pub enum HistoryListParamsSortOrder {
 crate::runtime::string_enum!(
     open HistoryListParamsSortOrder { Desc = "DESC", Asc = "ASC" }
 );
+/// An item of the result of `client.settings().zaraz().history().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HistoryListResponseItem {
+    /// Date and time the configuration was created
+    #[serde(rename = "createdAt", with = "::time::serde::rfc3339")]
+    pub created_at: ::time::OffsetDateTime,
+    /// ID of the configuration
+    pub id: i64,
+    /// Date and time the configuration was last updated
+    #[serde(rename = "updatedAt", with = "::time::serde::rfc3339")]
+    pub updated_at: ::time::OffsetDateTime,
+    /// Alpha-numeric ID of the account user who published the configuration
+    #[serde(rename = "userId")]
+    pub user_id: String,
+    /// Configuration description provided by the user who published this configuration
+    pub description: String,
+}
+impl HistoryListResponseItem {
+    /// Takes the required fields (`created_at`, `id`, `updated_at`, `user_id`, `description`); the `with_` methods set the others.
+    pub fn new(
+        created_at: impl Into<::time::OffsetDateTime>,
+        id: impl Into<i64>,
+        updated_at: impl Into<::time::OffsetDateTime>,
+        user_id: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            id: id.into(),
+            updated_at: updated_at.into(),
+            user_id: user_id.into(),
+            description: description.into(),
+        }
+    }
+}

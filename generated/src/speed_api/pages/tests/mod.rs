@@ -445,18 +445,18 @@ impl TestGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `list()` returns.
-pub type TestListResponse = crate::types::ObservatoryPageTestResponseCollection;
 /// What `create()` returns.
 pub type TestCreateResponse = crate::types::ObservatoryPageTest;
 /// What `delete()` returns.
 pub type TestDeleteResponse = crate::types::ObservatoryCountResponseResult;
 /// What `get()` returns.
 pub type TestGetResponse = crate::types::ObservatoryPageTest;
+/// The body of `client.speed_api().pages().tests().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct TestCreateBody {
+    /// The `region` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<crate::types::ObservatoryRegion2>,
 }
@@ -472,6 +472,58 @@ impl TestCreateBody {
         value: impl Into<crate::types::ObservatoryRegion2>,
     ) -> Self {
         self.region = Some(value.into());
+        self
+    }
+}
+/// The response of `client.speed_api().pages().tests().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TestListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::ObservatoryMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::ObservatoryMessagesItem>,
+    /// Whether the API call was successful.
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::ObservatoryPageTest>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::ObservatoryResultInfo>,
+}
+impl TestListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::ObservatoryMessagesItem>>,
+        messages: impl Into<Vec<crate::types::ObservatoryMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::ObservatoryPageTest>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::ObservatoryResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
         self
     }
 }

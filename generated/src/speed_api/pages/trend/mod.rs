@@ -136,5 +136,100 @@ impl TrendGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type TrendGetResponse = crate::types::ObservatoryTrend;
+/// The result of `client.speed_api().pages().trend().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TrendGetResponse {
+    /// Cumulative Layout Shift trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cls: Option<Vec<f64>>,
+    /// First Contentful Paint trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fcp: Option<Vec<f64>>,
+    /// Largest Contentful Paint trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lcp: Option<Vec<f64>>,
+    /// The Lighthouse score trend.
+    #[serde(
+        rename = "performanceScore",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub performance_score: Option<Vec<f64>>,
+    /// Speed Index trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub si: Option<Vec<f64>>,
+    /// Total Blocking Time trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tbt: Option<Vec<f64>>,
+    /// Time To First Byte trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttfb: Option<Vec<f64>>,
+    /// Time To Interactive trend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tti: Option<Vec<f64>>,
+}
+impl TrendGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            cls: None,
+            fcp: None,
+            lcp: None,
+            performance_score: None,
+            si: None,
+            tbt: None,
+            ttfb: None,
+            tti: None,
+        }
+    }
+    /// Sets `cls`.
+    #[must_use]
+    pub fn with_cls(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.cls = Some(value.into());
+        self
+    }
+    /// Sets `fcp`.
+    #[must_use]
+    pub fn with_fcp(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.fcp = Some(value.into());
+        self
+    }
+    /// Sets `lcp`.
+    #[must_use]
+    pub fn with_lcp(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.lcp = Some(value.into());
+        self
+    }
+    /// Sets `performance_score`.
+    #[must_use]
+    pub fn with_performance_score(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.performance_score = Some(value.into());
+        self
+    }
+    /// Sets `si`.
+    #[must_use]
+    pub fn with_si(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.si = Some(value.into());
+        self
+    }
+    /// Sets `tbt`.
+    #[must_use]
+    pub fn with_tbt(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.tbt = Some(value.into());
+        self
+    }
+    /// Sets `ttfb`.
+    #[must_use]
+    pub fn with_ttfb(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.ttfb = Some(value.into());
+        self
+    }
+    /// Sets `tti`.
+    #[must_use]
+    pub fn with_tti(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.tti = Some(value.into());
+        self
+    }
+}

@@ -92,6 +92,7 @@ impl OrderCreateParams {
 }
 /// What `create()` returns.
 pub type OrderCreateResponse = crate::types::TlsCertificatesAndHostnamesAdvancedCertificatePackResponseSingleResult;
+/// The body of `client.ssl().certificate_packs().order().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

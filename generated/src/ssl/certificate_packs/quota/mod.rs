@@ -77,5 +77,27 @@ impl QuotaGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type QuotaGetResponse = crate::types::TlsCertificatesAndHostnamesCertificatePackQuotaResponseResult;
+/// The result of `client.ssl().certificate_packs().quota().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QuotaGetResponse {
+    /// The `advanced` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced: Option<crate::types::TlsCertificatesAndHostnamesQuota>,
+}
+impl QuotaGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { advanced: None }
+    }
+    /// Sets `advanced`.
+    #[must_use]
+    pub fn with_advanced(
+        mut self,
+        value: impl Into<crate::types::TlsCertificatesAndHostnamesQuota>,
+    ) -> Self {
+        self.advanced = Some(value.into());
+        self
+    }
+}

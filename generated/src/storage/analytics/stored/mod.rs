@@ -91,5 +91,7 @@ impl StoredGetParams {
         self
     }
 }
-/// What `get()` returns.
-pub type StoredGetResponse = crate::types::WorkersKvComponentsSchemasResult;
+/// Merged from `allOf`; where members disagree the later one wins (`data`, `max`, `min`, `query`, `totals`).
+///
+/// The same shape as [`crate::storage::analytics::AnalyticGetResponse`], which the document defines again here.
+pub type StoredGetResponse = crate::storage::analytics::AnalyticGetResponse;

@@ -610,8 +610,8 @@ pub type NamespaceDeleteResponse = Option<
 >;
 /// Direction to order namespaces.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type NamespaceListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type NamespaceListParamsDirection = crate::types::DnsRecordsDirection;
 /// Field to order results by.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -626,16 +626,21 @@ pub enum NamespaceListParamsOrder {
 crate::runtime::string_enum!(
     open NamespaceListParamsOrder { Id = "id", Title = "title" }
 );
+/// The response of `client.storage().kv().namespaces().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct NamespaceListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::WorkersKvMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::WorkersKvMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::WorkersKvResultInfo>,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::WorkersKvNamespace>>,
 }

@@ -90,14 +90,11 @@ pub struct CopyCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamCopyAudioTrack,
+    pub body: CopyCreateBody,
 }
 impl CopyCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamCopyAudioTrack>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<CopyCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -106,3 +103,29 @@ impl CopyCreateParams {
 }
 /// What `create()` returns.
 pub type CopyCreateResponse = crate::types::StreamAdditionalAudio;
+/// The body of `client.stream().audio().copy().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CopyCreateBody {
+    /// A string to uniquely identify the track amongst other audio track labels for the specified video.
+    pub label: String,
+    /// An audio track URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+impl CopyCreateBody {
+    /// Takes the required fields (`label`); the `with_` methods set the others.
+    pub fn new(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            url: None,
+        }
+    }
+    /// Sets `url`.
+    #[must_use]
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}

@@ -323,13 +323,13 @@ pub struct OutputCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamCreateOutputRequest,
+    pub body: OutputCreateBody,
 }
 impl OutputCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamCreateOutputRequest>,
+        body: impl Into<OutputCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -348,13 +348,13 @@ pub struct OutputUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::StreamUpdateOutputRequest,
+    pub body: OutputUpdateBody,
 }
 impl OutputUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::StreamUpdateOutputRequest>,
+        body: impl Into<OutputUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -400,3 +400,37 @@ pub type OutputCreateResponse = crate::types::StreamOutput;
 pub type OutputUpdateResponse = crate::types::StreamOutput;
 /// What `delete()` returns.
 pub type OutputDeleteResponse = ::serde_json::Value;
+/// The body of `client.stream().live_inputs().outputs().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct OutputCreateBody {
+    /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The streamKey used to authenticate against an output's target.
+    #[serde(rename = "streamKey")]
+    pub stream_key: String,
+    /// The URL an output uses to restream.
+    pub url: String,
+}
+impl OutputCreateBody {
+    /// Takes the required fields (`stream_key`, `url`); the `with_` methods set the others.
+    pub fn new(stream_key: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            enabled: None,
+            stream_key: stream_key.into(),
+            url: url.into(),
+        }
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+}
+/// The body of `client.stream().live_inputs().outputs().update()`.
+///
+/// The same shape as [`crate::types::RulesetsRuleLogging`], which the document defines again here.
+pub type OutputUpdateBody = crate::types::RulesetsRuleLogging;

@@ -317,6 +317,7 @@ pub type NetworkCreateResponse = crate::types::TunnelRoute;
 pub type NetworkDeleteResponse = crate::types::TunnelRoute;
 /// What `edit()` returns.
 pub type NetworkEditResponse = crate::types::TunnelRoute;
+/// The body of `client.teamnet().routes().network().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

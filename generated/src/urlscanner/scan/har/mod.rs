@@ -17,7 +17,7 @@ pub struct Har {
 impl Har {
     /// Get URL scan's HAR
     ///
-    /// Get a URL scan's HAR file. See HAR spec at http://www.softwareishard.com/blog/har-12-spec/.
+    /// Get a URL scan's HAR file. See HAR spec at <http://www.softwareishard.com/blog/har-12-spec/>.
     ///
     /// `GET /accounts/{accountId}/urlscanner/scan/{scanId}/har` (operation `urlscanner-get-scan-har`)
     ///
@@ -80,10 +80,12 @@ impl HarGetParams {
         }
     }
 }
+/// The result of `client.urlscanner().scan().har().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponse {
+    /// The `har` property.
     pub har: HarGetResponseHar,
 }
 impl HarGetResponse {
@@ -92,10 +94,12 @@ impl HarGetResponse {
         Self { har: har.into() }
     }
 }
+/// The `har` property of `HarGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHar {
+    /// The `log` property.
     pub log: HarGetResponseHarLog,
 }
 impl HarGetResponseHar {
@@ -104,13 +108,18 @@ impl HarGetResponseHar {
         Self { log: log.into() }
     }
 }
+/// The `log` property of `HarGetResponseHar`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLog {
+    /// The `creator` property.
     pub creator: HarGetResponseHarLogCreator,
+    /// The `entries` property.
     pub entries: Vec<HarGetResponseHarLogEntriesItem>,
+    /// The `pages` property.
     pub pages: Vec<HarGetResponseHarLogPagesItem>,
+    /// The `version` property.
     pub version: String,
 }
 impl HarGetResponseHarLog {
@@ -129,12 +138,16 @@ impl HarGetResponseHarLog {
         }
     }
 }
+/// The `creator` property of `HarGetResponseHarLog`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogCreator {
+    /// The `comment` property.
     pub comment: String,
+    /// The `name` property.
     pub name: String,
+    /// The `version` property.
     pub version: String,
 }
 impl HarGetResponseHarLogCreator {
@@ -151,31 +164,46 @@ impl HarGetResponseHarLogCreator {
         }
     }
 }
+/// The `entries` property of `HarGetResponseHarLog`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItem {
+    /// The `_initialPriority` property.
     #[serde(rename = "_initialPriority")]
     pub initial_priority: String,
+    /// The `_initiator_type` property.
     #[serde(rename = "_initiator_type")]
     pub initiator_type: String,
+    /// The `_priority` property.
     #[serde(rename = "_priority")]
     pub priority: String,
+    /// The `_requestId` property.
     #[serde(rename = "_requestId")]
     pub request_id: String,
+    /// The `_requestTime` property.
     #[serde(rename = "_requestTime")]
     pub request_time: f64,
+    /// The `_resourceType` property.
     #[serde(rename = "_resourceType")]
     pub resource_type: String,
+    /// The `cache` property.
     pub cache: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `connection` property.
     pub connection: String,
+    /// The `pageref` property.
     pub pageref: String,
+    /// The `request` property.
     pub request: HarGetResponseHarLogEntriesItemRequest,
+    /// The `response` property.
     pub response: HarGetResponseHarLogEntriesItemResponse,
+    /// The `serverIPAddress` property.
     #[serde(rename = "serverIPAddress")]
     pub server_ip_address: String,
+    /// The `startedDateTime` property.
     #[serde(rename = "startedDateTime")]
     pub started_date_time: String,
+    /// The `time` property.
     pub time: f64,
 }
 impl HarGetResponseHarLogEntriesItem {
@@ -215,18 +243,25 @@ impl HarGetResponseHarLogEntriesItem {
         }
     }
 }
+/// The `request` property of `HarGetResponseHarLogEntriesItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemRequest {
+    /// The `bodySize` property.
     #[serde(rename = "bodySize")]
     pub body_size: f64,
+    /// The `headers` property.
     pub headers: Vec<HarGetResponseHarLogEntriesItemRequestHeadersItem>,
+    /// The `headersSize` property.
     #[serde(rename = "headersSize")]
     pub headers_size: f64,
+    /// The `httpVersion` property.
     #[serde(rename = "httpVersion")]
     pub http_version: String,
+    /// The `method` property.
     pub method: String,
+    /// The `url` property.
     pub url: String,
 }
 impl HarGetResponseHarLogEntriesItemRequest {
@@ -249,25 +284,37 @@ impl HarGetResponseHarLogEntriesItemRequest {
         }
     }
 }
+/// The `headers` property of `HarGetResponseHarLogEntriesItemRequest`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
 pub type HarGetResponseHarLogEntriesItemRequestHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
+/// The `response` property of `HarGetResponseHarLogEntriesItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponse {
+    /// The `_transferSize` property.
     #[serde(rename = "_transferSize")]
     pub transfer_size: f64,
+    /// The `bodySize` property.
     #[serde(rename = "bodySize")]
     pub body_size: f64,
+    /// The `content` property.
     pub content: HarGetResponseHarLogEntriesItemResponseContent,
+    /// The `headers` property.
     pub headers: Vec<HarGetResponseHarLogEntriesItemResponseHeadersItem>,
+    /// The `headersSize` property.
     #[serde(rename = "headersSize")]
     pub headers_size: f64,
+    /// The `httpVersion` property.
     #[serde(rename = "httpVersion")]
     pub http_version: String,
+    /// The `redirectURL` property.
     #[serde(rename = "redirectURL")]
     pub redirect_url: String,
+    /// The `status` property.
     pub status: f64,
+    /// The `statusText` property.
     #[serde(rename = "statusText")]
     pub status_text: String,
 }
@@ -298,14 +345,18 @@ impl HarGetResponseHarLogEntriesItemResponse {
         }
     }
 }
+/// The `content` property of `HarGetResponseHarLogEntriesItemResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogEntriesItemResponseContent {
+    /// The `compression` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<i64>,
+    /// The `mimeType` property.
     #[serde(rename = "mimeType")]
     pub mime_type: String,
+    /// The `size` property.
     pub size: f64,
 }
 impl HarGetResponseHarLogEntriesItemResponseContent {
@@ -324,17 +375,24 @@ impl HarGetResponseHarLogEntriesItemResponseContent {
         self
     }
 }
+/// The `headers` property of `HarGetResponseHarLogEntriesItemResponse`.
+///
 /// The same shape as [`crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem`], which the document defines again here.
 pub type HarGetResponseHarLogEntriesItemResponseHeadersItem = crate::urlscanner::scan::ScanUrlscannerGetScanResponseScanPageHeadersItem;
+/// The `pages` property of `HarGetResponseHarLog`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItem {
+    /// The `id` property.
     pub id: String,
+    /// The `pageTimings` property.
     #[serde(rename = "pageTimings")]
     pub page_timings: HarGetResponseHarLogPagesItemPageTimings,
+    /// The `startedDateTime` property.
     #[serde(rename = "startedDateTime")]
     pub started_date_time: String,
+    /// The `title` property.
     pub title: String,
 }
 impl HarGetResponseHarLogPagesItem {
@@ -353,12 +411,15 @@ impl HarGetResponseHarLogPagesItem {
         }
     }
 }
+/// The `pageTimings` property of `HarGetResponseHarLogPagesItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HarGetResponseHarLogPagesItemPageTimings {
+    /// The `onContentLoad` property.
     #[serde(rename = "onContentLoad")]
     pub on_content_load: f64,
+    /// The `onLoad` property.
     #[serde(rename = "onLoad")]
     pub on_load: f64,
 }

@@ -271,8 +271,6 @@ impl HistoryListParams {
         self
     }
 }
-/// What `list()` returns.
-pub type HistoryListResponse = crate::types::BillSubsApiBillingHistoryCollection;
 /// Field to order billing history by.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -290,3 +288,46 @@ crate::runtime::string_enum!(
     open HistoryListParamsOrder { Type = "type", OccuredAt = "occured_at", Action =
     "action" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct HistoryListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::BillSubsApiMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::BillSubsApiBillingHistory>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::BillSubsApiResultInfo>,
+}
+impl HistoryListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::BillSubsApiMessagesItem>>,
+        messages: impl Into<Vec<crate::types::BillSubsApiMessagesItem>>,
+        result: impl Into<Vec<crate::types::BillSubsApiBillingHistory>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::BillSubsApiResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

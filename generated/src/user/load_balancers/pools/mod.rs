@@ -434,6 +434,7 @@ pub type PoolUpdateResponse = crate::types::LoadBalancingPool;
 pub type PoolDeleteResponse = crate::types::LoadBalancingSchemasIdResponseResult;
 /// What `load_balancer_pools_patch_pool()` returns.
 pub type PoolLoadBalancerPoolsPatchPoolResponse = crate::types::LoadBalancingPool;
+/// The body of `client.user().load_balancers().pools().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -464,7 +465,7 @@ pub struct PoolCreateBody {
     pub monitor: Option<::serde_json::Value>,
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     pub name: String,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -577,6 +578,7 @@ impl PoolCreateBody {
         self
     }
 }
+/// The body of `client.user().load_balancers().pools().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -602,6 +604,7 @@ impl PoolEditBody {
         self
     }
 }
+/// The body of `client.user().load_balancers().pools().load_balancer_pools_patch_pool()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -633,7 +636,7 @@ pub struct PoolLoadBalancerPoolsPatchPoolBody {
     /// A short name (tag) for the pool. Only alphanumeric characters, hyphens, and underscores are allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service https://developers.cloudflare.com/fundamentals/notifications/. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
+    /// This field is now deprecated. It has been moved to Cloudflare's Centralized Notification service <https://developers.cloudflare.com/fundamentals/notifications/>. The email address to send health status notifications to. This can be an individual mailbox or a mailing list. Multiple emails can be supplied as a comma delimited list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_email: Option<String>,
     /// Filter pool and origin health notifications by resource type or health status. Use null to reset.
@@ -759,5 +762,7 @@ impl PoolLoadBalancerPoolsPatchPoolBody {
         self
     }
 }
+/// The body of `client.user().load_balancers().pools().update()`.
+///
 /// The same shape as [`crate::user::load_balancers::pools::PoolCreateBody`], which the document defines again here.
 pub type PoolUpdateBody = PoolCreateBody;

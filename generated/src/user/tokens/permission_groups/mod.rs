@@ -53,5 +53,7 @@ fn request_list() -> crate::Result<crate::runtime::RequestSpec> {
         security: crate::SECURITY_4,
     })
 }
-/// What `list()` returns.
-pub type PermissionGroupListResponse = crate::types::IamSchemasResponseCollection;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+///
+/// The same shape as [`crate::types::IamResponseCollection`], which the document defines again here.
+pub type PermissionGroupListResponse = crate::types::IamResponseCollection;

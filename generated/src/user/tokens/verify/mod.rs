@@ -49,5 +49,53 @@ fn request_get() -> crate::Result<crate::runtime::RequestSpec> {
         security: crate::SECURITY_4,
     })
 }
-/// What `get()` returns.
-pub type VerifyGetResponse = crate::types::IamResponseSingleSegmentResult;
+/// The result of `client.user().tokens().verify().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VerifyGetResponse {
+    /// The expiration time on or after which the JWT MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub expires_on: Option<::time::OffsetDateTime>,
+    /// Token identifier tag.
+    pub id: String,
+    /// The time before which the token MUST NOT be accepted for processing.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub not_before: Option<::time::OffsetDateTime>,
+    /// Status of the token.
+    pub status: crate::types::IamStatus,
+}
+impl VerifyGetResponse {
+    /// Takes the required fields (`id`, `status`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        status: impl Into<crate::types::IamStatus>,
+    ) -> Self {
+        Self {
+            expires_on: None,
+            id: id.into(),
+            not_before: None,
+            status: status.into(),
+        }
+    }
+    /// Sets `expires_on`.
+    #[must_use]
+    pub fn with_expires_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.expires_on = Some(value.into());
+        self
+    }
+    /// Sets `not_before`.
+    #[must_use]
+    pub fn with_not_before(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.not_before = Some(value.into());
+        self
+    }
+}

@@ -108,5 +108,33 @@ impl DeleteByIdCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type DeleteByIdCreateResponse = crate::types::VectorizeIndexDeleteVectorsByIdResponse;
+/// The result of `client.vectorize().indexes().delete_by_ids().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeleteByIdCreateResponse {
+    /// The count of the vectors successfully deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Array of vector identifiers of the vectors that were successfully processed for deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
+}
+impl DeleteByIdCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { count: None, ids: None }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `ids`.
+    #[must_use]
+    pub fn with_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ids = Some(value.into());
+        self
+    }
+}

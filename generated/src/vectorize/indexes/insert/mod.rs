@@ -111,5 +111,7 @@ impl InsertCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type InsertCreateResponse = crate::types::VectorizeIndexInsertResponse;
+/// The result of `client.vectorize().indexes().insert().create()`.
+///
+/// The same shape as [`crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
+pub type InsertCreateResponse = crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse;

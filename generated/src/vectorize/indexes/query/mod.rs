@@ -108,5 +108,92 @@ impl QueryCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type QueryCreateResponse = crate::types::VectorizeIndexQueryResponse;
+/// The result of `client.vectorize().indexes().query().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueryCreateResponse {
+    /// Specifies the count of vectors returned by the search
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// Array of vectors matched by the search
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<Vec<QueryCreateResponseMatchesItem>>,
+}
+impl QueryCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { count: None, matches: None }
+    }
+    /// Sets `count`.
+    #[must_use]
+    pub fn with_count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `matches`.
+    #[must_use]
+    pub fn with_matches(
+        mut self,
+        value: impl Into<Vec<QueryCreateResponseMatchesItem>>,
+    ) -> Self {
+        self.matches = Some(value.into());
+        self
+    }
+}
+/// The `matches` property of `QueryCreateResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct QueryCreateResponseMatchesItem {
+    /// Identifier for a Vector
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The score of the vector according to the index's distance metric
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The `values` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<f64>>,
+}
+impl QueryCreateResponseMatchesItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            metadata: None,
+            score: None,
+            values: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `score`.
+    #[must_use]
+    pub fn with_score(mut self, value: impl Into<f64>) -> Self {
+        self.score = Some(value.into());
+        self
+    }
+    /// Sets `values`.
+    #[must_use]
+    pub fn with_values(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.values = Some(value.into());
+        self
+    }
+}

@@ -111,5 +111,7 @@ impl UpsertCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type UpsertCreateResponse = crate::types::VectorizeIndexUpsertResponse;
+/// The result of `client.vectorize().indexes().upsert().create()`.
+///
+/// The same shape as [`crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
+pub type UpsertCreateResponse = crate::vectorize::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -91,5 +91,17 @@ impl DetailGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
-/// What `get()` returns.
-pub type DetailGetResponse = crate::types::WaitingroomEventDetailsResponse;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DetailGetResponse {
+    /// The `result` property.
+    pub result: crate::types::WaitingroomEventDetailsResult,
+}
+impl DetailGetResponse {
+    /// Takes the required fields (`result`); the `with_` methods set the others.
+    pub fn new(result: impl Into<crate::types::WaitingroomEventDetailsResult>) -> Self {
+        Self { result: result.into() }
+    }
+}

@@ -107,5 +107,36 @@ impl ByScriptGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type ByScriptGetResponse = crate::types::WorkersDeploymentsListResponseResult;
+/// The result of `client.workers().deployments().by_script().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ByScriptGetResponse {
+    /// The `items` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<::serde_json::Value>>,
+    /// The `latest` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl ByScriptGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { items: None, latest: None }
+    }
+    /// Sets `items`.
+    #[must_use]
+    pub fn with_items(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
+        self.items = Some(value.into());
+        self
+    }
+    /// Sets `latest`.
+    #[must_use]
+    pub fn with_latest(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.latest = Some(value.into());
+        self
+    }
+}

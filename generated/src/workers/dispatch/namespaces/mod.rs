@@ -343,5 +343,7 @@ pub type NamespaceCreateResponse = crate::types::WorkersNamespaceResponse;
 pub type NamespaceGetResponse = crate::types::WorkersNamespaceResponse;
 /// What `delete()` returns.
 pub type NamespaceDeleteResponse = Option<()>;
-/// The same shape as [`crate::types::AccessNameResponseResult`], which the document defines again here.
-pub type NamespaceCreateBody = crate::types::AccessNameResponseResult;
+/// The body of `client.workers().dispatch().namespaces().create()`.
+///
+/// The same shape as [`crate::types::CallsAppEditableFields`], which the document defines again here.
+pub type NamespaceCreateBody = crate::types::CallsAppEditableFields;

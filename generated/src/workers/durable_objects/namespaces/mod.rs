@@ -99,12 +99,16 @@ impl NamespaceListParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct NamespaceListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::WorkersMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::WorkersMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::WorkersNamespace>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<crate::types::WorkersResultInfo>,
 }

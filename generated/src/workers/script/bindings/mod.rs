@@ -84,4 +84,62 @@ impl BindingListParams {
     }
 }
 /// What `list()` returns.
-pub type BindingListResponse = Vec<crate::types::WorkersSchemasBinding>;
+pub type BindingListResponse = Vec<BindingListResponseItem>;
+/// An item of the result of `client.workers().script().bindings().list()`.
+///
+/// Decided by `type`; a value this version does not know is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum BindingListResponseItem {
+    /// `type`: `kv_namespace`.
+    KvNamespaceBinding(crate::types::WorkersKvNamespaceBinding),
+    /// `type`: `wasm_module`.
+    WasmModuleBinding(crate::types::WorkersWasmModuleBinding),
+    /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for BindingListResponseItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
+            Some("kv_namespace") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "BindingListResponseItem",
+                        "KvNamespaceBinding",
+                    )
+                    .map(Self::KvNamespaceBinding)
+            }
+            Some("wasm_module") => {
+                crate::runtime::decode_raw_variant(
+                        &raw,
+                        "BindingListResponseItem",
+                        "WasmModuleBinding",
+                    )
+                    .map(Self::WasmModuleBinding)
+            }
+            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+        }
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for BindingListResponseItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::KvNamespaceBinding(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::WasmModuleBinding(inner) => {
+                ::serde::Serialize::serialize(inner, serializer)
+            }
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}

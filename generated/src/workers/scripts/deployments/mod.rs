@@ -179,13 +179,13 @@ pub struct DeploymentCreateParams {
     /// Query parameter `force`.
     pub force: Option<bool>,
     /// The request body.
-    pub body: crate::types::WorkersDeploymentsCreateBodyInput,
+    pub body: DeploymentCreateBody,
 }
 impl DeploymentCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::WorkersDeploymentsCreateBodyInput>,
+        body: impl Into<DeploymentCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -200,7 +200,143 @@ impl DeploymentCreateParams {
         self
     }
 }
-/// What `get()` returns.
-pub type DeploymentGetResponse = crate::types::WorkersSchemasDeploymentsListResponseResult;
-/// What `create()` returns.
-pub type DeploymentCreateResponse = crate::types::WorkersSchemasDeploymentsSingleResponseResult;
+/// The body of `client.workers().scripts().deployments().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DeploymentCreateBody {
+    /// The `annotations` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<crate::types::WorkersDeploymentsBaseAnnotations>,
+    /// The `strategy` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+}
+impl DeploymentCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            annotations: None,
+            strategy: None,
+        }
+    }
+    /// Sets `annotations`.
+    #[must_use]
+    pub fn with_annotations(
+        mut self,
+        value: impl Into<crate::types::WorkersDeploymentsBaseAnnotations>,
+    ) -> Self {
+        self.annotations = Some(value.into());
+        self
+    }
+    /// Sets `strategy`.
+    #[must_use]
+    pub fn with_strategy(mut self, value: impl Into<String>) -> Self {
+        self.strategy = Some(value.into());
+        self
+    }
+}
+/// The result of `client.workers().scripts().deployments().create()`.
+///
+/// The same shape as [`crate::workers::scripts::deployments::DeploymentGetResponseDeploymentsItem`], which the document defines again here.
+pub type DeploymentCreateResponse = DeploymentGetResponseDeploymentsItem;
+/// The result of `client.workers().scripts().deployments().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentGetResponse {
+    /// The `deployments` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<Vec<DeploymentGetResponseDeploymentsItem>>,
+}
+impl DeploymentGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { deployments: None }
+    }
+    /// Sets `deployments`.
+    #[must_use]
+    pub fn with_deployments(
+        mut self,
+        value: impl Into<Vec<DeploymentGetResponseDeploymentsItem>>,
+    ) -> Self {
+        self.deployments = Some(value.into());
+        self
+    }
+}
+/// The `deployments` property of `DeploymentGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeploymentGetResponseDeploymentsItem {
+    /// The `annotations` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<crate::types::WorkersDeploymentsBaseAnnotations>,
+    /// The `author_email` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_email: Option<String>,
+    /// The `created_on` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `source` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The `strategy` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+}
+impl DeploymentGetResponseDeploymentsItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            annotations: None,
+            author_email: None,
+            created_on: None,
+            id: None,
+            source: None,
+            strategy: None,
+        }
+    }
+    /// Sets `annotations`.
+    #[must_use]
+    pub fn with_annotations(
+        mut self,
+        value: impl Into<crate::types::WorkersDeploymentsBaseAnnotations>,
+    ) -> Self {
+        self.annotations = Some(value.into());
+        self
+    }
+    /// Sets `author_email`.
+    #[must_use]
+    pub fn with_author_email(mut self, value: impl Into<String>) -> Self {
+        self.author_email = Some(value.into());
+        self
+    }
+    /// Sets `created_on`.
+    #[must_use]
+    pub fn with_created_on(mut self, value: impl Into<String>) -> Self {
+        self.created_on = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    #[must_use]
+    pub fn with_source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+    /// Sets `strategy`.
+    #[must_use]
+    pub fn with_strategy(mut self, value: impl Into<String>) -> Self {
+        self.strategy = Some(value.into());
+        self
+    }
+}

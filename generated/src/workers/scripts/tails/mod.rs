@@ -297,5 +297,7 @@ impl TailDeleteParams {
 pub type TailGetResponse = crate::types::WorkersTailResponseResult;
 /// What `create()` returns.
 pub type TailCreateResponse = crate::types::WorkersTailResponseResult;
-/// What `delete()` returns.
-pub type TailDeleteResponse = crate::types::WorkersApiResponseCommon;
+/// The result of `client.workers().scripts().tails().delete()`.
+///
+/// The same shape as [`crate::types::CloudforceOneApiResponseCommon`], which the document defines again here.
+pub type TailDeleteResponse = crate::types::CloudforceOneApiResponseCommon;

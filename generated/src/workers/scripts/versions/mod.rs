@@ -39,7 +39,7 @@ impl Versions {
     }
     /// Upload Version
     ///
-    /// Upload a Worker Version without deploying to Cloudflare's network. You can find more about the multipart metadata on our docs: https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/.
+    /// Upload a Worker Version without deploying to Cloudflare's network. You can find more about the multipart metadata on our docs: <https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/>.
     ///
     /// `POST /accounts/{account_id}/workers/scripts/{script_name}/versions` (operation `worker-versions-upload-version`)
     ///
@@ -387,17 +387,12 @@ impl VersionCreateForm {
         self
     }
 }
-/// What `get()` returns.
-pub type VersionGetResponse = crate::types::WorkersVersionsListResponseResult;
-/// What `create()` returns.
-pub type VersionCreateResponse = crate::types::WorkersVersionItemUploaded;
-/// What `worker_versions_get_version_detail()` returns.
-pub type VersionWorkerVersionsGetVersionDetailResponse = crate::types::WorkersVersionItemFull;
 /// JSON encoded metadata about the uploaded parts and Worker configuration.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct VersionCreateBodyMetadata {
+    /// The `annotations` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<VersionCreateBodyMetadataAnnotations>,
     /// List of bindings available to the worker.
@@ -484,6 +479,7 @@ impl VersionCreateBodyMetadata {
         self
     }
 }
+/// The `annotations` property of `VersionCreateBodyMetadata`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -532,3 +528,139 @@ pub enum VersionCreateBodyMetadataUsageModel {
 crate::runtime::string_enum!(
     open VersionCreateBodyMetadataUsageModel { Standard = "standard" }
 );
+/// The result of `client.workers().scripts().versions().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VersionCreateResponse {
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `number` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The `resources` property.
+    pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `startup_time_ms` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_time_ms: Option<i64>,
+}
+impl VersionCreateResponse {
+    /// Takes the required fields (`resources`); the `with_` methods set the others.
+    pub fn new(
+        resources: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            id: None,
+            metadata: None,
+            number: None,
+            resources: resources.into(),
+            startup_time_ms: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    #[must_use]
+    pub fn with_number(mut self, value: impl Into<f64>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+    /// Sets `startup_time_ms`.
+    #[must_use]
+    pub fn with_startup_time_ms(mut self, value: impl Into<i64>) -> Self {
+        self.startup_time_ms = Some(value.into());
+        self
+    }
+}
+/// The result of `client.workers().scripts().versions().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VersionGetResponse {
+    /// The `items` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<crate::types::WorkersVersionItemShort>>,
+}
+impl VersionGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { items: None }
+    }
+    /// Sets `items`.
+    #[must_use]
+    pub fn with_items(
+        mut self,
+        value: impl Into<Vec<crate::types::WorkersVersionItemShort>>,
+    ) -> Self {
+        self.items = Some(value.into());
+        self
+    }
+}
+/// The result of `client.workers().scripts().versions().worker_versions_get_version_detail()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct VersionWorkerVersionsGetVersionDetailResponse {
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `number` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The `resources` property.
+    pub resources: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+impl VersionWorkerVersionsGetVersionDetailResponse {
+    /// Takes the required fields (`resources`); the `with_` methods set the others.
+    pub fn new(
+        resources: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        Self {
+            id: None,
+            metadata: None,
+            number: None,
+            resources: resources.into(),
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    #[must_use]
+    pub fn with_number(mut self, value: impl Into<f64>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+}

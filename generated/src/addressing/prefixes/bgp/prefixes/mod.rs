@@ -279,23 +279,112 @@ pub struct PrefixEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::AddressingBgpPrefixUpdateAdvertisement,
+    pub body: PrefixEditBody,
 }
 impl PrefixEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::AddressingBgpPrefixUpdateAdvertisement>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<PrefixEditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
         }
     }
 }
-/// What `list()` returns.
-pub type PrefixListResponse = crate::types::AddressingResponseCollectionBgp;
 /// What `get()` returns.
 pub type PrefixGetResponse = crate::types::AddressingIpamBgpPrefixes;
 /// What `edit()` returns.
 pub type PrefixEditResponse = crate::types::AddressingIpamBgpPrefixes;
+/// The body of `client.addressing().prefixes().bgp().prefixes().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PrefixEditBody {
+    /// The `on_demand` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_demand: Option<PrefixEditBodyOnDemand>,
+}
+impl PrefixEditBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { on_demand: None }
+    }
+    /// Sets `on_demand`.
+    #[must_use]
+    pub fn with_on_demand(mut self, value: impl Into<PrefixEditBodyOnDemand>) -> Self {
+        self.on_demand = Some(value.into());
+        self
+    }
+}
+/// The `on_demand` property of `PrefixEditBody`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct PrefixEditBodyOnDemand {
+    /// The `advertised` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advertised: Option<bool>,
+}
+impl PrefixEditBodyOnDemand {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { advertised: None }
+    }
+    /// Sets `advertised`.
+    #[must_use]
+    pub fn with_advertised(mut self, value: impl Into<bool>) -> Self {
+        self.advertised = Some(value.into());
+        self
+    }
+}
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PrefixListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AddressingMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AddressingMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AddressingIpamBgpPrefixes>>,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AddressingResultInfo>,
+}
+impl PrefixListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AddressingMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+            result_info: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AddressingIpamBgpPrefixes>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AddressingResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

@@ -189,6 +189,7 @@ impl StatusEditParams {
 pub type StatusGetResponse = crate::types::AddressingAdvertisedResponseResult;
 /// What `edit()` returns.
 pub type StatusEditResponse = crate::types::AddressingAdvertisedResponseResult;
+/// The body of `client.addressing().prefixes().bgp().status().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

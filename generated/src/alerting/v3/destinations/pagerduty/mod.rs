@@ -167,7 +167,57 @@ impl PagerdutyDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type PagerdutyListResponse = crate::types::AaaComponentsSchemasResponseCollection;
 /// What `delete()` returns.
 pub type PagerdutyDeleteResponse = crate::types::AaaApiResponseCollection;
+/// The response of `client.alerting().v3().destinations().pagerduty().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct PagerdutyListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaPagerduty>>,
+}
+impl PagerdutyListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AaaResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AaaPagerduty>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}

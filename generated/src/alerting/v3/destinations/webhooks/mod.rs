@@ -418,8 +418,6 @@ impl WebhookDeleteParams {
         }
     }
 }
-/// What `list()` returns.
-pub type WebhookListResponse = crate::types::AaaWebhooksComponentsSchemasResponseCollection;
 /// What `create()` returns.
 pub type WebhookCreateResponse = crate::types::AaaIdResponseResult;
 /// What `get()` returns.
@@ -428,6 +426,7 @@ pub type WebhookGetResponse = crate::types::AaaWebhooks;
 pub type WebhookUpdateResponse = crate::types::AaaIdResponseResult;
 /// What `delete()` returns.
 pub type WebhookDeleteResponse = crate::types::AaaApiResponseCollection;
+/// The body of `client.alerting().v3().destinations().webhooks().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -456,5 +455,59 @@ impl WebhookCreateBody {
         self
     }
 }
+/// The response of `client.alerting().v3().destinations().webhooks().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct WebhookListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::AaaMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::AaaMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::AaaResultInfo>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Vec<crate::types::AaaWebhooks>>,
+}
+impl WebhookListResponse {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        messages: impl Into<Vec<crate::types::AaaMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result_info: None,
+            result: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::AaaResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<Vec<crate::types::AaaWebhooks>>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}
+/// The body of `client.alerting().v3().destinations().webhooks().update()`.
+///
 /// The same shape as [`crate::alerting::v3::destinations::webhooks::WebhookCreateBody`], which the document defines again here.
 pub type WebhookUpdateBody = WebhookCreateBody;

@@ -91,14 +91,11 @@ pub struct NewCreateParams {
     /// Path parameter `account_identifier`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::CloudforceOneRequestMessageEdit,
+    pub body: NewCreateBody,
 }
 impl NewCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::CloudforceOneRequestMessageEdit>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<NewCreateBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -107,3 +104,24 @@ impl NewCreateParams {
 }
 /// What `create()` returns.
 pub type NewCreateResponse = crate::types::CloudforceOneRequestMessageItem;
+/// Request Message Editable Attributes
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct NewCreateBody {
+    /// Content of message
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+}
+impl NewCreateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { content: None }
+    }
+    /// Sets `content`.
+    #[must_use]
+    pub fn with_content(mut self, value: impl Into<String>) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+}

@@ -144,14 +144,11 @@ pub struct CatchAllUpdateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::EmailUpdateCatchAllRuleProperties,
+    pub body: CatchAllUpdateBody,
 }
 impl CatchAllUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        zone_id: impl Into<String>,
-        body: impl Into<crate::types::EmailUpdateCatchAllRuleProperties>,
-    ) -> Self {
+    pub fn new(zone_id: impl Into<String>, body: impl Into<CatchAllUpdateBody>) -> Self {
         Self {
             zone_id: zone_id.into(),
             body: body.into(),
@@ -162,3 +159,45 @@ impl CatchAllUpdateParams {
 pub type CatchAllGetResponse = crate::types::EmailCatchAllRule;
 /// What `update()` returns.
 pub type CatchAllUpdateResponse = crate::types::EmailCatchAllRule;
+/// The body of `client.email().routing().rules().catch_all().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CatchAllUpdateBody {
+    /// List actions for the catch-all routing rule.
+    pub actions: Vec<crate::types::EmailRuleCatchallAction>,
+    /// Routing rule status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// List of matchers for the catch-all routing rule.
+    pub matchers: Vec<crate::types::EmailRuleCatchallMatcher>,
+    /// Routing rule name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl CatchAllUpdateBody {
+    /// Takes the required fields (`actions`, `matchers`); the `with_` methods set the others.
+    pub fn new(
+        actions: impl Into<Vec<crate::types::EmailRuleCatchallAction>>,
+        matchers: impl Into<Vec<crate::types::EmailRuleCatchallMatcher>>,
+    ) -> Self {
+        Self {
+            actions: actions.into(),
+            enabled: None,
+            matchers: matchers.into(),
+            name: None,
+        }
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}

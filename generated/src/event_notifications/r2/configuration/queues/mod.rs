@@ -207,8 +207,58 @@ impl QueueDeleteParams {
         }
     }
 }
-/// What `delete()` returns.
-pub type QueueDeleteResponse = crate::types::MqApiResponseCommonResult;
+/// The result of `client.event_notifications().r2().configuration().queues().delete()`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueDeleteResponse {
+    /// A JSON object.
+    Object(::std::collections::BTreeMap<String, ::serde_json::Value>),
+    /// A JSON array.
+    Array(Vec<::serde_json::Value>),
+    /// A JSON string.
+    String(String),
+    /// A kind of JSON value none of the variants takes, kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for QueueDeleteResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if value.is_string() {
+            return crate::runtime::decode_variant(value, "QueueDeleteResponse", "String")
+                .map(Self::String);
+        }
+        if value.is_array() {
+            return crate::runtime::decode_variant(value, "QueueDeleteResponse", "Array")
+                .map(Self::Array);
+        }
+        if value.is_object() {
+            return crate::runtime::decode_variant(value, "QueueDeleteResponse", "Object")
+                .map(Self::Object);
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for QueueDeleteResponse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+/// The body of `client.event_notifications().r2().configuration().queues().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -229,10 +279,12 @@ impl QueueUpdateBody {
         self
     }
 }
+/// The result of `client.event_notifications().r2().configuration().queues().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueueUpdateResponse {
+    /// The `event_notification_detail_id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_notification_detail_id: Option<String>,
 }

@@ -504,12 +504,11 @@ impl GroupEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type GroupListResponse = crate::types::WafManagedRulesRuleGroupResponseCollection;
 /// What `get()` returns.
 pub type GroupGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `edit()` returns.
 pub type GroupEditResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.firewall().waf().packages().groups().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -535,8 +534,8 @@ impl GroupEditBody {
 }
 /// The direction used to sort returned rule groups.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type GroupListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type GroupListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -555,3 +554,46 @@ pub enum GroupListParamsOrder {
 crate::runtime::string_enum!(
     open GroupListParamsOrder { Mode = "mode", RulesCount = "rules_count" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct GroupListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::WafManagedRulesSchemasGroup>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WafManagedRulesResultInfo>,
+}
+impl GroupListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WafManagedRulesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WafManagedRulesMessagesItem>>,
+        result: impl Into<Vec<crate::types::WafManagedRulesSchemasGroup>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::WafManagedRulesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

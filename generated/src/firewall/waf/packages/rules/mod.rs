@@ -515,10 +515,9 @@ impl RuleEditParams {
         }
     }
 }
-/// What `list()` returns.
-pub type RuleListResponse = crate::types::WafManagedRulesRuleResponseCollection;
 /// What `get()` returns.
 pub type RuleGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
+/// The body of `client.firewall().waf().packages().rules().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -579,7 +578,9 @@ pub struct RuleEditResponse {
     pub package_id: String,
     /// The order in which the individual WAF rule is executed within its rule group.
     pub priority: String,
+    /// The `allowed_modes` property.
     pub allowed_modes: RuleEditResponseAllowedModes,
+    /// The `mode` property.
     pub mode: String,
     /// The default action/mode of a rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -617,11 +618,12 @@ impl RuleEditResponse {
         self
     }
 }
+/// The `allowed_modes` property of `RuleEditResponse`.
 pub type RuleEditResponseAllowedModes = Vec<String>;
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.
@@ -661,3 +663,46 @@ crate::runtime::string_enum!(
     open RuleListParamsOrder { Priority = "priority", GroupId = "group_id", Description =
     "description" }
 );
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct RuleListResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WafManagedRulesMessagesItem>,
+    /// The `result` property.
+    pub result: Vec<crate::types::WafManagedRulesRule>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::WafManagedRulesResultInfo>,
+}
+impl RuleListResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WafManagedRulesMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WafManagedRulesMessagesItem>>,
+        result: impl Into<Vec<crate::types::WafManagedRulesRule>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::WafManagedRulesResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}

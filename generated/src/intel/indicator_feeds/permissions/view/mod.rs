@@ -79,4 +79,77 @@ impl ViewListParams {
     }
 }
 /// What `list()` returns.
-pub type ViewListResponse = Vec<crate::types::CustomIndicatorFeedsPermissionListItem>;
+pub type ViewListResponse = Vec<ViewListResponseItem>;
+/// An item of the result of `client.intel().indicator_feeds().permissions().view().list()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ViewListResponseItem {
+    /// The description of the example test
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The unique identifier for the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// Whether the indicator feed can be attributed to a provider
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_attributable: Option<bool>,
+    /// Whether the indicator feed can be downloaded
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_downloadable: Option<bool>,
+    /// Whether the indicator feed is exposed to customers
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_public: Option<bool>,
+    /// The name of the indicator feed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+impl ViewListResponseItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            id: None,
+            is_attributable: None,
+            is_downloadable: None,
+            is_public: None,
+            name: None,
+        }
+    }
+    /// Sets `description`.
+    #[must_use]
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `is_attributable`.
+    #[must_use]
+    pub fn with_is_attributable(mut self, value: impl Into<bool>) -> Self {
+        self.is_attributable = Some(value.into());
+        self
+    }
+    /// Sets `is_downloadable`.
+    #[must_use]
+    pub fn with_is_downloadable(mut self, value: impl Into<bool>) -> Self {
+        self.is_downloadable = Some(value.into());
+        self
+    }
+    /// Sets `is_public`.
+    #[must_use]
+    pub fn with_is_public(mut self, value: impl Into<bool>) -> Self {
+        self.is_public = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}

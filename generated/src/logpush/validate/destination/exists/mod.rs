@@ -179,7 +179,11 @@ pub type ExistCreateResponse = Option<
 pub type ExistPostZonesZoneIdLogpushValidateDestinationExistsResponse = Option<
     crate::types::LogpushDestinationExistsResponseResult,
 >;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipRequest`], which the document defines again here.
-pub type ExistCreateBody = crate::types::MagicVisibilityPcapsOwnershipRequest;
-/// The same shape as [`crate::types::MagicVisibilityPcapsOwnershipRequest`], which the document defines again here.
-pub type ExistPostZonesZoneIdLogpushValidateDestinationExistsBody = crate::types::MagicVisibilityPcapsOwnershipRequest;
+/// The body of `client.logpush().validate().destination().exists().create()`.
+///
+/// The same shape as [`crate::logpush::ownership::OwnershipCreateBody`], which the document defines again here.
+pub type ExistCreateBody = crate::logpush::ownership::OwnershipCreateBody;
+/// The body of `client.logpush().validate().destination().exists().post_zones_zone_id_logpush_validate_destination_exists()`.
+///
+/// The same shape as [`crate::logpush::ownership::OwnershipCreateBody`], which the document defines again here.
+pub type ExistPostZonesZoneIdLogpushValidateDestinationExistsBody = crate::logpush::ownership::OwnershipCreateBody;

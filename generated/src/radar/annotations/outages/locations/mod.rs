@@ -146,11 +146,14 @@ impl LocationGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().annotations().outages().locations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationGetResponse {
@@ -165,10 +168,12 @@ impl LocationGetResponse {
         }
     }
 }
+/// The `result` property of `LocationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `annotations` property.
     pub annotations: Vec<LocationGetResponseResultAnnotationsItem>,
 }
 impl LocationGetResponseResult {
@@ -181,14 +186,18 @@ impl LocationGetResponseResult {
         }
     }
 }
+/// The `annotations` property of `LocationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultAnnotationsItem {
+    /// The `clientCountryAlpha2` property.
     #[serde(rename = "clientCountryAlpha2")]
     pub client_country_alpha2: String,
+    /// The `clientCountryName` property.
     #[serde(rename = "clientCountryName")]
     pub client_country_name: String,
+    /// The `value` property.
     pub value: String,
 }
 impl LocationGetResponseResultAnnotationsItem {

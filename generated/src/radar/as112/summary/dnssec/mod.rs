@@ -187,11 +187,14 @@ impl DnssecGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().summary().dnssec().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
+    /// The `result` property.
     pub result: DnssecGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DnssecGetResponse {
@@ -206,11 +209,14 @@ impl DnssecGetResponse {
         }
     }
 }
+/// The `result` property of `DnssecGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
+    /// The `meta` property.
     pub meta: DnssecGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: DnssecGetResponseResultSummary0,
 }
 impl DnssecGetResponseResult {
@@ -225,16 +231,21 @@ impl DnssecGetResponseResult {
         }
     }
 }
+/// The `meta` property of `DnssecGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMeta {
+    /// The `confidenceInfo` property.
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<DnssecGetResponseResultMetaConfidenceInfo>,
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: Vec<DnssecGetResponseResultMetaDateRangeItem>,
+    /// The `lastUpdated` property.
     #[serde(rename = "lastUpdated")]
     pub last_updated: String,
+    /// The `normalization` property.
     pub normalization: String,
 }
 impl DnssecGetResponseResultMeta {
@@ -261,14 +272,17 @@ impl DnssecGetResponseResultMeta {
         self
     }
 }
+/// The `confidenceInfo` property of `DnssecGetResponseResultMeta`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMetaConfidenceInfo {
+    /// The `annotations` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<
         Vec<DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem>,
     >,
+    /// The `level` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<i64>,
 }
@@ -296,13 +310,17 @@ impl DnssecGetResponseResultMetaConfidenceInfo {
         self
     }
 }
+/// The `annotations` property of `DnssecGetResponseResultMetaConfidenceInfo`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem {
+    /// The `dataSource` property.
     #[serde(rename = "dataSource")]
     pub data_source: String,
+    /// The `description` property.
     pub description: String,
+    /// The `endTime` property.
     #[serde(
         rename = "endTime",
         default,
@@ -310,12 +328,16 @@ pub struct DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem {
         with = "::time::serde::rfc3339::option"
     )]
     pub end_time: Option<::time::OffsetDateTime>,
+    /// The `eventType` property.
     #[serde(rename = "eventType")]
     pub event_type: String,
+    /// The `isInstantaneous` property.
     #[serde(rename = "isInstantaneous")]
     pub is_instantaneous: bool,
+    /// The `linkedUrl` property.
     #[serde(rename = "linkedUrl", default, skip_serializing_if = "Option::is_none")]
     pub linked_url: Option<String>,
+    /// The `startTime` property.
     #[serde(
         rename = "startTime",
         default,
@@ -361,6 +383,7 @@ impl DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem {
         self
     }
 }
+/// The `dateRange` property of `DnssecGetResponseResultMeta`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -384,12 +407,15 @@ impl DnssecGetResponseResultMetaDateRangeItem {
         }
     }
 }
+/// The `summary_0` property of `DnssecGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSummary0 {
+    /// The `NOT_SUPPORTED` property.
     #[serde(rename = "NOT_SUPPORTED")]
     pub not_supported: String,
+    /// The `SUPPORTED` property.
     #[serde(rename = "SUPPORTED")]
     pub supported: String,
 }

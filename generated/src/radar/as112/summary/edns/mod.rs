@@ -187,17 +187,31 @@ impl EdnsGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EdnsGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().summary().edns().get()`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponse`], which the document defines again here.
 pub type EdnsGetResponse = crate::radar::as112::summary::dnssec::DnssecGetResponse;
+/// The `result` property of `EdnsGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResult`], which the document defines again here.
 pub type EdnsGetResponseResult = crate::radar::as112::summary::dnssec::DnssecGetResponseResult;
+/// The `meta` property of `EdnsGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type EdnsGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `EdnsGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type EdnsGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `EdnsGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type EdnsGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `EdnsGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type EdnsGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `EdnsGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultSummary0`], which the document defines again here.
 pub type EdnsGetResponseResultSummary0 = crate::radar::as112::summary::dnssec::DnssecGetResponseResultSummary0;

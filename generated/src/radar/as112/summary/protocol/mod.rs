@@ -190,11 +190,14 @@ impl ProtocolGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().summary().protocol().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
+    /// The `result` property.
     pub result: ProtocolGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ProtocolGetResponse {
@@ -209,11 +212,14 @@ impl ProtocolGetResponse {
         }
     }
 }
+/// The `result` property of `ProtocolGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
+    /// The `meta` property.
     pub meta: ProtocolGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: ProtocolGetResponseResultSummary0,
 }
 impl ProtocolGetResponseResult {
@@ -228,19 +234,30 @@ impl ProtocolGetResponseResult {
         }
     }
 }
+/// The `meta` property of `ProtocolGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ProtocolGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `ProtocolGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `ProtocolGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `ProtocolGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ProtocolGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSummary0 {
+    /// The `tcp` property.
     pub tcp: String,
+    /// The `udp` property.
     pub udp: String,
 }
 impl ProtocolGetResponseResultSummary0 {

@@ -208,11 +208,14 @@ pub type DnssecGetParamsAggInterval = crate::radar::as112::timeseries::Timeserie
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().dnssec().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
+    /// The `result` property.
     pub result: DnssecGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DnssecGetResponse {
@@ -227,11 +230,14 @@ impl DnssecGetResponse {
         }
     }
 }
+/// The `result` property of `DnssecGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: DnssecGetResponseResultSerie0,
 }
 impl DnssecGetResponseResult {
@@ -246,12 +252,15 @@ impl DnssecGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `DnssecGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSerie0 {
+    /// The `NOT_SUPPORTED` property.
     #[serde(rename = "NOT_SUPPORTED")]
     pub not_supported: Vec<String>,
+    /// The `SUPPORTED` property.
     #[serde(rename = "SUPPORTED")]
     pub supported: Vec<String>,
 }

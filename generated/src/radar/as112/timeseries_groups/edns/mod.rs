@@ -208,9 +208,15 @@ pub type EdnsGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesG
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EdnsGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().edns().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`], which the document defines again here.
 pub type EdnsGetResponse = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse;
+/// The `result` property of `EdnsGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`], which the document defines again here.
 pub type EdnsGetResponseResult = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult;
+/// The `serie_0` property of `EdnsGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`], which the document defines again here.
 pub type EdnsGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0;

@@ -211,11 +211,14 @@ pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::Timese
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().ip_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponse {
+    /// The `result` property.
     pub result: IpVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl IpVersionGetResponse {
@@ -230,11 +233,14 @@ impl IpVersionGetResponse {
         }
     }
 }
+/// The `result` property of `IpVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: IpVersionGetResponseResultSerie0,
 }
 impl IpVersionGetResponseResult {
@@ -249,12 +255,15 @@ impl IpVersionGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `IpVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResultSerie0 {
+    /// The `IPv4` property.
     #[serde(rename = "IPv4")]
     pub i_pv4: Vec<String>,
+    /// The `IPv6` property.
     #[serde(rename = "IPv6")]
     pub i_pv6: Vec<String>,
 }

@@ -211,11 +211,14 @@ pub type ProtocolGetParamsAggInterval = crate::radar::as112::timeseries::Timeser
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().protocol().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
+    /// The `result` property.
     pub result: ProtocolGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ProtocolGetResponse {
@@ -230,11 +233,14 @@ impl ProtocolGetResponse {
         }
     }
 }
+/// The `result` property of `ProtocolGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ProtocolGetResponseResultSerie0,
 }
 impl ProtocolGetResponseResult {
@@ -249,11 +255,14 @@ impl ProtocolGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `ProtocolGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSerie0 {
+    /// The `tcp` property.
     pub tcp: Vec<String>,
+    /// The `udp` property.
     pub udp: Vec<String>,
 }
 impl ProtocolGetResponseResultSerie0 {

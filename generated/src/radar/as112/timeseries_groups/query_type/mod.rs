@@ -211,11 +211,14 @@ pub type QueryTypeGetParamsAggInterval = crate::radar::as112::timeseries::Timese
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type QueryTypeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().timeseries_groups().query_type().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponse {
+    /// The `result` property.
     pub result: QueryTypeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl QueryTypeGetResponse {
@@ -230,11 +233,14 @@ impl QueryTypeGetResponse {
         }
     }
 }
+/// The `result` property of `QueryTypeGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: QueryTypeGetResponseResultSerie0,
 }
 impl QueryTypeGetResponseResult {
@@ -249,18 +255,24 @@ impl QueryTypeGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `QueryTypeGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponseResultSerie0 {
+    /// The `A` property.
     #[serde(rename = "A")]
     pub a: Vec<String>,
+    /// The `AAAA` property.
     #[serde(rename = "AAAA")]
     pub aaaa: Vec<String>,
+    /// The `PTR` property.
     #[serde(rename = "PTR")]
     pub ptr: Vec<String>,
+    /// The `SOA` property.
     #[serde(rename = "SOA")]
     pub soa: Vec<String>,
+    /// The `SRV` property.
     #[serde(rename = "SRV")]
     pub srv: Vec<String>,
 }

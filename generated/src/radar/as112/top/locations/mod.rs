@@ -225,11 +225,14 @@ impl LocationGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().top().locations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationGetResponse {
@@ -244,11 +247,14 @@ impl LocationGetResponse {
         }
     }
 }
+/// The `result` property of `LocationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `meta` property.
     pub meta: LocationGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<LocationGetResponseResultTop0Item>,
 }
 impl LocationGetResponseResult {
@@ -263,14 +269,18 @@ impl LocationGetResponseResult {
         }
     }
 }
+/// The `meta` property of `LocationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultMeta {
+    /// The `confidenceInfo` property.
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<LocationGetResponseResultMetaConfidenceInfo>,
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: Vec<LocationGetResponseResultMetaDateRangeItem>,
+    /// The `lastUpdated` property.
     #[serde(rename = "lastUpdated")]
     pub last_updated: String,
 }
@@ -296,11 +306,19 @@ impl LocationGetResponseResultMeta {
         self
     }
 }
+/// The `confidenceInfo` property of `LocationGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type LocationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `LocationGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `LocationGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `LocationGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

@@ -226,11 +226,14 @@ impl SummaryGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().attacks().layer3().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl SummaryGetResponse {
@@ -245,11 +248,14 @@ impl SummaryGetResponse {
         }
     }
 }
+/// The `result` property of `SummaryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
 impl SummaryGetResponseResult {
@@ -264,12 +270,15 @@ impl SummaryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `SummaryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultMeta {
+    /// The `confidenceInfo` property.
     #[serde(rename = "confidenceInfo", default, skip_serializing_if = "Option::is_none")]
     pub confidence_info: Option<SummaryGetResponseResultMetaConfidenceInfo>,
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: Vec<SummaryGetResponseResultMetaDateRangeItem>,
 }
@@ -293,19 +302,30 @@ impl SummaryGetResponseResultMeta {
         self
     }
 }
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {
+    /// The `gre` property.
     pub gre: String,
+    /// The `icmp` property.
     pub icmp: String,
+    /// The `tcp` property.
     pub tcp: String,
+    /// The `udp` property.
     pub udp: String,
 }
 impl SummaryGetResponseResultSummary0 {

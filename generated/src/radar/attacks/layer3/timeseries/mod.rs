@@ -300,6 +300,8 @@ pub type TimeseriesGetParamsDirection = crate::radar::attacks::layer3::summary::
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TimeseriesGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Measurement units, eg. bytes.
@@ -331,13 +333,18 @@ crate::runtime::string_enum!(
     open TimeseriesGetParamsNormalization { PercentageChange = "PERCENTAGE_CHANGE",
     Min0Max = "MIN0_MAX" }
 );
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type TimeseriesGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGetResponse {
@@ -352,11 +359,14 @@ impl TimeseriesGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGetResponseResultSerie0,
 }
 impl TimeseriesGetResponseResult {
@@ -371,11 +381,14 @@ impl TimeseriesGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `TimeseriesGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultSerie0 {
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
+    /// The `values` property.
     pub values: Vec<String>,
 }
 impl TimeseriesGetResponseResultSerie0 {

@@ -226,11 +226,14 @@ impl SummaryGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().attacks().layer7().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl SummaryGetResponse {
@@ -245,11 +248,14 @@ impl SummaryGetResponse {
         }
     }
 }
+/// The `result` property of `SummaryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
 impl SummaryGetResponseResult {
@@ -264,30 +270,46 @@ impl SummaryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `SummaryGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {
+    /// The `ACCESS_RULES` property.
     #[serde(rename = "ACCESS_RULES")]
     pub access_rules: String,
+    /// The `API_SHIELD` property.
     #[serde(rename = "API_SHIELD")]
     pub api_shield: String,
+    /// The `BOT_MANAGEMENT` property.
     #[serde(rename = "BOT_MANAGEMENT")]
     pub bot_management: String,
+    /// The `DATA_LOSS_PREVENTION` property.
     #[serde(rename = "DATA_LOSS_PREVENTION")]
     pub data_loss_prevention: String,
+    /// The `DDOS` property.
     #[serde(rename = "DDOS")]
     pub ddos: String,
+    /// The `IP_REPUTATION` property.
     #[serde(rename = "IP_REPUTATION")]
     pub ip_reputation: String,
+    /// The `WAF` property.
     #[serde(rename = "WAF")]
     pub waf: String,
 }

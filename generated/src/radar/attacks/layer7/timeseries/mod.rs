@@ -312,35 +312,59 @@ impl TimeseriesGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type TimeseriesGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `attack` parameter of `client.radar().attacks().layer7().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type TimeseriesGetParamsAttackItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type TimeseriesGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type TimeseriesGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TimeseriesGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type TimeseriesGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries::TimeseriesGetParamsNormalization`], which the document defines again here.
 pub type TimeseriesGetParamsNormalization = crate::radar::attacks::layer3::timeseries::TimeseriesGetParamsNormalization;
+/// The result of `client.radar().attacks().layer7().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponse`], which the document defines again here.
 pub type TimeseriesGetResponse = crate::radar::as112::timeseries::TimeseriesGetResponse;
+/// The `result` property of `TimeseriesGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResult`], which the document defines again here.
 pub type TimeseriesGetResponseResult = crate::radar::as112::timeseries::TimeseriesGetResponseResult;
+/// The `meta` property of `TimeseriesGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
+/// The `confidenceInfo` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TimeseriesGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TimeseriesGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0`], which the document defines again here.
 pub type TimeseriesGetResponseResultSerie0 = crate::radar::as112::timeseries::TimeseriesGetResponseResultSerie0;

@@ -273,11 +273,14 @@ pub type TimeseriesGroupGetParamsAggInterval = crate::radar::as112::timeseries::
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().attacks().layer7().timeseries_groups().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGroupGetResponse {
@@ -292,11 +295,14 @@ impl TimeseriesGroupGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGroupGetResponseResultMeta,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
 impl TimeseriesGroupGetResponseResult {
@@ -311,32 +317,49 @@ impl TimeseriesGroupGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TimeseriesGroupGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMeta = crate::radar::as112::timeseries::TimeseriesGetResponseResultMeta;
+/// The `confidenceInfo` property of `TimeseriesGroupGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TimeseriesGroupGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TimeseriesGroupGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TimeseriesGroupGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
+    /// The `ACCESS_RULES` property.
     #[serde(rename = "ACCESS_RULES")]
     pub access_rules: Vec<String>,
+    /// The `API_SHIELD` property.
     #[serde(rename = "API_SHIELD")]
     pub api_shield: Vec<String>,
+    /// The `BOT_MANAGEMENT` property.
     #[serde(rename = "BOT_MANAGEMENT")]
     pub bot_management: Vec<String>,
+    /// The `DATA_LOSS_PREVENTION` property.
     #[serde(rename = "DATA_LOSS_PREVENTION")]
     pub data_loss_prevention: Vec<String>,
+    /// The `DDOS` property.
     #[serde(rename = "DDOS")]
     pub ddos: Vec<String>,
+    /// The `IP_REPUTATION` property.
     #[serde(rename = "IP_REPUTATION")]
     pub ip_reputation: Vec<String>,
+    /// The `WAF` property.
     #[serde(rename = "WAF")]
     pub waf: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl TimeseriesGroupGetResponseResultSerie0 {

@@ -329,12 +329,16 @@ pub enum EventGetParamsSortOrder {
 crate::runtime::string_enum!(
     open EventGetParamsSortOrder { Asc = "ASC", Desc = "DESC" }
 );
+/// The result of `client.radar().bgp().hijacks().events().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
+    /// The `result` property.
     pub result: EventGetResponseResult,
+    /// The `result_info` property.
     pub result_info: EventGetResponseResultInfo,
+    /// The `success` property.
     pub success: bool,
 }
 impl EventGetResponse {
@@ -351,12 +355,16 @@ impl EventGetResponse {
         }
     }
 }
+/// The `result` property of `EventGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResult {
+    /// The `asn_info` property.
     pub asn_info: Vec<EventGetResponseResultAsnInfoItem>,
+    /// The `events` property.
     pub events: Vec<EventGetResponseResultEventsItem>,
+    /// The `total_monitors` property.
     pub total_monitors: i64,
 }
 impl EventGetResponseResult {
@@ -373,12 +381,16 @@ impl EventGetResponseResult {
         }
     }
 }
+/// The `asn_info` property of `EventGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultAsnInfoItem {
+    /// The `asn` property.
     pub asn: i64,
+    /// The `country_code` property.
     pub country_code: String,
+    /// The `org_name` property.
     pub org_name: String,
 }
 impl EventGetResponseResultAsnInfoItem {
@@ -395,27 +407,46 @@ impl EventGetResponseResultAsnInfoItem {
         }
     }
 }
+/// The `events` property of `EventGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
+    /// The `confidence_score` property.
     pub confidence_score: i64,
+    /// The `duration` property.
     pub duration: i64,
+    /// The `event_type` property.
     pub event_type: i64,
+    /// The `hijack_msgs_count` property.
     pub hijack_msgs_count: i64,
+    /// The `hijacker_asn` property.
     pub hijacker_asn: i64,
+    /// The `hijacker_country` property.
     pub hijacker_country: String,
+    /// The `id` property.
     pub id: i64,
+    /// The `is_stale` property.
     pub is_stale: bool,
+    /// The `max_hijack_ts` property.
     pub max_hijack_ts: String,
+    /// The `max_msg_ts` property.
     pub max_msg_ts: String,
+    /// The `min_hijack_ts` property.
     pub min_hijack_ts: String,
+    /// The `on_going_count` property.
     pub on_going_count: i64,
+    /// The `peer_asns` property.
     pub peer_asns: Vec<i64>,
+    /// The `peer_ip_count` property.
     pub peer_ip_count: i64,
+    /// The `prefixes` property.
     pub prefixes: Vec<String>,
+    /// The `tags` property.
     pub tags: Vec<EventGetResponseResultEventsItemTagsItem>,
+    /// The `victim_asns` property.
     pub victim_asns: Vec<i64>,
+    /// The `victim_countries` property.
     pub victim_countries: Vec<String>,
 }
 impl EventGetResponseResultEventsItem {
@@ -463,11 +494,14 @@ impl EventGetResponseResultEventsItem {
         }
     }
 }
+/// The `tags` property of `EventGetResponseResultEventsItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItemTagsItem {
+    /// The `name` property.
     pub name: String,
+    /// The `score` property.
     pub score: i64,
 }
 impl EventGetResponseResultEventsItemTagsItem {
@@ -479,5 +513,7 @@ impl EventGetResponseResultEventsItemTagsItem {
         }
     }
 }
+/// The `result_info` property of `EventGetResponse`.
+///
 /// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

@@ -210,13 +210,18 @@ impl TimeseriesGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TimeseriesGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().bgp().ips().timeseries().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TimeseriesGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The result of `client.radar().bgp().ips().timeseries().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGetResponse {
@@ -231,11 +236,14 @@ impl TimeseriesGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResult {
+    /// The `meta` property.
     pub meta: TimeseriesGetResponseResultMeta,
+    /// The `serie_174` property.
     pub serie_174: TimeseriesGetResponseResultSerie174,
 }
 impl TimeseriesGetResponseResult {
@@ -250,10 +258,12 @@ impl TimeseriesGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TimeseriesGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMeta {
+    /// The `queries` property.
     pub queries: Vec<TimeseriesGetResponseResultMetaQueriesItem>,
 }
 impl TimeseriesGetResponseResultMeta {
@@ -264,12 +274,15 @@ impl TimeseriesGetResponseResultMeta {
         Self { queries: queries.into() }
     }
 }
+/// The `queries` property of `TimeseriesGetResponseResultMeta`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMetaQueriesItem {
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: TimeseriesGetResponseResultMetaQueriesItemDateRange,
+    /// The `entity` property.
     pub entity: String,
 }
 impl TimeseriesGetResponseResultMetaQueriesItem {
@@ -284,12 +297,15 @@ impl TimeseriesGetResponseResultMetaQueriesItem {
         }
     }
 }
+/// The `dateRange` property of `TimeseriesGetResponseResultMetaQueriesItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultMetaQueriesItemDateRange {
+    /// The `endTime` property.
     #[serde(rename = "endTime")]
     pub end_time: String,
+    /// The `startTime` property.
     #[serde(rename = "startTime")]
     pub start_time: String,
 }
@@ -302,12 +318,16 @@ impl TimeseriesGetResponseResultMetaQueriesItemDateRange {
         }
     }
 }
+/// The `serie_174` property of `TimeseriesGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGetResponseResultSerie174 {
+    /// The `ipv4` property.
     pub ipv4: Vec<String>,
+    /// The `ipv6` property.
     pub ipv6: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl TimeseriesGetResponseResultSerie174 {

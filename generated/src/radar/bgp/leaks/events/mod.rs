@@ -270,12 +270,16 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::bgp::hijacks::events::EventGetParamsSortOrder`], which the document defines again here.
 pub type EventGetParamsSortOrder = crate::radar::bgp::hijacks::events::EventGetParamsSortOrder;
+/// The result of `client.radar().bgp().leaks().events().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponse {
+    /// The `result` property.
     pub result: EventGetResponseResult,
+    /// The `result_info` property.
     pub result_info: EventGetResponseResultInfo,
+    /// The `success` property.
     pub success: bool,
 }
 impl EventGetResponse {
@@ -292,11 +296,14 @@ impl EventGetResponse {
         }
     }
 }
+/// The `result` property of `EventGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResult {
+    /// The `asn_info` property.
     pub asn_info: Vec<EventGetResponseResultAsnInfoItem>,
+    /// The `events` property.
     pub events: Vec<EventGetResponseResultEventsItem>,
 }
 impl EventGetResponseResult {
@@ -311,24 +318,40 @@ impl EventGetResponseResult {
         }
     }
 }
+/// The `asn_info` property of `EventGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem`], which the document defines again here.
 pub type EventGetResponseResultAsnInfoItem = crate::radar::bgp::hijacks::events::EventGetResponseResultAsnInfoItem;
+/// The `events` property of `EventGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EventGetResponseResultEventsItem {
+    /// The `countries` property.
     pub countries: Vec<String>,
+    /// The `detected_ts` property.
     pub detected_ts: String,
+    /// The `finished` property.
     pub finished: bool,
+    /// The `id` property.
     pub id: i64,
+    /// The `leak_asn` property.
     pub leak_asn: i64,
+    /// The `leak_count` property.
     pub leak_count: i64,
+    /// The `leak_seg` property.
     pub leak_seg: Vec<i64>,
+    /// The `leak_type` property.
     pub leak_type: i64,
+    /// The `max_ts` property.
     pub max_ts: String,
+    /// The `min_ts` property.
     pub min_ts: String,
+    /// The `origin_count` property.
     pub origin_count: i64,
+    /// The `peer_count` property.
     pub peer_count: i64,
+    /// The `prefix_count` property.
     pub prefix_count: i64,
 }
 impl EventGetResponseResultEventsItem {
@@ -366,5 +389,7 @@ impl EventGetResponseResultEventsItem {
         }
     }
 }
+/// The `result_info` property of `EventGetResponse`.
+///
 /// The same shape as [`crate::types::DlpApiResponsePaginatedResultInfo`], which the document defines again here.
 pub type EventGetResponseResultInfo = crate::types::DlpApiResponsePaginatedResultInfo;

@@ -164,13 +164,16 @@ crate::runtime::string_enum!(
 );
 /// Sort by value ascending or descending
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type AseGetParamsSortOrder = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type AseGetParamsSortOrder = crate::types::DnsRecordsDirection;
+/// The result of `client.radar().bgp().routes().ases().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AseGetResponse {
@@ -185,11 +188,14 @@ impl AseGetResponse {
         }
     }
 }
+/// The `result` property of `AseGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `asns` property.
     pub asns: Vec<AseGetResponseResultAsnsItem>,
+    /// The `meta` property.
     pub meta: AseGetResponseResultMeta,
 }
 impl AseGetResponseResult {
@@ -204,10 +210,12 @@ impl AseGetResponseResult {
         }
     }
 }
+/// The `asns` property of `AseGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultAsnsItem {
+    /// The `asn` property.
     pub asn: i64,
     /// AS's customer cone size
     #[serde(rename = "coneSize")]
@@ -264,6 +272,7 @@ impl AseGetResponseResultAsnsItem {
         }
     }
 }
+/// The `meta` property of `AseGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]

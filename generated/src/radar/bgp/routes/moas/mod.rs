@@ -122,11 +122,14 @@ impl MoaGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type MoaGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().bgp().routes().moas().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponse {
+    /// The `result` property.
     pub result: MoaGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl MoaGetResponse {
@@ -141,11 +144,14 @@ impl MoaGetResponse {
         }
     }
 }
+/// The `result` property of `MoaGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResult {
+    /// The `meta` property.
     pub meta: MoaGetResponseResultMeta,
+    /// The `moas` property.
     pub moas: Vec<MoaGetResponseResultMoasItem>,
 }
 impl MoaGetResponseResult {
@@ -160,12 +166,16 @@ impl MoaGetResponseResult {
         }
     }
 }
+/// The `meta` property of `MoaGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMeta {
+    /// The `data_time` property.
     pub data_time: String,
+    /// The `query_time` property.
     pub query_time: String,
+    /// The `total_peers` property.
     pub total_peers: i64,
 }
 impl MoaGetResponseResultMeta {
@@ -182,11 +192,14 @@ impl MoaGetResponseResultMeta {
         }
     }
 }
+/// The `moas` property of `MoaGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMoasItem {
+    /// The `origins` property.
     pub origins: Vec<MoaGetResponseResultMoasItemOriginsItem>,
+    /// The `prefix` property.
     pub prefix: String,
 }
 impl MoaGetResponseResultMoasItem {
@@ -201,12 +214,16 @@ impl MoaGetResponseResultMoasItem {
         }
     }
 }
+/// The `origins` property of `MoaGetResponseResultMoasItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MoaGetResponseResultMoasItemOriginsItem {
+    /// The `origin` property.
     pub origin: i64,
+    /// The `peer_count` property.
     pub peer_count: i64,
+    /// The `rpki_validation` property.
     pub rpki_validation: String,
 }
 impl MoaGetResponseResultMoasItemOriginsItem {

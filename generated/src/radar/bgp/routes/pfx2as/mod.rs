@@ -156,11 +156,14 @@ crate::runtime::string_enum!(
     open Pfx2aGetParamsRpkiStatus { Valid = "VALID", Invalid = "INVALID", Unknown2 =
     "UNKNOWN" }
 );
+/// The result of `client.radar().bgp().routes().pfx2as().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponse {
+    /// The `result` property.
     pub result: Pfx2aGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl Pfx2aGetResponse {
@@ -175,11 +178,14 @@ impl Pfx2aGetResponse {
         }
     }
 }
+/// The `result` property of `Pfx2aGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResult {
+    /// The `meta` property.
     pub meta: Pfx2aGetResponseResultMeta,
+    /// The `prefix_origins` property.
     pub prefix_origins: Vec<Pfx2aGetResponseResultPrefixOriginsItem>,
 }
 impl Pfx2aGetResponseResult {
@@ -194,15 +200,22 @@ impl Pfx2aGetResponseResult {
         }
     }
 }
+/// The `meta` property of `Pfx2aGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type Pfx2aGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+/// The `prefix_origins` property of `Pfx2aGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct Pfx2aGetResponseResultPrefixOriginsItem {
+    /// The `origin` property.
     pub origin: i64,
+    /// The `peer_count` property.
     pub peer_count: i64,
+    /// The `prefix` property.
     pub prefix: String,
+    /// The `rpki_validation` property.
     pub rpki_validation: String,
 }
 impl Pfx2aGetResponseResultPrefixOriginsItem {

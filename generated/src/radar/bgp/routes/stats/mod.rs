@@ -108,11 +108,14 @@ impl StatGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type StatGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().bgp().routes().stats().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponse {
+    /// The `result` property.
     pub result: StatGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl StatGetResponse {
@@ -127,11 +130,14 @@ impl StatGetResponse {
         }
     }
 }
+/// The `result` property of `StatGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResult {
+    /// The `meta` property.
     pub meta: StatGetResponseResultMeta,
+    /// The `stats` property.
     pub stats: StatGetResponseResultStats,
 }
 impl StatGetResponseResult {
@@ -146,29 +152,50 @@ impl StatGetResponseResult {
         }
     }
 }
+/// The `meta` property of `StatGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type StatGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+/// The `stats` property of `StatGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct StatGetResponseResultStats {
+    /// The `distinct_origins` property.
     pub distinct_origins: i64,
+    /// The `distinct_origins_ipv4` property.
     pub distinct_origins_ipv4: i64,
+    /// The `distinct_origins_ipv6` property.
     pub distinct_origins_ipv6: i64,
+    /// The `distinct_prefixes` property.
     pub distinct_prefixes: i64,
+    /// The `distinct_prefixes_ipv4` property.
     pub distinct_prefixes_ipv4: i64,
+    /// The `distinct_prefixes_ipv6` property.
     pub distinct_prefixes_ipv6: i64,
+    /// The `routes_invalid` property.
     pub routes_invalid: i64,
+    /// The `routes_invalid_ipv4` property.
     pub routes_invalid_ipv4: i64,
+    /// The `routes_invalid_ipv6` property.
     pub routes_invalid_ipv6: i64,
+    /// The `routes_total` property.
     pub routes_total: i64,
+    /// The `routes_total_ipv4` property.
     pub routes_total_ipv4: i64,
+    /// The `routes_total_ipv6` property.
     pub routes_total_ipv6: i64,
+    /// The `routes_unknown` property.
     pub routes_unknown: i64,
+    /// The `routes_unknown_ipv4` property.
     pub routes_unknown_ipv4: i64,
+    /// The `routes_unknown_ipv6` property.
     pub routes_unknown_ipv6: i64,
+    /// The `routes_valid` property.
     pub routes_valid: i64,
+    /// The `routes_valid_ipv4` property.
     pub routes_valid_ipv4: i64,
+    /// The `routes_valid_ipv6` property.
     pub routes_valid_ipv6: i64,
 }
 impl StatGetResponseResultStats {

@@ -211,13 +211,18 @@ impl AseGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `updateType` parameter of `client.radar().bgp().top().ases().get()`.
+///
 /// The same shape as [`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`], which the document defines again here.
 pub type AseGetParamsUpdateTypeItem = crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem;
+/// The result of `client.radar().bgp().top().ases().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AseGetResponse {
@@ -232,11 +237,14 @@ impl AseGetResponse {
         }
     }
 }
+/// The `result` property of `AseGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `meta` property.
     pub meta: AseGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<AseGetResponseResultTop0Item>,
 }
 impl AseGetResponseResult {
@@ -251,10 +259,12 @@ impl AseGetResponseResult {
         }
     }
 }
+/// The `meta` property of `AseGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultMeta {
+    /// The `dateRange` property.
     #[serde(rename = "dateRange")]
     pub date_range: Vec<AseGetResponseResultMetaDateRangeItem>,
 }
@@ -268,14 +278,19 @@ impl AseGetResponseResultMeta {
         }
     }
 }
+/// The `dateRange` property of `AseGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `AseGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
+    /// The `ASName` property.
     #[serde(rename = "ASName")]
     pub as_name: String,
+    /// The `asn` property.
     pub asn: i64,
     /// Percentage of updates by this AS out of the total updates by all autonomous systems.
     pub value: String,

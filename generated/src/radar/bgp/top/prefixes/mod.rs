@@ -190,13 +190,18 @@ impl PrefixGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `updateType` parameter of `client.radar().bgp().top().prefixes().get()`.
+///
 /// The same shape as [`crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem`], which the document defines again here.
 pub type PrefixGetParamsUpdateTypeItem = crate::radar::bgp::timeseries::TimeseriesGetParamsUpdateTypeItem;
+/// The result of `client.radar().bgp().top().prefixes().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponse {
+    /// The `result` property.
     pub result: PrefixGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl PrefixGetResponse {
@@ -211,11 +216,14 @@ impl PrefixGetResponse {
         }
     }
 }
+/// The `result` property of `PrefixGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResult {
+    /// The `meta` property.
     pub meta: PrefixGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<PrefixGetResponseResultTop0Item>,
 }
 impl PrefixGetResponseResult {
@@ -230,15 +238,22 @@ impl PrefixGetResponseResult {
         }
     }
 }
+/// The `meta` property of `PrefixGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::top::ases::AseGetResponseResultMeta`], which the document defines again here.
 pub type PrefixGetResponseResultMeta = crate::radar::bgp::top::ases::AseGetResponseResultMeta;
+/// The `dateRange` property of `PrefixGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type PrefixGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `PrefixGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResultTop0Item {
+    /// The `prefix` property.
     pub prefix: String,
+    /// The `value` property.
     pub value: String,
 }
 impl PrefixGetResponseResultTop0Item {

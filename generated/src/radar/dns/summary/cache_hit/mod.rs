@@ -204,11 +204,14 @@ impl CacheHitGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type CacheHitGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().cache_hit().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponse {
+    /// The `result` property.
     pub result: CacheHitGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl CacheHitGetResponse {
@@ -223,11 +226,14 @@ impl CacheHitGetResponse {
         }
     }
 }
+/// The `result` property of `CacheHitGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponseResult {
+    /// The `meta` property.
     pub meta: CacheHitGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: CacheHitGetResponseResultSummary0,
 }
 impl CacheHitGetResponseResult {
@@ -242,20 +248,31 @@ impl CacheHitGetResponseResult {
         }
     }
 }
+/// The `meta` property of `CacheHitGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type CacheHitGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `CacheHitGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type CacheHitGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `CacheHitGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type CacheHitGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `CacheHitGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type CacheHitGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `CacheHitGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponseResultSummary0 {
+    /// The `NEGATIVE` property.
     #[serde(rename = "NEGATIVE")]
     pub negative: String,
+    /// The `POSITIVE` property.
     #[serde(rename = "POSITIVE")]
     pub positive: String,
 }

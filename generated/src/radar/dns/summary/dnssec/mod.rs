@@ -201,11 +201,14 @@ impl DnssecGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().dnssec().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponse {
+    /// The `result` property.
     pub result: DnssecGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DnssecGetResponse {
@@ -220,11 +223,14 @@ impl DnssecGetResponse {
         }
     }
 }
+/// The `result` property of `DnssecGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResult {
+    /// The `meta` property.
     pub meta: DnssecGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: DnssecGetResponseResultSummary0,
 }
 impl DnssecGetResponseResult {
@@ -239,24 +245,37 @@ impl DnssecGetResponseResult {
         }
     }
 }
+/// The `meta` property of `DnssecGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DnssecGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `DnssecGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DnssecGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `DnssecGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `DnssecGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DnssecGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `DnssecGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DnssecGetResponseResultSummary0 {
+    /// The `INSECURE` property.
     #[serde(rename = "INSECURE")]
     pub insecure: String,
+    /// The `INVALID` property.
     #[serde(rename = "INVALID")]
     pub invalid: String,
+    /// The `OTHER` property.
     #[serde(rename = "OTHER")]
     pub other: String,
+    /// The `SECURE` property.
     #[serde(rename = "SECURE")]
     pub secure: String,
 }

@@ -207,17 +207,31 @@ impl DnssecAwareGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecAwareGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().dnssec_aware().get()`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponse`], which the document defines again here.
 pub type DnssecAwareGetResponse = crate::radar::as112::summary::dnssec::DnssecGetResponse;
+/// The `result` property of `DnssecAwareGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResult`], which the document defines again here.
 pub type DnssecAwareGetResponseResult = crate::radar::as112::summary::dnssec::DnssecGetResponseResult;
+/// The `meta` property of `DnssecAwareGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DnssecAwareGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `DnssecAwareGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DnssecAwareGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `DnssecAwareGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DnssecAwareGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `DnssecAwareGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DnssecAwareGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `DnssecAwareGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultSummary0`], which the document defines again here.
 pub type DnssecAwareGetResponseResultSummary0 = crate::radar::as112::summary::dnssec::DnssecGetResponseResultSummary0;

@@ -204,17 +204,31 @@ impl DnssecE2eGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecE2eGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().dnssec_e2e().get()`.
+///
 /// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponse`], which the document defines again here.
 pub type DnssecE2eGetResponse = crate::radar::dns::summary::cache_hit::CacheHitGetResponse;
+/// The `result` property of `DnssecE2eGetResponse`.
+///
 /// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponseResult`], which the document defines again here.
 pub type DnssecE2eGetResponseResult = crate::radar::dns::summary::cache_hit::CacheHitGetResponseResult;
+/// The `meta` property of `DnssecE2eGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DnssecE2eGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `DnssecE2eGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DnssecE2eGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `DnssecE2eGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DnssecE2eGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `DnssecE2eGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DnssecE2eGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `DnssecE2eGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponseResultSummary0`], which the document defines again here.
 pub type DnssecE2eGetResponseResultSummary0 = crate::radar::dns::summary::cache_hit::CacheHitGetResponseResultSummary0;

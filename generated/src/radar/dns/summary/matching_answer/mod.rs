@@ -210,17 +210,31 @@ impl MatchingAnswerGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type MatchingAnswerGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().matching_answer().get()`.
+///
 /// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponse`], which the document defines again here.
 pub type MatchingAnswerGetResponse = crate::radar::dns::summary::cache_hit::CacheHitGetResponse;
+/// The `result` property of `MatchingAnswerGetResponse`.
+///
 /// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponseResult`], which the document defines again here.
 pub type MatchingAnswerGetResponseResult = crate::radar::dns::summary::cache_hit::CacheHitGetResponseResult;
+/// The `meta` property of `MatchingAnswerGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type MatchingAnswerGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `MatchingAnswerGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type MatchingAnswerGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `MatchingAnswerGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type MatchingAnswerGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `MatchingAnswerGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type MatchingAnswerGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `MatchingAnswerGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::summary::cache_hit::CacheHitGetResponseResultSummary0`], which the document defines again here.
 pub type MatchingAnswerGetResponseResultSummary0 = crate::radar::dns::summary::cache_hit::CacheHitGetResponseResultSummary0;

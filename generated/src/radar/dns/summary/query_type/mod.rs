@@ -204,11 +204,14 @@ impl QueryTypeGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type QueryTypeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().query_type().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponse {
+    /// The `result` property.
     pub result: QueryTypeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl QueryTypeGetResponse {
@@ -223,11 +226,14 @@ impl QueryTypeGetResponse {
         }
     }
 }
+/// The `result` property of `QueryTypeGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponseResult {
+    /// The `meta` property.
     pub meta: QueryTypeGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: QueryTypeGetResponseResultSummary0,
 }
 impl QueryTypeGetResponseResult {
@@ -242,26 +248,40 @@ impl QueryTypeGetResponseResult {
         }
     }
 }
+/// The `meta` property of `QueryTypeGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type QueryTypeGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `QueryTypeGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type QueryTypeGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `QueryTypeGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type QueryTypeGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `QueryTypeGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type QueryTypeGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `QueryTypeGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct QueryTypeGetResponseResultSummary0 {
+    /// The `A` property.
     #[serde(rename = "A")]
     pub a: String,
+    /// The `AAAA` property.
     #[serde(rename = "AAAA")]
     pub aaaa: String,
+    /// The `HTTPS` property.
     #[serde(rename = "HTTPS")]
     pub https: String,
+    /// The `NS` property.
     #[serde(rename = "NS")]
     pub ns: String,
+    /// The `PTR` property.
     #[serde(rename = "PTR")]
     pub ptr: String,
 }

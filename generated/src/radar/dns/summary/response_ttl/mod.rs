@@ -207,11 +207,14 @@ impl ResponseTtlGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ResponseTtlGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().summary().response_ttl().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponse {
+    /// The `result` property.
     pub result: ResponseTtlGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ResponseTtlGetResponse {
@@ -226,11 +229,14 @@ impl ResponseTtlGetResponse {
         }
     }
 }
+/// The `result` property of `ResponseTtlGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponseResult {
+    /// The `meta` property.
     pub meta: ResponseTtlGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: ResponseTtlGetResponseResultSummary0,
 }
 impl ResponseTtlGetResponseResult {
@@ -245,34 +251,52 @@ impl ResponseTtlGetResponseResult {
         }
     }
 }
+/// The `meta` property of `ResponseTtlGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ResponseTtlGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `ResponseTtlGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ResponseTtlGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `ResponseTtlGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ResponseTtlGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `ResponseTtlGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ResponseTtlGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ResponseTtlGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponseResultSummary0 {
+    /// The `<=0m` property.
     #[serde(rename = "<=0m")]
     pub n0m: String,
+    /// The `<=15m` property.
     #[serde(rename = "<=15m")]
     pub n15m: String,
+    /// The `<=1d` property.
     #[serde(rename = "<=1d")]
     pub n1d: String,
+    /// The `<=1h` property.
     #[serde(rename = "<=1h")]
     pub n1h: String,
+    /// The `<=1m` property.
     #[serde(rename = "<=1m")]
     pub n1m: String,
+    /// The `<=1w` property.
     #[serde(rename = "<=1w")]
     pub n1w: String,
+    /// The `<=1y` property.
     #[serde(rename = "<=1y")]
     pub n1y: String,
+    /// The `<=5m` property.
     #[serde(rename = "<=5m")]
     pub n5m: String,
+    /// The `>1y` property.
     #[serde(rename = ">1y")]
     pub n1y_2: String,
 }

@@ -225,11 +225,14 @@ pub type CacheHitGetParamsAggInterval = crate::radar::as112::timeseries::Timeser
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type CacheHitGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().cache_hit().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponse {
+    /// The `result` property.
     pub result: CacheHitGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl CacheHitGetResponse {
@@ -244,11 +247,14 @@ impl CacheHitGetResponse {
         }
     }
 }
+/// The `result` property of `CacheHitGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: CacheHitGetResponseResultSerie0,
 }
 impl CacheHitGetResponseResult {
@@ -263,12 +269,15 @@ impl CacheHitGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `CacheHitGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CacheHitGetResponseResultSerie0 {
+    /// The `NEGATIVE` property.
     #[serde(rename = "NEGATIVE")]
     pub negative: Vec<String>,
+    /// The `POSITIVE` property.
     #[serde(rename = "POSITIVE")]
     pub positive: Vec<String>,
 }

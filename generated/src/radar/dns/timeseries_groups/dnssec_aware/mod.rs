@@ -228,9 +228,15 @@ pub type DnssecAwareGetParamsAggInterval = crate::radar::as112::timeseries::Time
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecAwareGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().dnssec_aware().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse`], which the document defines again here.
 pub type DnssecAwareGetResponse = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponse;
+/// The `result` property of `DnssecAwareGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult`], which the document defines again here.
 pub type DnssecAwareGetResponseResult = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResult;
+/// The `serie_0` property of `DnssecAwareGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0`], which the document defines again here.
 pub type DnssecAwareGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::dnssec::DnssecGetResponseResultSerie0;

@@ -225,9 +225,15 @@ pub type DnssecE2eGetParamsAggInterval = crate::radar::as112::timeseries::Timese
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecE2eGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().dnssec_e2e().get()`.
+///
 /// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponse`], which the document defines again here.
 pub type DnssecE2eGetResponse = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponse;
+/// The `result` property of `DnssecE2eGetResponse`.
+///
 /// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResult`], which the document defines again here.
 pub type DnssecE2eGetResponseResult = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResult;
+/// The `serie_0` property of `DnssecE2eGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResultSerie0`], which the document defines again here.
 pub type DnssecE2eGetResponseResultSerie0 = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResultSerie0;

@@ -225,9 +225,15 @@ pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::Timese
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse`], which the document defines again here.
 pub type IpVersionGetResponse = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse;
+/// The `result` property of `IpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult`], which the document defines again here.
 pub type IpVersionGetResponseResult = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult;
+/// The `serie_0` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0`], which the document defines again here.
 pub type IpVersionGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0;

@@ -231,9 +231,15 @@ pub type MatchingAnswerGetParamsAggInterval = crate::radar::as112::timeseries::T
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type MatchingAnswerGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().matching_answer().get()`.
+///
 /// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponse`], which the document defines again here.
 pub type MatchingAnswerGetResponse = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponse;
+/// The `result` property of `MatchingAnswerGetResponse`.
+///
 /// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResult`], which the document defines again here.
 pub type MatchingAnswerGetResponseResult = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResult;
+/// The `serie_0` property of `MatchingAnswerGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResultSerie0`], which the document defines again here.
 pub type MatchingAnswerGetResponseResultSerie0 = crate::radar::dns::timeseries_groups::cache_hit::CacheHitGetResponseResultSerie0;

@@ -228,11 +228,14 @@ pub type ResponseCodeGetParamsAggInterval = crate::radar::as112::timeseries::Tim
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ResponseCodeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().response_codes().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponse {
+    /// The `result` property.
     pub result: ResponseCodeGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ResponseCodeGetResponse {
@@ -247,11 +250,14 @@ impl ResponseCodeGetResponse {
         }
     }
 }
+/// The `result` property of `ResponseCodeGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ResponseCodeGetResponseResultSerie0,
 }
 impl ResponseCodeGetResponseResult {
@@ -266,20 +272,27 @@ impl ResponseCodeGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `ResponseCodeGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseCodeGetResponseResultSerie0 {
+    /// The `FORMERR` property.
     #[serde(rename = "FORMERR")]
     pub formerr: Vec<String>,
+    /// The `NOERROR` property.
     #[serde(rename = "NOERROR")]
     pub noerror: Vec<String>,
+    /// The `NOTIMP` property.
     #[serde(rename = "NOTIMP")]
     pub notimp: Vec<String>,
+    /// The `NXDOMAIN` property.
     #[serde(rename = "NXDOMAIN")]
     pub nxdomain: Vec<String>,
+    /// The `REFUSED` property.
     #[serde(rename = "REFUSED")]
     pub refused: Vec<String>,
+    /// The `SERVFAIL` property.
     #[serde(rename = "SERVFAIL")]
     pub servfail: Vec<String>,
 }

@@ -228,11 +228,14 @@ pub type ResponseTtlGetParamsAggInterval = crate::radar::as112::timeseries::Time
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ResponseTtlGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().dns().timeseries_groups().response_ttl().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponse {
+    /// The `result` property.
     pub result: ResponseTtlGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ResponseTtlGetResponse {
@@ -247,11 +250,14 @@ impl ResponseTtlGetResponse {
         }
     }
 }
+/// The `result` property of `ResponseTtlGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ResponseTtlGetResponseResultSerie0,
 }
 impl ResponseTtlGetResponseResult {
@@ -266,26 +272,36 @@ impl ResponseTtlGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `ResponseTtlGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ResponseTtlGetResponseResultSerie0 {
+    /// The `<=0m` property.
     #[serde(rename = "<=0m")]
     pub n0m: Vec<String>,
+    /// The `<=15m` property.
     #[serde(rename = "<=15m")]
     pub n15m: Vec<String>,
+    /// The `<=1d` property.
     #[serde(rename = "<=1d")]
     pub n1d: Vec<String>,
+    /// The `<=1h` property.
     #[serde(rename = "<=1h")]
     pub n1h: Vec<String>,
+    /// The `<=1m` property.
     #[serde(rename = "<=1m")]
     pub n1m: Vec<String>,
+    /// The `<=1w` property.
     #[serde(rename = "<=1w")]
     pub n1w: Vec<String>,
+    /// The `<=1y` property.
     #[serde(rename = "<=1y")]
     pub n1y: Vec<String>,
+    /// The `<=5m` property.
     #[serde(rename = "<=5m")]
     pub n5m: Vec<String>,
+    /// The `>1y` property.
     #[serde(rename = ">1y")]
     pub n1y_2: Vec<String>,
 }

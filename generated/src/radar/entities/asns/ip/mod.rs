@@ -17,7 +17,7 @@ pub struct Ip {
 impl Ip {
     /// Get autonomous system information by IP address
     ///
-    /// Get the requested autonomous system information based on IP address. Population estimates come from APNIC (refer to https://labs.apnic.net/?p=526).
+    /// Get the requested autonomous system information based on IP address. Population estimates come from APNIC (refer to <https://labs.apnic.net/?p=526>).
     ///
     /// `GET /radar/entities/asns/ip` (operation `radar-get-entities-asn-by-ip`)
     ///
@@ -85,11 +85,14 @@ impl IpGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().asns().ip().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponse {
+    /// The `result` property.
     pub result: IpGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl IpGetResponse {
@@ -104,10 +107,12 @@ impl IpGetResponse {
         }
     }
 }
+/// The `result` property of `IpGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResult {
+    /// The `asn` property.
     pub asn: IpGetResponseResultAsn,
 }
 impl IpGetResponseResult {
@@ -116,27 +121,37 @@ impl IpGetResponseResult {
         Self { asn: asn.into() }
     }
 }
+/// The `asn` property of `IpGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsn {
+    /// The `aka` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
+    /// The `asn` property.
     pub asn: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `countryName` property.
     #[serde(rename = "countryName")]
     pub country_name: String,
+    /// The `estimatedUsers` property.
     #[serde(rename = "estimatedUsers")]
     pub estimated_users: IpGetResponseResultAsnEstimatedUsers,
+    /// The `name` property.
     pub name: String,
     /// Deprecated field. Please use 'aka'.
     #[serde(rename = "nameLong", default, skip_serializing_if = "Option::is_none")]
     pub name_long: Option<String>,
+    /// The `orgName` property.
     #[serde(rename = "orgName")]
     pub org_name: String,
+    /// The `related` property.
     pub related: Vec<IpGetResponseResultAsnRelatedItem>,
     /// Regional Internet Registry
     pub source: String,
+    /// The `website` property.
     pub website: String,
 }
 impl IpGetResponseResultAsn {
@@ -180,6 +195,7 @@ impl IpGetResponseResultAsn {
         self
     }
 }
+/// The `estimatedUsers` property of `IpGetResponseResultAsn`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -187,6 +203,7 @@ pub struct IpGetResponseResultAsnEstimatedUsers {
     /// Total estimated users
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
     pub estimated_users: Option<i64>,
+    /// The `locations` property.
     pub locations: Vec<IpGetResponseResultAsnEstimatedUsersLocationsItem>,
 }
 impl IpGetResponseResultAsnEstimatedUsers {
@@ -206,6 +223,7 @@ impl IpGetResponseResultAsnEstimatedUsers {
         self
     }
 }
+/// The `locations` property of `IpGetResponseResultAsnEstimatedUsers`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -213,8 +231,10 @@ pub struct IpGetResponseResultAsnEstimatedUsersLocationsItem {
     /// Estimated users per location
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
     pub estimated_users: Option<i64>,
+    /// The `locationAlpha2` property.
     #[serde(rename = "locationAlpha2")]
     pub location_alpha2: String,
+    /// The `locationName` property.
     #[serde(rename = "locationName")]
     pub location_name: String,
 }
@@ -237,16 +257,20 @@ impl IpGetResponseResultAsnEstimatedUsersLocationsItem {
         self
     }
 }
+/// The `related` property of `IpGetResponseResultAsn`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpGetResponseResultAsnRelatedItem {
+    /// The `aka` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aka: Option<String>,
+    /// The `asn` property.
     pub asn: i64,
     /// Total estimated users
     #[serde(rename = "estimatedUsers", default, skip_serializing_if = "Option::is_none")]
     pub estimated_users: Option<i64>,
+    /// The `name` property.
     pub name: String,
 }
 impl IpGetResponseResultAsnRelatedItem {

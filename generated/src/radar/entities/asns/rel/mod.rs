@@ -96,11 +96,14 @@ impl RelGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type RelGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().entities().asns().rel().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponse {
+    /// The `result` property.
     pub result: RelGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl RelGetResponse {
@@ -115,11 +118,14 @@ impl RelGetResponse {
         }
     }
 }
+/// The `result` property of `RelGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResult {
+    /// The `meta` property.
     pub meta: RelGetResponseResultMeta,
+    /// The `rels` property.
     pub rels: Vec<RelGetResponseResultRelsItem>,
 }
 impl RelGetResponseResult {
@@ -134,18 +140,28 @@ impl RelGetResponseResult {
         }
     }
 }
+/// The `meta` property of `RelGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type RelGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;
+/// The `rels` property of `RelGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct RelGetResponseResultRelsItem {
+    /// The `asn1` property.
     pub asn1: i64,
+    /// The `asn1_country` property.
     pub asn1_country: String,
+    /// The `asn1_name` property.
     pub asn1_name: String,
+    /// The `asn2` property.
     pub asn2: i64,
+    /// The `asn2_country` property.
     pub asn2_country: String,
+    /// The `asn2_name` property.
     pub asn2_name: String,
+    /// The `rel` property.
     pub rel: String,
 }
 impl RelGetResponseResultRelsItem {

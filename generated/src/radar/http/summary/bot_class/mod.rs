@@ -17,7 +17,7 @@ pub struct BotClass {
 impl BotClass {
     /// Get Bot Class Summary
     ///
-    /// Percentage distribution of bot-generated traffic to genuine human traffic, as classified by Cloudflare. Visit https://developers.cloudflare.com/radar/concepts/bot-classes/ for more information.
+    /// Percentage distribution of bot-generated traffic to genuine human traffic, as classified by Cloudflare. Visit <https://developers.cloudflare.com/radar/concepts/bot-classes/> for more information.
     ///
     /// `GET /radar/http/summary/bot_class` (operation `radar-get-http-summary-by-bot-class`)
     ///
@@ -285,6 +285,7 @@ impl BotClassGetParams {
         self
     }
 }
+/// An item of the `deviceType` parameter of `client.radar().http().summary().bot_class().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BotClassGetParamsDeviceTypeItem {
@@ -305,6 +306,7 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BotClassGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().summary().bot_class().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BotClassGetParamsHttpProtocolItem {
@@ -318,10 +320,15 @@ pub enum BotClassGetParamsHttpProtocolItem {
 crate::runtime::string_enum!(
     open BotClassGetParamsHttpProtocolItem { Http = "HTTP", Https = "HTTPS" }
 );
+/// An item of the `httpVersion` parameter of `client.radar().http().summary().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type BotClassGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().summary().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BotClassGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().summary().bot_class().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BotClassGetParamsOsItem {
@@ -346,6 +353,7 @@ crate::runtime::string_enum!(
     open BotClassGetParamsOsItem { Windows = "WINDOWS", Macosx = "MACOSX", Ios = "IOS",
     Android = "ANDROID", Chromeos = "CHROMEOS", Linux = "LINUX", SmartTv = "SMART_TV" }
 );
+/// An item of the `tlsVersion` parameter of `client.radar().http().summary().bot_class().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BotClassGetParamsTlsVersionItem {
@@ -366,11 +374,14 @@ crate::runtime::string_enum!(
     open BotClassGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1", TlSv12
     = "TLSv1_2", TlSv13 = "TLSv1_3", TlSvQuic = "TLSvQUIC" }
 );
+/// The result of `client.radar().http().summary().bot_class().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponse {
+    /// The `result` property.
     pub result: BotClassGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl BotClassGetResponse {
@@ -385,11 +396,14 @@ impl BotClassGetResponse {
         }
     }
 }
+/// The `result` property of `BotClassGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponseResult {
+    /// The `meta` property.
     pub meta: BotClassGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: BotClassGetResponseResultSummary0,
 }
 impl BotClassGetResponseResult {
@@ -404,19 +418,30 @@ impl BotClassGetResponseResult {
         }
     }
 }
+/// The `meta` property of `BotClassGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type BotClassGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `BotClassGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type BotClassGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `BotClassGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type BotClassGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `BotClassGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type BotClassGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `BotClassGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponseResultSummary0 {
+    /// The `bot` property.
     pub bot: String,
+    /// The `human` property.
     pub human: String,
 }
 impl BotClassGetResponseResultSummary0 {

@@ -285,27 +285,42 @@ impl OGetParams {
         self
     }
 }
+/// An item of the `botClass` parameter of `client.radar().http().summary().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type OGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().summary().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type OGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type OGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().summary().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type OGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().summary().os().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type OGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().summary().os().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type OGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `tlsVersion` parameter of `client.radar().http().summary().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type OGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().summary().os().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OGetResponse {
+    /// The `result` property.
     pub result: OGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl OGetResponse {
@@ -317,11 +332,14 @@ impl OGetResponse {
         }
     }
 }
+/// The `result` property of `OGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OGetResponseResult {
+    /// The `meta` property.
     pub meta: OGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: OGetResponseResultSummary0,
 }
 impl OGetResponseResult {
@@ -336,20 +354,31 @@ impl OGetResponseResult {
         }
     }
 }
+/// The `meta` property of `OGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type OGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `OGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type OGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `OGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type OGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `OGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type OGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `OGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OGetResponseResultSummary0 {
+    /// The `ANDROID` property.
     #[serde(rename = "ANDROID")]
     pub android: String,
+    /// The `IOS` property.
     #[serde(rename = "IOS")]
     pub ios: String,
 }

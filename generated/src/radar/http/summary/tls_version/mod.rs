@@ -288,27 +288,42 @@ impl TlsVersionGetParams {
         self
     }
 }
+/// An item of the `botClass` parameter of `client.radar().http().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type TlsVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type TlsVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type TlsVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type TlsVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TlsVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type TlsVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// The result of `client.radar().http().summary().tls_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
+    /// The `result` property.
     pub result: TlsVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TlsVersionGetResponse {
@@ -323,11 +338,14 @@ impl TlsVersionGetResponse {
         }
     }
 }
+/// The `result` property of `TlsVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: TlsVersionGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: TlsVersionGetResponseResultSummary0,
 }
 impl TlsVersionGetResponseResult {
@@ -342,26 +360,40 @@ impl TlsVersionGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TlsVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type TlsVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `TlsVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TlsVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TlsVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `TlsVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSummary0 {
+    /// The `TLS 1.0` property.
     #[serde(rename = "TLS 1.0")]
     pub tls_1_0: String,
+    /// The `TLS 1.1` property.
     #[serde(rename = "TLS 1.1")]
     pub tls_1_1: String,
+    /// The `TLS 1.2` property.
     #[serde(rename = "TLS 1.2")]
     pub tls_1_2: String,
+    /// The `TLS 1.3` property.
     #[serde(rename = "TLS 1.3")]
     pub tls_1_3: String,
+    /// The `TLS QUIC` property.
     #[serde(rename = "TLS QUIC")]
     pub tls_quic: String,
 }

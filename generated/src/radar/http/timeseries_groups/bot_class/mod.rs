@@ -17,7 +17,7 @@ pub struct BotClass {
 impl BotClass {
     /// Get Bot Classes Time Series
     ///
-    /// Get a time series of the percentage distribution of traffic classified as automated or human. Visit https://developers.cloudflare.com/radar/concepts/bot-classes/ for more information.
+    /// Get a time series of the percentage distribution of traffic classified as automated or human. Visit <https://developers.cloudflare.com/radar/concepts/bot-classes/> for more information.
     ///
     /// `GET /radar/http/timeseries_groups/bot_class` (operation `radar-get-http-timeseries-group-by-bot-class`)
     ///
@@ -306,27 +306,42 @@ impl BotClassGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type BotClassGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type BotClassGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BotClassGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type BotClassGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type BotClassGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BotClassGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type BotClassGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().bot_class().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type BotClassGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().bot_class().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponse {
+    /// The `result` property.
     pub result: BotClassGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl BotClassGetResponse {
@@ -341,11 +356,14 @@ impl BotClassGetResponse {
         }
     }
 }
+/// The `result` property of `BotClassGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: BotClassGetResponseResultSerie0,
 }
 impl BotClassGetResponseResult {
@@ -360,12 +378,16 @@ impl BotClassGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `BotClassGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotClassGetResponseResultSerie0 {
+    /// The `bot` property.
     pub bot: Vec<String>,
+    /// The `human` property.
     pub human: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl BotClassGetResponseResultSerie0 {

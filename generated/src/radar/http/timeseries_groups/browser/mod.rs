@@ -334,27 +334,47 @@ impl BrowserGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type BrowserGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type BrowserGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type BrowserGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BrowserGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type BrowserGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type BrowserGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BrowserGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type BrowserGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type BrowserGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().browser().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
 pub type BrowserGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
+/// The `result` property of `BrowserGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type BrowserGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
+/// The `serie_0` property of `BrowserGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
 pub type BrowserGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

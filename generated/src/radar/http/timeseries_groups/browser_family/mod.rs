@@ -332,27 +332,47 @@ impl BrowserFamilyGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type BrowserFamilyGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type BrowserFamilyGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type BrowserFamilyGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BrowserFamilyGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type BrowserFamilyGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type BrowserFamilyGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BrowserFamilyGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type BrowserFamilyGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type BrowserFamilyGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().browser_family().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
 pub type BrowserFamilyGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
+/// The `result` property of `BrowserFamilyGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type BrowserFamilyGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
+/// The `serie_0` property of `BrowserFamilyGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
 pub type BrowserFamilyGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

@@ -309,27 +309,42 @@ impl HttpVersionGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type HttpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type HttpVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type HttpVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type HttpVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().http_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type HttpVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type HttpVersionGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().http_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponse {
+    /// The `result` property.
     pub result: HttpVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl HttpVersionGetResponse {
@@ -344,11 +359,14 @@ impl HttpVersionGetResponse {
         }
     }
 }
+/// The `result` property of `HttpVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: HttpVersionGetResponseResultSerie0,
 }
 impl HttpVersionGetResponseResult {
@@ -363,16 +381,21 @@ impl HttpVersionGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `HttpVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponseResultSerie0 {
+    /// The `HTTP/1.x` property.
     #[serde(rename = "HTTP/1.x")]
     pub http_1_x: Vec<String>,
+    /// The `HTTP/2` property.
     #[serde(rename = "HTTP/2")]
     pub http_2: Vec<String>,
+    /// The `HTTP/3` property.
     #[serde(rename = "HTTP/3")]
     pub http_3: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl HttpVersionGetResponseResultSerie0 {

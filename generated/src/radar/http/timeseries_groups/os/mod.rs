@@ -303,25 +303,43 @@ impl OGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type OGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type OGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type OGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type OGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type OGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type OGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type OGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type OGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().os().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
 pub type OGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
+/// The `result` property of `OGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type OGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
+/// The `serie_0` property of `OGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
 pub type OGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

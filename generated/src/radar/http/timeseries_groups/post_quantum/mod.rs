@@ -326,29 +326,46 @@ impl PostQuantumGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type PostQuantumGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `botClass` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type PostQuantumGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `deviceType` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type PostQuantumGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type PostQuantumGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type PostQuantumGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type PostQuantumGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type PostQuantumGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type PostQuantumGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().timeseries_groups().post_quantum().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type PostQuantumGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().timeseries_groups().post_quantum().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PostQuantumGetResponse {
+    /// The `result` property.
     pub result: PostQuantumGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl PostQuantumGetResponse {
@@ -363,11 +380,14 @@ impl PostQuantumGetResponse {
         }
     }
 }
+/// The `result` property of `PostQuantumGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PostQuantumGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: PostQuantumGetResponseResultSerie0,
 }
 impl PostQuantumGetResponseResult {
@@ -382,14 +402,18 @@ impl PostQuantumGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `PostQuantumGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PostQuantumGetResponseResultSerie0 {
+    /// The `NOT_SUPPORTED` property.
     #[serde(rename = "NOT_SUPPORTED")]
     pub not_supported: Vec<String>,
+    /// The `SUPPORTED` property.
     #[serde(rename = "SUPPORTED")]
     pub supported: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl PostQuantumGetResponseResultSerie0 {

@@ -17,7 +17,7 @@ pub struct Ases {
 impl Ases {
     /// Get Top Autonomous Systems By Network Traffic
     ///
-    /// Get the top autonomous systems (AS) by network traffic (NetFlows) over a given time period. Visit https://en.wikipedia.org/wiki/NetFlow for more information.
+    /// Get the top autonomous systems (AS) by network traffic (NetFlows) over a given time period. Visit <https://en.wikipedia.org/wiki/NetFlow> for more information.
     ///
     /// `GET /radar/netflows/top/ases` (operation `radar-get-netflows-top-ases`)
     ///
@@ -201,11 +201,14 @@ impl AseGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AseGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().netflows().top().ases().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AseGetResponse {
@@ -220,10 +223,12 @@ impl AseGetResponse {
         }
     }
 }
+/// The `result` property of `AseGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `top_0` property.
     pub top_0: Vec<AseGetResponseResultTop0Item>,
 }
 impl AseGetResponseResult {
@@ -232,14 +237,18 @@ impl AseGetResponseResult {
         Self { top_0: top_0.into() }
     }
 }
+/// The `top_0` property of `AseGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
+    /// The `clientASN` property.
     #[serde(rename = "clientASN")]
     pub client_asn: f64,
+    /// The `clientASName` property.
     #[serde(rename = "clientASName")]
     pub client_as_name: String,
+    /// The `value` property.
     pub value: String,
 }
 impl AseGetResponseResultTop0Item {

@@ -17,7 +17,7 @@ pub struct Locations {
 impl Locations {
     /// Get Top Locations By Network Traffic
     ///
-    /// Get the top locations by network traffic (NetFlows) over a given time period. Visit https://en.wikipedia.org/wiki/NetFlow for more information.
+    /// Get the top locations by network traffic (NetFlows) over a given time period. Visit <https://en.wikipedia.org/wiki/NetFlow> for more information.
     ///
     /// `GET /radar/netflows/top/locations` (operation `radar-get-netflows-top-locations`)
     ///
@@ -204,11 +204,14 @@ impl LocationGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().netflows().top().locations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationGetResponse {
@@ -223,10 +226,12 @@ impl LocationGetResponse {
         }
     }
 }
+/// The `result` property of `LocationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `top_0` property.
     pub top_0: Vec<LocationGetResponseResultTop0Item>,
 }
 impl LocationGetResponseResult {
@@ -235,5 +240,7 @@ impl LocationGetResponseResult {
         Self { top_0: top_0.into() }
     }
 }
+/// The `top_0` property of `LocationGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

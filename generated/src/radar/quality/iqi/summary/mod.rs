@@ -211,11 +211,14 @@ crate::runtime::string_enum!(
     open SummaryGetParamsMetric { Bandwidth = "BANDWIDTH", Dns = "DNS", Latency =
     "LATENCY" }
 );
+/// The result of `client.radar().quality().iqi().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl SummaryGetResponse {
@@ -230,11 +233,14 @@ impl SummaryGetResponse {
         }
     }
 }
+/// The `result` property of `SummaryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
 impl SummaryGetResponseResult {
@@ -249,20 +255,32 @@ impl SummaryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `SummaryGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {
+    /// The `p25` property.
     pub p25: String,
+    /// The `p50` property.
     pub p50: String,
+    /// The `p75` property.
     pub p75: String,
 }
 impl SummaryGetResponseResultSummary0 {

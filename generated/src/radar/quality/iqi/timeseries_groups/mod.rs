@@ -245,11 +245,14 @@ pub type TimeseriesGroupGetParamsFormat = crate::radar::annotations::AnnotationG
 ///
 /// The same shape as [`crate::radar::quality::iqi::summary::SummaryGetParamsMetric`], which the document defines again here.
 pub type TimeseriesGroupGetParamsMetric = crate::radar::quality::iqi::summary::SummaryGetParamsMetric;
+/// The result of `client.radar().quality().iqi().timeseries_groups().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponse {
+    /// The `result` property.
     pub result: TimeseriesGroupGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TimeseriesGroupGetResponse {
@@ -264,11 +267,14 @@ impl TimeseriesGroupGetResponse {
         }
     }
 }
+/// The `result` property of `TimeseriesGroupGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: TimeseriesGroupGetResponseResultSerie0,
 }
 impl TimeseriesGroupGetResponseResult {
@@ -283,13 +289,18 @@ impl TimeseriesGroupGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `TimeseriesGroupGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TimeseriesGroupGetResponseResultSerie0 {
+    /// The `p25` property.
     pub p25: Vec<String>,
+    /// The `p50` property.
     pub p50: Vec<String>,
+    /// The `p75` property.
     pub p75: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl TimeseriesGroupGetResponseResultSerie0 {

@@ -201,11 +201,14 @@ crate::runtime::string_enum!(
     open HistogramGetParamsMetricGroup { Bandwidth = "BANDWIDTH", Latency = "LATENCY",
     Jitter = "JITTER" }
 );
+/// The result of `client.radar().quality().speed().histogram().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponse {
+    /// The `result` property.
     pub result: HistogramGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl HistogramGetResponse {
@@ -220,11 +223,14 @@ impl HistogramGetResponse {
         }
     }
 }
+/// The `result` property of `HistogramGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResult {
+    /// The `histogram_0` property.
     pub histogram_0: HistogramGetResponseResultHistogram0,
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 impl HistogramGetResponseResult {
@@ -239,14 +245,18 @@ impl HistogramGetResponseResult {
         }
     }
 }
+/// The `histogram_0` property of `HistogramGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HistogramGetResponseResultHistogram0 {
+    /// The `bandwidthDownload` property.
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: Vec<String>,
+    /// The `bandwidthUpload` property.
     #[serde(rename = "bandwidthUpload")]
     pub bandwidth_upload: Vec<String>,
+    /// The `bucketMin` property.
     #[serde(rename = "bucketMin")]
     pub bucket_min: Vec<String>,
 }

@@ -150,11 +150,14 @@ impl SummaryGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SummaryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().quality().speed().summary().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponse {
+    /// The `result` property.
     pub result: SummaryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl SummaryGetResponse {
@@ -169,11 +172,14 @@ impl SummaryGetResponse {
         }
     }
 }
+/// The `result` property of `SummaryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResult {
+    /// The `meta` property.
     pub meta: SummaryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: SummaryGetResponseResultSummary0,
 }
 impl SummaryGetResponseResult {
@@ -188,30 +194,46 @@ impl SummaryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `SummaryGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type SummaryGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SummaryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SummaryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SummaryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SummaryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SummaryGetResponseResultSummary0 {
+    /// The `bandwidthDownload` property.
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: String,
+    /// The `bandwidthUpload` property.
     #[serde(rename = "bandwidthUpload")]
     pub bandwidth_upload: String,
+    /// The `jitterIdle` property.
     #[serde(rename = "jitterIdle")]
     pub jitter_idle: String,
+    /// The `jitterLoaded` property.
     #[serde(rename = "jitterLoaded")]
     pub jitter_loaded: String,
+    /// The `latencyIdle` property.
     #[serde(rename = "latencyIdle")]
     pub latency_idle: String,
+    /// The `latencyLoaded` property.
     #[serde(rename = "latencyLoaded")]
     pub latency_loaded: String,
+    /// The `packetLoss` property.
     #[serde(rename = "packetLoss")]
     pub packet_loss: String,
 }

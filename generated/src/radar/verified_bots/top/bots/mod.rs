@@ -201,11 +201,14 @@ impl BotGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BotGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().verified_bots().top().bots().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotGetResponse {
+    /// The `result` property.
     pub result: BotGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl BotGetResponse {
@@ -220,11 +223,14 @@ impl BotGetResponse {
         }
     }
 }
+/// The `result` property of `BotGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotGetResponseResult {
+    /// The `meta` property.
     pub meta: BotGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<BotGetResponseResultTop0Item>,
 }
 impl BotGetResponseResult {
@@ -239,24 +245,37 @@ impl BotGetResponseResult {
         }
     }
 }
+/// The `meta` property of `BotGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
 pub type BotGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
+/// The `confidenceInfo` property of `BotGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type BotGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `BotGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type BotGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `BotGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type BotGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `BotGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BotGetResponseResultTop0Item {
+    /// The `botCategory` property.
     #[serde(rename = "botCategory")]
     pub bot_category: String,
+    /// The `botName` property.
     #[serde(rename = "botName")]
     pub bot_name: String,
+    /// The `botOwner` property.
     #[serde(rename = "botOwner")]
     pub bot_owner: String,
+    /// The `value` property.
     pub value: String,
 }
 impl BotGetResponseResultTop0Item {

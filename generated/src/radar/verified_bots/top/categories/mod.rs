@@ -204,11 +204,14 @@ impl CategoryGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type CategoryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().verified_bots().top().categories().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CategoryGetResponse {
+    /// The `result` property.
     pub result: CategoryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl CategoryGetResponse {
@@ -223,11 +226,14 @@ impl CategoryGetResponse {
         }
     }
 }
+/// The `result` property of `CategoryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CategoryGetResponseResult {
+    /// The `meta` property.
     pub meta: CategoryGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<CategoryGetResponseResultTop0Item>,
 }
 impl CategoryGetResponseResult {
@@ -242,20 +248,31 @@ impl CategoryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `CategoryGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta`], which the document defines again here.
 pub type CategoryGetResponseResultMeta = crate::radar::attacks::layer3::summary::SummaryGetResponseResultMeta;
+/// The `confidenceInfo` property of `CategoryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type CategoryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `CategoryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type CategoryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `CategoryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type CategoryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `CategoryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct CategoryGetResponseResultTop0Item {
+    /// The `botCategory` property.
     #[serde(rename = "botCategory")]
     pub bot_category: String,
+    /// The `value` property.
     pub value: String,
 }
 impl CategoryGetResponseResultTop0Item {

@@ -348,11 +348,19 @@ pub type VersionListResponse = Vec<VersionListResponseItem>;
 pub type VersionListZoneEntrypointRulesetVersionsResponse = Vec<
     VersionListZoneEntrypointRulesetVersionsResponseItem,
 >;
+/// The result of `client.rulesets().phases().entrypoint().versions().get()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type VersionGetResponse = crate::rulesets::RulesetCreateResponse;
+/// The result of `client.rulesets().phases().entrypoint().versions().get_zone_entrypoint_ruleset_version()`.
+///
 /// The same shape as [`crate::rulesets::RulesetCreateResponse`], which the document defines again here.
 pub type VersionGetZoneEntrypointRulesetVersionResponse = crate::rulesets::RulesetCreateResponse;
+/// An item of the result of `client.rulesets().phases().entrypoint().versions().list()`.
+///
 /// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type VersionListResponseItem = crate::rulesets::RulesetListResponseItem;
+/// An item of the result of `client.rulesets().phases().entrypoint().versions().list_zone_entrypoint_ruleset_versions()`.
+///
 /// The same shape as [`crate::rulesets::RulesetListResponseItem`], which the document defines again here.
 pub type VersionListZoneEntrypointRulesetVersionsResponseItem = crate::rulesets::RulesetListResponseItem;

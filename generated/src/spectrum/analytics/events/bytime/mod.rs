@@ -127,6 +127,7 @@ pub struct BytimeGetParams {
     pub metrics: Option<Vec<BytimeGetParamsMetricsItem>>,
     /// Used to filter rows by one or more dimensions. Filters can be combined using OR and AND boolean logic. AND takes precedence over OR in all the expressions. The OR operator is defined using a comma (,) or OR keyword surrounded by whitespace. The AND operator is defined using a semicolon (;) or AND keyword surrounded by whitespace. Note that the semicolon is a reserved character in URLs (rfc1738) and needs to be percent-encoded as %3B. Comparison options are:
     ///
+    /// ```text
     /// Operator                  | Name                            | URL Encoded
     /// --------------------------|---------------------------------|--------------------------
     /// ==                        | Equals                          | %3D%3D
@@ -135,6 +136,7 @@ pub struct BytimeGetParams {
     /// <                         | Less Than                       | %3C
     /// >=                       | Greater than or equal to        | %3E%3D
     /// <=                        | Less than or equal to           | %3C%3D     .
+    /// ```
     ///
     /// Query parameter `filters`.
     pub filters: Option<String>,
@@ -215,6 +217,7 @@ impl BytimeGetParams {
 }
 /// What `get()` returns.
 pub type BytimeGetResponse = Option<crate::types::LegacyJhsApiResponseSingleResult>;
+/// An item of the `metrics` parameter of `client.spectrum().analytics().events().bytime().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BytimeGetParamsMetricsItem {

@@ -124,6 +124,7 @@ pub struct SummaryGetParams {
     pub metrics: Option<Vec<SummaryGetParamsMetricsItem>>,
     /// Used to filter rows by one or more dimensions. Filters can be combined using OR and AND boolean logic. AND takes precedence over OR in all the expressions. The OR operator is defined using a comma (,) or OR keyword surrounded by whitespace. The AND operator is defined using a semicolon (;) or AND keyword surrounded by whitespace. Note that the semicolon is a reserved character in URLs (rfc1738) and needs to be percent-encoded as %3B. Comparison options are:
     ///
+    /// ```text
     /// Operator                  | Name                            | URL Encoded
     /// --------------------------|---------------------------------|--------------------------
     /// ==                        | Equals                          | %3D%3D
@@ -132,6 +133,7 @@ pub struct SummaryGetParams {
     /// <                         | Less Than                       | %3C
     /// >=                       | Greater than or equal to        | %3E%3D
     /// <=                        | Less than or equal to           | %3C%3D     .
+    /// ```
     ///
     /// Query parameter `filters`.
     pub filters: Option<String>,
@@ -198,5 +200,7 @@ impl SummaryGetParams {
 }
 /// What `get()` returns.
 pub type SummaryGetResponse = Option<crate::types::LegacyJhsApiResponseSingleResult>;
+/// An item of the `metrics` parameter of `client.spectrum().analytics().events().summary().get()`.
+///
 /// The same shape as [`crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem`], which the document defines again here.
 pub type SummaryGetParamsMetricsItem = crate::spectrum::analytics::events::bytime::BytimeGetParamsMetricsItem;

@@ -173,13 +173,13 @@ pub struct BulkUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: Vec<crate::types::WorkersKvBulkWriteItem>,
+    pub body: Vec<BulkUpdateBodyItem>,
 }
 impl BulkUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<Vec<crate::types::WorkersKvBulkWriteItem>>,
+        body: impl Into<Vec<BulkUpdateBodyItem>>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -217,3 +217,79 @@ pub type BulkUpdateResponse = Option<
 pub type BulkWorkersKvNamespaceDeleteMultipleKeyValuePairsDeprecatedResponse = Option<
     ::std::collections::BTreeMap<String, ::serde_json::Value>,
 >;
+/// An item of the body of `client.storage().kv().namespaces().bulk().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct BulkUpdateBodyItem {
+    /// Whether or not the server should base64 decode the value before storing it. Useful for writing values that wouldn't otherwise be valid JSON strings, such as images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base64: Option<bool>,
+    /// The time, measured in number of seconds since the UNIX epoch, at which the key should expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<f64>,
+    /// The number of seconds for which the key should be visible before it expires. At least 60.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_ttl: Option<f64>,
+    /// A key's name. The name may be at most 512 bytes. All printable, non-whitespace characters are valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Arbitrary JSON that is associated with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// A UTF-8 encoded string to be stored, up to 25 MiB in length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+impl BulkUpdateBodyItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            base64: None,
+            expiration: None,
+            expiration_ttl: None,
+            key: None,
+            metadata: None,
+            value: None,
+        }
+    }
+    /// Sets `base64`.
+    #[must_use]
+    pub fn with_base64(mut self, value: impl Into<bool>) -> Self {
+        self.base64 = Some(value.into());
+        self
+    }
+    /// Sets `expiration`.
+    #[must_use]
+    pub fn with_expiration(mut self, value: impl Into<f64>) -> Self {
+        self.expiration = Some(value.into());
+        self
+    }
+    /// Sets `expiration_ttl`.
+    #[must_use]
+    pub fn with_expiration_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.expiration_ttl = Some(value.into());
+        self
+    }
+    /// Sets `key`.
+    #[must_use]
+    pub fn with_key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}

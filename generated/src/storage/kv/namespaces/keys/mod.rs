@@ -196,16 +196,21 @@ impl KeyListParams {
         self
     }
 }
+/// The response of `client.storage().kv().namespaces().keys().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct KeyListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::WorkersKvMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::WorkersKvMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::WorkersKvKey>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<KeyListResponseResultInfo>,
 }
@@ -243,6 +248,7 @@ impl KeyListResponse {
         self
     }
 }
+/// The `result_info` property of `KeyListResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]

@@ -459,8 +459,39 @@ pub type RuleCreateResponse = crate::types::FirewallRule;
 pub type RuleDeleteResponse = crate::types::FirewallRuleSingleIdResponseResult;
 /// What `edit()` returns.
 pub type RuleEditResponse = crate::types::FirewallRule;
-/// The same shape as [`crate::types::FirewallSchemasRuleInput`], which the document defines again here.
-pub type RuleCreateBody = crate::types::FirewallSchemasRuleInput;
+/// The body of `client.user().firewall().access_rules().rules().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RuleCreateBody {
+    /// The rule configuration.
+    pub configuration: crate::types::FirewallConfiguration,
+    /// The action to apply to a matched request.
+    pub mode: crate::types::FirewallSchemasMode,
+    /// An informative summary of the rule, typically used as a reminder or explanation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+impl RuleCreateBody {
+    /// Takes the required fields (`configuration`, `mode`); the `with_` methods set the others.
+    pub fn new(
+        configuration: impl Into<crate::types::FirewallConfiguration>,
+        mode: impl Into<crate::types::FirewallSchemasMode>,
+    ) -> Self {
+        Self {
+            configuration: configuration.into(),
+            mode: mode.into(),
+            notes: None,
+        }
+    }
+    /// Sets `notes`.
+    #[must_use]
+    pub fn with_notes(mut self, value: impl Into<String>) -> Self {
+        self.notes = Some(value.into());
+        self
+    }
+}
+/// The body of `client.user().firewall().access_rules().rules().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -514,8 +545,8 @@ crate::runtime::string_enum!(
 );
 /// The direction used to sort returned rules.
 ///
-/// The same shape as [`crate::types::CloudforceOneRequestListSortOrder`], which the document defines again here.
-pub type RuleListParamsDirection = crate::types::CloudforceOneRequestListSortOrder;
+/// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.
+pub type RuleListParamsDirection = crate::types::DnsRecordsDirection;
 /// When set to `all`, all the search requirements must match. When set to `any`, only one of the search requirements has to match.
 ///
 /// The same shape as [`crate::types::DnsRecordsMatch`], which the document defines again here.

@@ -77,5 +77,7 @@ impl PreviewCreateParams {
 }
 /// What `create()` returns.
 pub type PreviewCreateResponse = crate::types::LoadBalancingPreviewResponseResult;
+/// The body of `client.user().load_balancers().pools().preview().create()`.
+///
 /// The same shape as [`crate::user::load_balancers::monitors::MonitorCreateBody`], which the document defines again here.
 pub type PreviewCreateBody = crate::user::load_balancers::monitors::MonitorCreateBody;

@@ -105,5 +105,24 @@ impl DeleteByIdCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type DeleteByIdCreateResponse = crate::types::VectorizeIndexDeleteVectorsByIdV2Response;
+/// The result of `client.vectorize().v2().indexes().delete_by_ids().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DeleteByIdCreateResponse {
+    /// The unique identifier for the async mutation operation containing the changeset.
+    #[serde(rename = "mutationId", default, skip_serializing_if = "Option::is_none")]
+    pub mutation_id: Option<::serde_json::Value>,
+}
+impl DeleteByIdCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { mutation_id: None }
+    }
+    /// Sets `mutation_id`.
+    #[must_use]
+    pub fn with_mutation_id(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.mutation_id = Some(value.into());
+        self
+    }
+}

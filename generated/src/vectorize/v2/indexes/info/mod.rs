@@ -99,5 +99,71 @@ impl InfoGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type InfoGetResponse = crate::types::VectorizeIndexInfoResponse;
+/// The result of `client.vectorize().v2().indexes().info().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct InfoGetResponse {
+    /// Specifies the number of dimensions for the index
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<i64>,
+    /// Specifies the timestamp the last mutation batch was processed as an ISO8601 string.
+    #[serde(
+        rename = "processedUpToDatetime",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub processed_up_to_datetime: Option<::time::OffsetDateTime>,
+    /// The unique identifier for the async mutation operation containing the changeset.
+    #[serde(
+        rename = "processedUpToMutation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub processed_up_to_mutation: Option<::serde_json::Value>,
+    /// Specifies the number of vectors present in the index
+    #[serde(rename = "vectorCount", default, skip_serializing_if = "Option::is_none")]
+    pub vector_count: Option<i64>,
+}
+impl InfoGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            dimensions: None,
+            processed_up_to_datetime: None,
+            processed_up_to_mutation: None,
+            vector_count: None,
+        }
+    }
+    /// Sets `dimensions`.
+    #[must_use]
+    pub fn with_dimensions(mut self, value: impl Into<i64>) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+    /// Sets `processed_up_to_datetime`.
+    #[must_use]
+    pub fn with_processed_up_to_datetime(
+        mut self,
+        value: impl Into<::time::OffsetDateTime>,
+    ) -> Self {
+        self.processed_up_to_datetime = Some(value.into());
+        self
+    }
+    /// Sets `processed_up_to_mutation`.
+    #[must_use]
+    pub fn with_processed_up_to_mutation(
+        mut self,
+        value: impl Into<::serde_json::Value>,
+    ) -> Self {
+        self.processed_up_to_mutation = Some(value.into());
+        self
+    }
+    /// Sets `vector_count`.
+    #[must_use]
+    pub fn with_vector_count(mut self, value: impl Into<i64>) -> Self {
+        self.vector_count = Some(value.into());
+        self
+    }
+}

@@ -125,8 +125,6 @@ impl InsertCreateParams {
         self
     }
 }
-/// What `create()` returns.
-pub type InsertCreateResponse = crate::types::VectorizeIndexInsertV2Response;
 /// Behavior for ndjson parse failures.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -141,3 +139,7 @@ pub enum InsertCreateParamsUnparsableBehavior {
 crate::runtime::string_enum!(
     open InsertCreateParamsUnparsableBehavior { Error = "error", Discard = "discard" }
 );
+/// The result of `client.vectorize().v2().indexes().insert().create()`.
+///
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
+pub type InsertCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

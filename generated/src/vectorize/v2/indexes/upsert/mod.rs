@@ -125,9 +125,11 @@ impl UpsertCreateParams {
         self
     }
 }
-/// What `create()` returns.
-pub type UpsertCreateResponse = crate::types::VectorizeIndexUpsertV2Response;
 /// Behavior for ndjson parse failures.
 ///
 /// The same shape as [`crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior`], which the document defines again here.
 pub type UpsertCreateParamsUnparsableBehavior = crate::vectorize::v2::indexes::insert::InsertCreateParamsUnparsableBehavior;
+/// The result of `client.vectorize().v2().indexes().upsert().create()`.
+///
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
+pub type UpsertCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -175,13 +175,13 @@ pub struct ContentListUpdateParams {
     /// Path parameter `zone_identifier`.
     pub zone_id: String,
     /// The request body.
-    pub body: crate::types::Web3ContentListUpdateRequestInput,
+    pub body: ContentListUpdateBody,
 }
 impl ContentListUpdateParams {
     /// Takes the required fields (`zone_id`, `body`); the `with_` methods set the others.
     pub fn new(
         zone_id: impl Into<String>,
-        body: impl Into<crate::types::Web3ContentListUpdateRequestInput>,
+        body: impl Into<ContentListUpdateBody>,
     ) -> Self {
         Self {
             zone_id: zone_id.into(),
@@ -193,3 +193,25 @@ impl ContentListUpdateParams {
 pub type ContentListGetResponse = crate::types::Web3ContentListDetails;
 /// What `update()` returns.
 pub type ContentListUpdateResponse = crate::types::Web3ContentListDetails;
+/// The body of `client.web3().hostnames().ipfs_universal_path().content_list().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct ContentListUpdateBody {
+    /// Behavior of the content list.
+    pub action: crate::types::Web3ContentListAction,
+    /// Content list entries.
+    pub entries: Vec<crate::types::Web3ContentListEntryInput>,
+}
+impl ContentListUpdateBody {
+    /// Takes the required fields (`action`, `entries`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::Web3ContentListAction>,
+        entries: impl Into<Vec<crate::types::Web3ContentListEntryInput>>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            entries: entries.into(),
+        }
+    }
+}

@@ -112,5 +112,62 @@ impl DetailGetParams {
         }
     }
 }
-/// What `get()` returns.
-pub type DetailGetResponse = crate::types::WorkersDeploymentsSingleResponseResult;
+/// The result of `client.workers().deployments().by_script().detail().get()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct DetailGetResponse {
+    /// The `id` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The `metadata` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    /// The `number` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// The `resources` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+}
+impl DetailGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            metadata: None,
+            number: None,
+            resources: None,
+        }
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    #[must_use]
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `number`.
+    #[must_use]
+    pub fn with_number(mut self, value: impl Into<f64>) -> Self {
+        self.number = Some(value.into());
+        self
+    }
+    /// Sets `resources`.
+    #[must_use]
+    pub fn with_resources(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
+    ) -> Self {
+        self.resources = Some(value.into());
+        self
+    }
+}

@@ -75,7 +75,7 @@ impl Scripts {
     }
     /// Upload Worker Module
     ///
-    /// Upload a worker module to a Workers for Platforms namespace. You can find more about the multipart metadata on our docs: https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/.
+    /// Upload a worker module to a Workers for Platforms namespace. You can find more about the multipart metadata on our docs: <https://developers.cloudflare.com/workers/configuration/multipart-upload-metadata/>.
     ///
     /// `PUT /accounts/{account_id}/workers/dispatch/namespaces/{dispatch_namespace}/scripts/{script_name}` (operation `namespace-worker-script-upload-worker-module`)
     ///
@@ -370,9 +370,71 @@ impl ScriptDeleteParams {
         self
     }
 }
-/// What `get()` returns.
-pub type ScriptGetResponse = crate::types::WorkersNamespaceScriptResponse;
 /// What `update()` returns.
 pub type ScriptUpdateResponse = crate::types::WorkersScriptResponseUpload;
 /// What `delete()` returns.
 pub type ScriptDeleteResponse = ::serde_json::Value;
+/// Details about a worker uploaded to a Workers for Platforms namespace.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ScriptGetResponse {
+    /// When the script was created.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub created_on: Option<::time::OffsetDateTime>,
+    /// Name of the Workers for Platforms dispatch namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch_namespace: Option<String>,
+    /// When the script was last modified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::time::serde::rfc3339::option"
+    )]
+    pub modified_on: Option<::time::OffsetDateTime>,
+    /// The `script` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<crate::types::WorkersScriptResponse>,
+}
+impl ScriptGetResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            created_on: None,
+            dispatch_namespace: None,
+            modified_on: None,
+            script: None,
+        }
+    }
+    /// Sets `created_on`.
+    #[must_use]
+    pub fn with_created_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.created_on = Some(value.into());
+        self
+    }
+    /// Sets `dispatch_namespace`.
+    #[must_use]
+    pub fn with_dispatch_namespace(mut self, value: impl Into<String>) -> Self {
+        self.dispatch_namespace = Some(value.into());
+        self
+    }
+    /// Sets `modified_on`.
+    #[must_use]
+    pub fn with_modified_on(mut self, value: impl Into<::time::OffsetDateTime>) -> Self {
+        self.modified_on = Some(value.into());
+        self
+    }
+    /// Sets `script`.
+    #[must_use]
+    pub fn with_script(
+        mut self,
+        value: impl Into<crate::types::WorkersScriptResponse>,
+    ) -> Self {
+        self.script = Some(value.into());
+        self
+    }
+}

@@ -179,12 +179,16 @@ impl ObjectListParams {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ObjectListResponse {
+    /// The `errors` property.
     pub errors: Vec<crate::types::WorkersMessagesItem>,
+    /// The `messages` property.
     pub messages: Vec<crate::types::WorkersMessagesItem>,
     /// Whether the API call was successful
     pub success: bool,
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<crate::types::WorkersObject>>,
+    /// The `result_info` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_info: Option<ObjectListResponseResultInfo>,
 }
@@ -222,6 +226,7 @@ impl ObjectListResponse {
         self
     }
 }
+/// The `result_info` property of `ObjectListResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]

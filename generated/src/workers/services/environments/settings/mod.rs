@@ -164,14 +164,11 @@ pub struct SettingEditParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::WorkersScriptSettingsResponse,
+    pub body: SettingEditBody,
 }
 impl SettingEditParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
-    pub fn new(
-        account_id: impl Into<String>,
-        body: impl Into<crate::types::WorkersScriptSettingsResponse>,
-    ) -> Self {
+    pub fn new(account_id: impl Into<String>, body: impl Into<SettingEditBody>) -> Self {
         Self {
             account_id: account_id.into(),
             body: body.into(),
@@ -182,3 +179,42 @@ impl SettingEditParams {
 pub type SettingGetResponse = crate::types::WorkersScriptSettingsItem;
 /// What `edit()` returns.
 pub type SettingEditResponse = crate::types::WorkersScriptSettingsItem;
+/// The body of `client.workers().services().environments().settings().edit()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SettingEditBody {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::WorkersMessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::WorkersMessagesItem>,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::types::WorkersScriptSettingsItem>,
+}
+impl SettingEditBody {
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::WorkersMessagesItem>>,
+        messages: impl Into<Vec<crate::types::WorkersMessagesItem>>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            success: success.into(),
+            result: None,
+        }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<crate::types::WorkersScriptSettingsItem>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+}

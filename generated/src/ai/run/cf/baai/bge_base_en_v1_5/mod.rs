@@ -87,10 +87,12 @@ impl BgeBaseEnV15CreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().baai().bge_base_en_v1_5().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BgeBaseEnV15CreateBody {
+    /// The `text` property.
     pub text: BgeBaseEnV15CreateBodyText,
 }
 impl BgeBaseEnV15CreateBody {
@@ -99,7 +101,9 @@ impl BgeBaseEnV15CreateBody {
         Self { text: text.into() }
     }
 }
-/// One of 2 shapes. Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The `text` property of `BgeBaseEnV15CreateBody`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum BgeBaseEnV15CreateBodyText {
@@ -107,8 +111,6 @@ pub enum BgeBaseEnV15CreateBodyText {
     String(String),
     /// A JSON array.
     Array(Vec<String>),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for BgeBaseEnV15CreateBodyText {
@@ -134,7 +136,11 @@ impl<'de> ::serde::Deserialize<'de> for BgeBaseEnV15CreateBodyText {
                 )
                 .map(Self::Array);
         }
-        Ok(Self::Unknown(value))
+        Err(
+            <D::Error as ::serde::de::Error>::custom(
+                "no variant of BgeBaseEnV15CreateBodyText matches",
+            ),
+        )
     }
 }
 impl ::serde::Serialize for BgeBaseEnV15CreateBodyText {
@@ -145,16 +151,28 @@ impl ::serde::Serialize for BgeBaseEnV15CreateBodyText {
         match self {
             Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
     }
 }
+impl BgeBaseEnV15CreateBodyText {
+    /// The `String` variant, from its value.
+    pub fn string(value: impl Into<String>) -> Self {
+        Self::String(value.into())
+    }
+    /// The `Array` variant, from its value.
+    pub fn array(value: impl Into<Vec<String>>) -> Self {
+        Self::Array(value.into())
+    }
+}
+/// The result of `client.ai().run().cf().baai().bge_base_en_v1_5().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BgeBaseEnV15CreateResponse {
+    /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<::serde_json::Value>,
+    /// The `success` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
 }

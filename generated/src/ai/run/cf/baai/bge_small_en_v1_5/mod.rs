@@ -87,9 +87,15 @@ impl BgeSmallEnV15CreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().baai().bge_small_en_v1_5().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody`], which the document defines again here.
 pub type BgeSmallEnV15CreateBody = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBody;
+/// The `text` property of `BgeSmallEnV15CreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBodyText`], which the document defines again here.
 pub type BgeSmallEnV15CreateBodyText = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateBodyText;
+/// The result of `client.ai().run().cf().baai().bge_small_en_v1_5().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type BgeSmallEnV15CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

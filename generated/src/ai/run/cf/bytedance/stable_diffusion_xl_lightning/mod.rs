@@ -90,29 +90,41 @@ impl StableDiffusionXlLightningCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().bytedance().stable_diffusion_xl_lightning().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct StableDiffusionXlLightningCreateBody {
+    /// The `guidance` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guidance: Option<f64>,
+    /// The `height` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<i64>,
+    /// The `image` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Vec<f64>>,
+    /// The `image_b64` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_b64: Option<String>,
+    /// The `mask` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask: Option<Vec<f64>>,
+    /// The `negative_prompt` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negative_prompt: Option<String>,
+    /// The `num_steps` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_steps: Option<i64>,
+    /// The `prompt` property.
     pub prompt: String,
+    /// The `seed` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// The `strength` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strength: Option<f64>,
+    /// The `width` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
@@ -194,5 +206,7 @@ impl StableDiffusionXlLightningCreateBody {
         self
     }
 }
+/// The result of `client.ai().run().cf().bytedance().stable_diffusion_xl_lightning().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type StableDiffusionXlLightningCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -90,7 +90,9 @@ impl DeepseekMath7bInstructCreateParams {
         self
     }
 }
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+/// The body of `client.ai().run().cf().deepseek_ai().deepseek_math_7b_instruct().create()`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeepseekMath7bInstructCreateBody {
@@ -98,8 +100,6 @@ pub enum DeepseekMath7bInstructCreateBody {
     Prompt(DeepseekMath7bInstructCreateBodyPrompt),
     /// `messages` is present.
     Messages(DeepseekMath7bInstructCreateBodyMessages),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de> for DeepseekMath7bInstructCreateBody {
@@ -126,7 +126,13 @@ impl<'de> ::serde::Deserialize<'de> for DeepseekMath7bInstructCreateBody {
                     )
                     .map(Self::Messages)
             }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of DeepseekMath7bInstructCreateBody matches",
+                    ),
+                )
+            }
         }
     }
 }
@@ -138,35 +144,85 @@ impl ::serde::Serialize for DeepseekMath7bInstructCreateBody {
         match self {
             Self::Prompt(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Messages(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
     }
 }
+impl DeepseekMath7bInstructCreateBody {
+    /// The variant with `prompt`, from `prompt`; its other properties are empty.
+    pub fn prompt(prompt: impl Into<String>) -> Self {
+        Self::Prompt(DeepseekMath7bInstructCreateBodyPrompt {
+            frequency_penalty: None,
+            lora: None,
+            max_tokens: None,
+            presence_penalty: None,
+            prompt: prompt.into(),
+            raw: None,
+            repetition_penalty: None,
+            seed: None,
+            stream: None,
+            temperature: None,
+            top_k: None,
+            top_p: None,
+        })
+    }
+    /// The variant with `messages`, from `messages`; its other properties are empty.
+    pub fn messages(
+        messages: impl Into<Vec<DeepseekMath7bInstructCreateBodyMessagesMessagesItem>>,
+    ) -> Self {
+        Self::Messages(DeepseekMath7bInstructCreateBodyMessages {
+            frequency_penalty: None,
+            functions: None,
+            max_tokens: None,
+            messages: messages.into(),
+            presence_penalty: None,
+            repetition_penalty: None,
+            seed: None,
+            stream: None,
+            temperature: None,
+            tools: None,
+            top_k: None,
+            top_p: None,
+        })
+    }
+}
+/// A variant of `DeepseekMath7bInstructCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessages {
+    /// The `frequency_penalty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
+    /// The `functions` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub functions: Option<Vec<DeepseekMath7bInstructCreateBodyMessagesFunctionsItem>>,
+    /// The `max_tokens` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
+    /// The `messages` property.
     pub messages: Vec<DeepseekMath7bInstructCreateBodyMessagesMessagesItem>,
+    /// The `presence_penalty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
+    /// The `repetition_penalty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repetition_penalty: Option<f64>,
+    /// The `seed` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// The `stream` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// The `temperature` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// The `tools` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<DeepseekMath7bInstructCreateBodyMessagesToolsItem>>,
+    /// The `top_k` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<i64>,
+    /// The `top_p` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
@@ -263,11 +319,14 @@ impl DeepseekMath7bInstructCreateBodyMessages {
         self
     }
 }
+/// The `functions` property of `DeepseekMath7bInstructCreateBodyMessages`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesFunctionsItem {
+    /// The `code` property.
     pub code: String,
+    /// The `name` property.
     pub name: String,
 }
 impl DeepseekMath7bInstructCreateBodyMessagesFunctionsItem {
@@ -279,11 +338,14 @@ impl DeepseekMath7bInstructCreateBodyMessagesFunctionsItem {
         }
     }
 }
+/// The `messages` property of `DeepseekMath7bInstructCreateBodyMessages`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesMessagesItem {
+    /// The `content` property.
     pub content: String,
+    /// The `role` property.
     pub role: String,
 }
 impl DeepseekMath7bInstructCreateBodyMessagesMessagesItem {
@@ -295,7 +357,9 @@ impl DeepseekMath7bInstructCreateBodyMessagesMessagesItem {
         }
     }
 }
-/// One of 2 shapes. Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+/// The `tools` property of `DeepseekMath7bInstructCreateBodyMessages`.
+///
+/// Exactly one of these shapes: build it with the constructor named after the one you mean.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeepseekMath7bInstructCreateBodyMessagesToolsItem {
@@ -303,8 +367,6 @@ pub enum DeepseekMath7bInstructCreateBodyMessagesToolsItem {
     Description(DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription),
     /// `function` is present.
     Function(DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction),
-    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
 }
 #[cfg(feature = "all-serde")]
 impl<'de> ::serde::Deserialize<'de>
@@ -332,7 +394,13 @@ for DeepseekMath7bInstructCreateBodyMessagesToolsItem {
                     )
                     .map(Self::Function)
             }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of DeepseekMath7bInstructCreateBodyMessagesToolsItem matches",
+                    ),
+                )
+            }
         }
     }
 }
@@ -344,16 +412,47 @@ impl ::serde::Serialize for DeepseekMath7bInstructCreateBodyMessagesToolsItem {
         match self {
             Self::Description(inner) => ::serde::Serialize::serialize(inner, serializer),
             Self::Function(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
         }
     }
 }
+impl DeepseekMath7bInstructCreateBodyMessagesToolsItem {
+    /// The variant with `description`, from `description`, `name`, `parameters`; its other properties are empty.
+    pub fn description(
+        description: impl Into<String>,
+        name: impl Into<String>,
+        parameters: impl Into<
+            DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters,
+        >,
+    ) -> Self {
+        Self::Description(DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
+            description: description.into(),
+            name: name.into(),
+            parameters: parameters.into(),
+        })
+    }
+    /// The variant with `function`, from `function`, `type`; its other properties are empty.
+    pub fn function(
+        function: impl Into<
+            DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction,
+        >,
+        type_: impl Into<String>,
+    ) -> Self {
+        Self::Function(DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
+            function: function.into(),
+            type_: type_.into(),
+        })
+    }
+}
+/// A variant of `DeepseekMath7bInstructCreateBodyMessagesToolsItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
+    /// The `description` property.
     pub description: String,
+    /// The `name` property.
     pub name: String,
+    /// The `parameters` property.
     pub parameters: DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters,
 }
 impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
@@ -372,16 +471,20 @@ impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription {
         }
     }
 }
+/// The `parameters` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters {
+    /// The `properties` property.
     pub properties: ::std::collections::BTreeMap<
         String,
         DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue,
     >,
+    /// The `required` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<Vec<String>>,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -409,11 +512,14 @@ impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters {
         self
     }
 }
+/// The `properties` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue {
+    /// The `description` property.
     pub description: String,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -426,11 +532,14 @@ impl DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPrope
         }
     }
 }
+/// A variant of `DeepseekMath7bInstructCreateBodyMessagesToolsItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
+    /// The `function` property.
     pub function: DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction,
+    /// The `type` property.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -448,37 +557,56 @@ impl DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction {
         }
     }
 }
+/// The `function` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `DeepseekMath7bInstructCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeepseekMath7bInstructCreateBodyPrompt {
+    /// The `frequency_penalty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
+    /// The `lora` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lora: Option<String>,
+    /// The `max_tokens` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
+    /// The `presence_penalty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
+    /// The `prompt` property.
     pub prompt: String,
+    /// The `raw` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<bool>,
+    /// The `repetition_penalty` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repetition_penalty: Option<f64>,
+    /// The `seed` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
+    /// The `stream` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
+    /// The `temperature` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// The `top_k` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<i64>,
+    /// The `top_p` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
 }
@@ -567,5 +695,7 @@ impl DeepseekMath7bInstructCreateBodyPrompt {
         self
     }
 }
+/// The result of `client.ai().run().cf().deepseek_ai().deepseek_math_7b_instruct().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DeepseekMath7bInstructCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

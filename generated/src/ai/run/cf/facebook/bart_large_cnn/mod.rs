@@ -87,11 +87,14 @@ impl BartLargeCnnCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().facebook().bart_large_cnn().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct BartLargeCnnCreateBody {
+    /// The `input_text` property.
     pub input_text: String,
+    /// The `max_length` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_length: Option<i64>,
 }
@@ -110,5 +113,7 @@ impl BartLargeCnnCreateBody {
         self
     }
 }
+/// The result of `client.ai().run().cf().facebook().bart_large_cnn().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type BartLargeCnnCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -92,5 +92,7 @@ impl DetrResnet50CreateParams {
         self
     }
 }
+/// The result of `client.ai().run().cf().facebook().detr_resnet_50().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DetrResnet50CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

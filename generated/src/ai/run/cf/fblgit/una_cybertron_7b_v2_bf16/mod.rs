@@ -90,31 +90,59 @@ impl UnaCybertron7bV2Bf16CreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().fblgit().una_cybertron_7b_v2_bf16().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
+/// A variant of `UnaCybertron7bV2Bf16CreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
+/// The `functions` property of `UnaCybertron7bV2Bf16CreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
+/// The `messages` property of `UnaCybertron7bV2Bf16CreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
+/// The `tools` property of `UnaCybertron7bV2Bf16CreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
+/// A variant of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItem`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemDescription`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemDescriptionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItem`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
+/// The `function` property of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunctionFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `UnaCybertron7bV2Bf16CreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
+/// The result of `client.ai().run().cf().fblgit().una_cybertron_7b_v2_bf16().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type UnaCybertron7bV2Bf16CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

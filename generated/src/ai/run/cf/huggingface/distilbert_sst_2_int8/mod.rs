@@ -87,10 +87,12 @@ impl DistilbertSst2Int8CreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().huggingface().distilbert_sst_2_int8().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DistilbertSst2Int8CreateBody {
+    /// The `text` property.
     pub text: String,
 }
 impl DistilbertSst2Int8CreateBody {
@@ -99,5 +101,7 @@ impl DistilbertSst2Int8CreateBody {
         Self { text: text.into() }
     }
 }
+/// The result of `client.ai().run().cf().huggingface().distilbert_sst_2_int8().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DistilbertSst2Int8CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

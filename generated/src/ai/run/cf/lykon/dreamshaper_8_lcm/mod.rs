@@ -87,7 +87,11 @@ impl Dreamshaper8LcmCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().lykon().dreamshaper_8_lcm().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody`], which the document defines again here.
 pub type Dreamshaper8LcmCreateBody = crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody;
+/// The result of `client.ai().run().cf().lykon().dreamshaper_8_lcm().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type Dreamshaper8LcmCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -87,13 +87,17 @@ impl M2m10012bCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().meta().m2m100_1_2b().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct M2m10012bCreateBody {
+    /// The `source_lang` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_lang: Option<String>,
+    /// The `target_lang` property.
     pub target_lang: String,
+    /// The `text` property.
     pub text: String,
 }
 impl M2m10012bCreateBody {
@@ -112,5 +116,7 @@ impl M2m10012bCreateBody {
         self
     }
 }
+/// The result of `client.ai().run().cf().meta().m2m100_1_2b().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type M2m10012bCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

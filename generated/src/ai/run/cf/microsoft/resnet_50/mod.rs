@@ -89,5 +89,7 @@ impl Resnet50CreateParams {
         self
     }
 }
+/// The result of `client.ai().run().cf().microsoft().resnet_50().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type Resnet50CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -89,5 +89,7 @@ impl WhisperCreateParams {
         self
     }
 }
+/// The result of `client.ai().run().cf().openai().whisper().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type WhisperCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

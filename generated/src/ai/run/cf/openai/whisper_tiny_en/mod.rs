@@ -92,5 +92,7 @@ impl WhisperTinyEnCreateParams {
         self
     }
 }
+/// The result of `client.ai().run().cf().openai().whisper_tiny_en().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type WhisperTinyEnCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -90,7 +90,11 @@ impl StableDiffusionV15InpaintingCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().runwayml().stable_diffusion_v1_5_inpainting().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody`], which the document defines again here.
 pub type StableDiffusionV15InpaintingCreateBody = crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody;
+/// The result of `client.ai().run().cf().runwayml().stable_diffusion_v1_5_inpainting().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type StableDiffusionV15InpaintingCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

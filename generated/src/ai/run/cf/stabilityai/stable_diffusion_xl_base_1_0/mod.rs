@@ -90,7 +90,11 @@ impl StableDiffusionXlBase10CreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().stabilityai().stable_diffusion_xl_base_1_0().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody`], which the document defines again here.
 pub type StableDiffusionXlBase10CreateBody = crate::ai::run::cf::bytedance::stable_diffusion_xl_lightning::StableDiffusionXlLightningCreateBody;
+/// The result of `client.ai().run().cf().stabilityai().stable_diffusion_xl_base_1_0().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type StableDiffusionXlBase10CreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

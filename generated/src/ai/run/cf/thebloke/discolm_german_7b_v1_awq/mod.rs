@@ -90,31 +90,59 @@ impl DiscolmGerman7bV1AwqCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().cf().thebloke().discolm_german_7b_v1_awq().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
+/// A variant of `DiscolmGerman7bV1AwqCreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
+/// The `functions` property of `DiscolmGerman7bV1AwqCreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
+/// The `messages` property of `DiscolmGerman7bV1AwqCreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
+/// The `tools` property of `DiscolmGerman7bV1AwqCreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
+/// A variant of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItem`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescription`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItem`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
+/// The `function` property of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `DiscolmGerman7bV1AwqCreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
+/// The result of `client.ai().run().cf().thebloke().discolm_german_7b_v1_awq().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DiscolmGerman7bV1AwqCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

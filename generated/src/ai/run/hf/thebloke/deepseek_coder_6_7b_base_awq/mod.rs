@@ -90,31 +90,59 @@ impl DeepseekCoder67bBaseAwqCreateParams {
         self
     }
 }
+/// The body of `client.ai().run().hf().thebloke().deepseek_coder_6_7b_base_awq().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBody = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBody;
+/// A variant of `DeepseekCoder67bBaseAwqCreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessages = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessages;
+/// The `functions` property of `DeepseekCoder67bBaseAwqCreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesFunctionsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesFunctionsItem;
+/// The `messages` property of `DeepseekCoder67bBaseAwqCreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesMessagesItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesMessagesItem;
+/// The `tools` property of `DeepseekCoder67bBaseAwqCreateBodyMessages`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItem = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItem;
+/// A variant of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItem`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemDescription = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemDescription`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemDescriptionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemDescriptionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItem`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemFunction;
+/// The `function` property of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunctionFunction = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescription;
+/// The `parameters` property of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunctionFunction`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunctionFunctionParameters = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParameters;
+/// The `properties` property of `DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunctionFunctionParameters`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyMessagesToolsItemFunctionFunctionParametersPropertiesValue = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyMessagesToolsItemDescriptionParametersPropertiesValue;
+/// A variant of `DeepseekCoder67bBaseAwqCreateBody`.
+///
 /// The same shape as [`crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateBodyPrompt = crate::ai::run::cf::deepseek_ai::deepseek_math_7b_instruct::DeepseekMath7bInstructCreateBodyPrompt;
+/// The result of `client.ai().run().hf().thebloke().deepseek_coder_6_7b_base_awq().create()`.
+///
 /// The same shape as [`crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse`], which the document defines again here.
 pub type DeepseekCoder67bBaseAwqCreateResponse = crate::ai::run::cf::baai::bge_base_en_v1_5::BgeBaseEnV15CreateResponse;

@@ -173,7 +173,9 @@ impl ConnectGetParams {
         }
     }
 }
-/// What `create()` returns.
-pub type ConnectCreateResponse = crate::types::AaaSensitiveIdResponseResult;
 /// What `get()` returns.
 pub type ConnectGetResponse = crate::types::AaaIdResponseResult;
+/// The result of `client.alerting().v3().destinations().pagerduty().connect().create()`.
+///
+/// The same shape as [`crate::types::AccessIdResponseResult`], which the document defines again here.
+pub type ConnectCreateResponse = crate::types::AccessIdResponseResult;

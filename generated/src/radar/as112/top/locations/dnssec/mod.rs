@@ -226,17 +226,31 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DnssecGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().as112().top().locations().dnssec().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponse`], which the document defines again here.
 pub type DnssecGetResponse = crate::radar::as112::top::locations::LocationGetResponse;
+/// The `result` property of `DnssecGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResult`], which the document defines again here.
 pub type DnssecGetResponseResult = crate::radar::as112::top::locations::LocationGetResponseResult;
+/// The `meta` property of `DnssecGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type DnssecGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `DnssecGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DnssecGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `DnssecGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `DnssecGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DnssecGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `DnssecGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type DnssecGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

@@ -228,17 +228,31 @@ pub enum IpVersionGetParamsIpVersion {
 crate::runtime::string_enum!(
     open IpVersionGetParamsIpVersion { IPv4 = "IPv4", IPv6 = "IPv6" }
 );
+/// The result of `client.radar().as112().top().locations().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponse`], which the document defines again here.
 pub type IpVersionGetResponse = crate::radar::as112::top::locations::LocationGetResponse;
+/// The `result` property of `IpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResult`], which the document defines again here.
 pub type IpVersionGetResponseResult = crate::radar::as112::top::locations::LocationGetResponseResult;
+/// The `meta` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type IpVersionGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `IpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `IpVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `IpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type IpVersionGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

@@ -239,8 +239,11 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BitrateGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().summary().bitrate().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BitrateGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().summary().bitrate().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BitrateGetParamsProtocolItem {
@@ -259,11 +262,14 @@ crate::runtime::string_enum!(
     open BitrateGetParamsProtocolItem { Udp = "UDP", Tcp = "TCP", Icmp = "ICMP", Gre =
     "GRE" }
 );
+/// The result of `client.radar().attacks().layer3().summary().bitrate().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponse {
+    /// The `result` property.
     pub result: BitrateGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl BitrateGetResponse {
@@ -278,11 +284,14 @@ impl BitrateGetResponse {
         }
     }
 }
+/// The `result` property of `BitrateGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResult {
+    /// The `meta` property.
     pub meta: BitrateGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: BitrateGetResponseResultSummary0,
 }
 impl BitrateGetResponseResult {
@@ -297,26 +306,40 @@ impl BitrateGetResponseResult {
         }
     }
 }
+/// The `meta` property of `BitrateGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type BitrateGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `BitrateGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type BitrateGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `BitrateGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type BitrateGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `BitrateGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type BitrateGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `BitrateGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResultSummary0 {
+    /// The `OVER_100_GBPS` property.
     #[serde(rename = "OVER_100_GBPS")]
     pub over_100_gbps: String,
+    /// The `UNDER_500_MBPS` property.
     #[serde(rename = "UNDER_500_MBPS")]
     pub under_500_mbps: String,
+    /// The `_10_GBPS_TO_100_GBPS` property.
     #[serde(rename = "_10_GBPS_TO_100_GBPS")]
     pub n10_gbps_to_100_gbps: String,
+    /// The `_1_GBPS_TO_10_GBPS` property.
     #[serde(rename = "_1_GBPS_TO_10_GBPS")]
     pub n1_gbps_to_10_gbps: String,
+    /// The `_500_MBPS_TO_1_GBPS` property.
     #[serde(rename = "_500_MBPS_TO_1_GBPS")]
     pub n500_mbps_to_1_gbps: String,
 }

@@ -232,15 +232,22 @@ pub type DurationGetParamsDirection = crate::radar::attacks::layer3::summary::bi
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DurationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().summary().duration().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type DurationGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().summary().duration().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type DurationGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().summary().duration().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponse {
+    /// The `result` property.
     pub result: DurationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DurationGetResponse {
@@ -255,11 +262,14 @@ impl DurationGetResponse {
         }
     }
 }
+/// The `result` property of `DurationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponseResult {
+    /// The `meta` property.
     pub meta: DurationGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: DurationGetResponseResultSummary0,
 }
 impl DurationGetResponseResult {
@@ -274,28 +284,43 @@ impl DurationGetResponseResult {
         }
     }
 }
+/// The `meta` property of `DurationGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type DurationGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `DurationGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DurationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `DurationGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DurationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `DurationGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DurationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `DurationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponseResultSummary0 {
+    /// The `OVER_3_HOURS` property.
     #[serde(rename = "OVER_3_HOURS")]
     pub over_3_hours: String,
+    /// The `UNDER_10_MINS` property.
     #[serde(rename = "UNDER_10_MINS")]
     pub under_10_mins: String,
+    /// The `_10_MINS_TO_20_MINS` property.
     #[serde(rename = "_10_MINS_TO_20_MINS")]
     pub n10_mins_to_20_mins: String,
+    /// The `_1_HOUR_TO_3_HOURS` property.
     #[serde(rename = "_1_HOUR_TO_3_HOURS")]
     pub n1_hour_to_3_hours: String,
+    /// The `_20_MINS_TO_40_MINS` property.
     #[serde(rename = "_20_MINS_TO_40_MINS")]
     pub n20_mins_to_40_mins: String,
+    /// The `_40_MINS_TO_1_HOUR` property.
     #[serde(rename = "_40_MINS_TO_1_HOUR")]
     pub n40_mins_to_1_hour: String,
 }

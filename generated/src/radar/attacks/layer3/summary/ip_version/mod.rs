@@ -215,19 +215,35 @@ pub type IpVersionGetParamsDirection = crate::radar::attacks::layer3::summary::b
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type IpVersionGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::summary::ip_version::IpVersionGetResponse`], which the document defines again here.
 pub type IpVersionGetResponse = crate::radar::as112::summary::ip_version::IpVersionGetResponse;
+/// The `result` property of `IpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::summary::ip_version::IpVersionGetResponseResult`], which the document defines again here.
 pub type IpVersionGetResponseResult = crate::radar::as112::summary::ip_version::IpVersionGetResponseResult;
+/// The `meta` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type IpVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `IpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `IpVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `IpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::ip_version::IpVersionGetResponseResultSummary0`], which the document defines again here.
 pub type IpVersionGetResponseResultSummary0 = crate::radar::as112::summary::ip_version::IpVersionGetResponseResultSummary0;

@@ -215,13 +215,18 @@ pub type ProtocolGetParamsDirection = crate::radar::attacks::layer3::summary::bi
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().summary().protocol().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ProtocolGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The result of `client.radar().attacks().layer3().summary().protocol().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
+    /// The `result` property.
     pub result: ProtocolGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ProtocolGetResponse {
@@ -236,11 +241,14 @@ impl ProtocolGetResponse {
         }
     }
 }
+/// The `result` property of `ProtocolGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
+    /// The `meta` property.
     pub meta: ProtocolGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: ProtocolGetResponseResultSummary0,
 }
 impl ProtocolGetResponseResult {
@@ -255,24 +263,37 @@ impl ProtocolGetResponseResult {
         }
     }
 }
+/// The `meta` property of `ProtocolGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ProtocolGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `ProtocolGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `ProtocolGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `ProtocolGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ProtocolGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ProtocolGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSummary0 {
+    /// The `GRE` property.
     #[serde(rename = "GRE")]
     pub gre: String,
+    /// The `ICMP` property.
     #[serde(rename = "ICMP")]
     pub icmp: String,
+    /// The `TCP` property.
     #[serde(rename = "TCP")]
     pub tcp: String,
+    /// The `UDP` property.
     #[serde(rename = "UDP")]
     pub udp: String,
 }

@@ -267,6 +267,8 @@ pub type BitrateGetParamsDirection = crate::radar::attacks::layer3::summary::bit
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type BitrateGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().bitrate().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type BitrateGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
@@ -284,13 +286,18 @@ crate::runtime::string_enum!(
     open BitrateGetParamsNormalization { Percentage = "PERCENTAGE", Min0Max = "MIN0_MAX"
     }
 );
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().bitrate().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type BitrateGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().bitrate().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponse {
+    /// The `result` property.
     pub result: BitrateGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl BitrateGetResponse {
@@ -305,11 +312,14 @@ impl BitrateGetResponse {
         }
     }
 }
+/// The `result` property of `BitrateGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: BitrateGetResponseResultSerie0,
 }
 impl BitrateGetResponseResult {
@@ -324,20 +334,27 @@ impl BitrateGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `BitrateGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct BitrateGetResponseResultSerie0 {
+    /// The `OVER_100_GBPS` property.
     #[serde(rename = "OVER_100_GBPS")]
     pub over_100_gbps: Vec<String>,
+    /// The `UNDER_500_MBPS` property.
     #[serde(rename = "UNDER_500_MBPS")]
     pub under_500_mbps: Vec<String>,
+    /// The `_10_GBPS_TO_100_GBPS` property.
     #[serde(rename = "_10_GBPS_TO_100_GBPS")]
     pub n10_gbps_to_100_gbps: Vec<String>,
+    /// The `_1_GBPS_TO_10_GBPS` property.
     #[serde(rename = "_1_GBPS_TO_10_GBPS")]
     pub n1_gbps_to_10_gbps: Vec<String>,
+    /// The `_500_MBPS_TO_1_GBPS` property.
     #[serde(rename = "_500_MBPS_TO_1_GBPS")]
     pub n500_mbps_to_1_gbps: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl BitrateGetResponseResultSerie0 {

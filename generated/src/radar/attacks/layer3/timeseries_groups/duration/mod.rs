@@ -270,19 +270,26 @@ pub type DurationGetParamsDirection = crate::radar::attacks::layer3::summary::bi
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DurationGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().duration().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type DurationGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type DurationGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().duration().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type DurationGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().duration().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponse {
+    /// The `result` property.
     pub result: DurationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl DurationGetResponse {
@@ -297,11 +304,14 @@ impl DurationGetResponse {
         }
     }
 }
+/// The `result` property of `DurationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: DurationGetResponseResultSerie0,
 }
 impl DurationGetResponseResult {
@@ -316,22 +326,30 @@ impl DurationGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `DurationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DurationGetResponseResultSerie0 {
+    /// The `OVER_3_HOURS` property.
     #[serde(rename = "OVER_3_HOURS")]
     pub over_3_hours: Vec<String>,
+    /// The `UNDER_10_MINS` property.
     #[serde(rename = "UNDER_10_MINS")]
     pub under_10_mins: Vec<String>,
+    /// The `_10_MINS_TO_20_MINS` property.
     #[serde(rename = "_10_MINS_TO_20_MINS")]
     pub n10_mins_to_20_mins: Vec<String>,
+    /// The `_1_HOUR_TO_3_HOURS` property.
     #[serde(rename = "_1_HOUR_TO_3_HOURS")]
     pub n1_hour_to_3_hours: Vec<String>,
+    /// The `_20_MINS_TO_40_MINS` property.
     #[serde(rename = "_20_MINS_TO_40_MINS")]
     pub n20_mins_to_40_mins: Vec<String>,
+    /// The `_40_MINS_TO_1_HOUR` property.
     #[serde(rename = "_40_MINS_TO_1_HOUR")]
     pub n40_mins_to_1_hour: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl DurationGetResponseResultSerie0 {

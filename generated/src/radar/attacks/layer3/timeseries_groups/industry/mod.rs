@@ -284,19 +284,26 @@ pub type IndustryGetParamsDirection = crate::radar::attacks::layer3::summary::bi
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IndustryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().industry().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type IndustryGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type IndustryGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().industry().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type IndustryGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().industry().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponse {
+    /// The `result` property.
     pub result: IndustryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl IndustryGetResponse {
@@ -311,11 +318,14 @@ impl IndustryGetResponse {
         }
     }
 }
+/// The `result` property of `IndustryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: IndustryGetResponseResultSerie0,
 }
 impl IndustryGetResponseResult {
@@ -330,10 +340,12 @@ impl IndustryGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `IndustryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IndustryGetResponseResultSerie0 {
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
     /// Properties the spec does not list (`additionalProperties`), kept as sent.
     #[serde(flatten)]

@@ -257,13 +257,18 @@ pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetPara
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type IpVersionGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type IpVersionGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().ip_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponse {
+    /// The `result` property.
     pub result: IpVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl IpVersionGetResponse {
@@ -278,11 +283,14 @@ impl IpVersionGetResponse {
         }
     }
 }
+/// The `result` property of `IpVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: IpVersionGetResponseResultSerie0,
 }
 impl IpVersionGetResponseResult {
@@ -297,14 +305,18 @@ impl IpVersionGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `IpVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IpVersionGetResponseResultSerie0 {
+    /// The `IPv4` property.
     #[serde(rename = "IPv4")]
     pub i_pv4: Vec<String>,
+    /// The `IPv6` property.
     #[serde(rename = "IPv6")]
     pub i_pv6: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl IpVersionGetResponseResultSerie0 {

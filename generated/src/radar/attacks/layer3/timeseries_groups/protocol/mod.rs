@@ -253,17 +253,22 @@ pub type ProtocolGetParamsDirection = crate::radar::attacks::layer3::summary::bi
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().protocol().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ProtocolGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type ProtocolGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().protocol().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponse {
+    /// The `result` property.
     pub result: ProtocolGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ProtocolGetResponse {
@@ -278,11 +283,14 @@ impl ProtocolGetResponse {
         }
     }
 }
+/// The `result` property of `ProtocolGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ProtocolGetResponseResultSerie0,
 }
 impl ProtocolGetResponseResult {
@@ -297,18 +305,24 @@ impl ProtocolGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `ProtocolGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ProtocolGetResponseResultSerie0 {
+    /// The `GRE` property.
     #[serde(rename = "GRE")]
     pub gre: Vec<String>,
+    /// The `ICMP` property.
     #[serde(rename = "ICMP")]
     pub icmp: Vec<String>,
+    /// The `TCP` property.
     #[serde(rename = "TCP")]
     pub tcp: Vec<String>,
+    /// The `UDP` property.
     #[serde(rename = "UDP")]
     pub udp: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl ProtocolGetResponseResultSerie0 {

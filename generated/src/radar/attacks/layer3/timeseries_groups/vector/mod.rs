@@ -278,17 +278,27 @@ pub type VectorGetParamsDirection = crate::radar::attacks::layer3::summary::bitr
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type VectorGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().timeseries_groups().vector().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type VectorGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type VectorGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().timeseries_groups().vector().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type VectorGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().timeseries_groups().vector().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
 pub type VectorGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
+/// The `result` property of `VectorGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type VectorGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
+/// The `serie_0` property of `VectorGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
 pub type VectorGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

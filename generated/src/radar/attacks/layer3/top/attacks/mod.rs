@@ -270,6 +270,8 @@ impl AttackGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type AttackGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().top().attacks().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type AttackGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
 /// Array of attack origin/target location attack limits. Together with `limitPerLocation`, limits how many objects will be fetched per origin/target location.
@@ -290,13 +292,18 @@ pub enum AttackGetParamsNormalization {
 crate::runtime::string_enum!(
     open AttackGetParamsNormalization { Percentage = "PERCENTAGE", MinMax = "MIN_MAX" }
 );
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().top().attacks().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type AttackGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().top().attacks().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AttackGetResponse {
+    /// The `result` property.
     pub result: AttackGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AttackGetResponse {
@@ -311,11 +318,14 @@ impl AttackGetResponse {
         }
     }
 }
+/// The `result` property of `AttackGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AttackGetResponseResult {
+    /// The `meta` property.
     pub meta: AttackGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<AttackGetResponseResultTop0Item>,
 }
 impl AttackGetResponseResult {
@@ -330,22 +340,34 @@ impl AttackGetResponseResult {
         }
     }
 }
+/// The `meta` property of `AttackGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type AttackGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `AttackGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type AttackGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `AttackGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type AttackGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `AttackGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AttackGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `AttackGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AttackGetResponseResultTop0Item {
+    /// The `originCountryAlpha2` property.
     #[serde(rename = "originCountryAlpha2")]
     pub origin_country_alpha2: String,
+    /// The `originCountryName` property.
     #[serde(rename = "originCountryName")]
     pub origin_country_name: String,
+    /// The `value` property.
     pub value: String,
 }
 impl AttackGetResponseResultTop0Item {

@@ -225,21 +225,39 @@ impl VerticalGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type VerticalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().top().vertical().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type VerticalGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().top().vertical().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type VerticalGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().top().vertical().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponse`], which the document defines again here.
 pub type VerticalGetResponse = crate::radar::attacks::layer3::top::industry::IndustryGetResponse;
+/// The `result` property of `VerticalGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type VerticalGetResponseResult = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult;
+/// The `meta` property of `VerticalGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type VerticalGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `VerticalGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type VerticalGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `VerticalGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type VerticalGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `VerticalGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type VerticalGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `VerticalGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item`], which the document defines again here.
 pub type VerticalGetResponseResultTop0Item = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item;

@@ -245,6 +245,7 @@ impl HttpMethodGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpMethodGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpMethodGetParamsHttpVersionItem {
@@ -261,8 +262,11 @@ crate::runtime::string_enum!(
     open HttpMethodGetParamsHttpVersionItem { HttPv1 = "HTTPv1", HttPv2 = "HTTPv2",
     HttPv3 = "HTTPv3" }
 );
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpMethodGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpMethodGetParamsMitigationProductItem {
@@ -289,11 +293,14 @@ crate::runtime::string_enum!(
     "IP_REPUTATION", ApiShield = "API_SHIELD", DataLossPrevention =
     "DATA_LOSS_PREVENTION" }
 );
+/// The result of `client.radar().attacks().layer7().summary().http_method().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponse {
+    /// The `result` property.
     pub result: HttpMethodGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl HttpMethodGetResponse {
@@ -308,11 +315,14 @@ impl HttpMethodGetResponse {
         }
     }
 }
+/// The `result` property of `HttpMethodGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResult {
+    /// The `meta` property.
     pub meta: HttpMethodGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: HttpMethodGetResponseResultSummary0,
 }
 impl HttpMethodGetResponseResult {
@@ -327,20 +337,31 @@ impl HttpMethodGetResponseResult {
         }
     }
 }
+/// The `meta` property of `HttpMethodGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type HttpMethodGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `HttpMethodGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `HttpMethodGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `HttpMethodGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type HttpMethodGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `HttpMethodGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResultSummary0 {
+    /// The `GET` property.
     #[serde(rename = "GET")]
     pub get: String,
+    /// The `POST` property.
     #[serde(rename = "POST")]
     pub post: String,
 }

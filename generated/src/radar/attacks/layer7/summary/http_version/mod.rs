@@ -245,6 +245,7 @@ impl HttpVersionGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().summary().http_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HttpVersionGetParamsHttpMethodItem {
@@ -358,15 +359,22 @@ crate::runtime::string_enum!(
     "RPC_OUT_DATA", RpcInData = "RPC_IN_DATA", Json = "JSON", Cook = "COOK", Track =
     "TRACK" }
 );
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().summary().http_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().summary().http_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type HttpVersionGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
+/// The result of `client.radar().attacks().layer7().summary().http_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponse {
+    /// The `result` property.
     pub result: HttpVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl HttpVersionGetResponse {
@@ -381,11 +389,14 @@ impl HttpVersionGetResponse {
         }
     }
 }
+/// The `result` property of `HttpVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: HttpVersionGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: HttpVersionGetResponseResultSummary0,
 }
 impl HttpVersionGetResponseResult {
@@ -400,22 +411,34 @@ impl HttpVersionGetResponseResult {
         }
     }
 }
+/// The `meta` property of `HttpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type HttpVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `HttpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type HttpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `HttpVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type HttpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `HttpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type HttpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `HttpVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpVersionGetResponseResultSummary0 {
+    /// The `HTTP/1.x` property.
     #[serde(rename = "HTTP/1.x")]
     pub http_1_x: String,
+    /// The `HTTP/2` property.
     #[serde(rename = "HTTP/2")]
     pub http_2: String,
+    /// The `HTTP/3` property.
     #[serde(rename = "HTTP/3")]
     pub http_3: String,
 }

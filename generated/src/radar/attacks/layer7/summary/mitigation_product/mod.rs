@@ -251,17 +251,26 @@ impl MitigationProductGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type MitigationProductGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type MitigationProductGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type MitigationProductGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type MitigationProductGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The result of `client.radar().attacks().layer7().summary().mitigation_product().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponse {
+    /// The `result` property.
     pub result: MitigationProductGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl MitigationProductGetResponse {
@@ -276,11 +285,14 @@ impl MitigationProductGetResponse {
         }
     }
 }
+/// The `result` property of `MitigationProductGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponseResult {
+    /// The `meta` property.
     pub meta: MitigationProductGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: MitigationProductGetResponseResultSummary0,
 }
 impl MitigationProductGetResponseResult {
@@ -295,20 +307,31 @@ impl MitigationProductGetResponseResult {
         }
     }
 }
+/// The `meta` property of `MitigationProductGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type MitigationProductGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `MitigationProductGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `MitigationProductGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `MitigationProductGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type MitigationProductGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `MitigationProductGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MitigationProductGetResponseResultSummary0 {
+    /// The `DDOS` property.
     #[serde(rename = "DDOS")]
     pub ddos: String,
+    /// The `WAF` property.
     #[serde(rename = "WAF")]
     pub waf: String,
 }

@@ -283,21 +283,30 @@ pub type HttpMethodGetParamsAggInterval = crate::radar::as112::timeseries::Times
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpMethodGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type HttpMethodGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpMethodGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type HttpMethodGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type HttpMethodGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The result of `client.radar().attacks().layer7().timeseries_groups().http_method().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponse {
+    /// The `result` property.
     pub result: HttpMethodGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl HttpMethodGetResponse {
@@ -312,11 +321,14 @@ impl HttpMethodGetResponse {
         }
     }
 }
+/// The `result` property of `HttpMethodGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: HttpMethodGetResponseResultSerie0,
 }
 impl HttpMethodGetResponseResult {
@@ -331,12 +343,15 @@ impl HttpMethodGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `HttpMethodGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct HttpMethodGetResponseResultSerie0 {
+    /// The `GET` property.
     #[serde(rename = "GET")]
     pub get: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl HttpMethodGetResponseResultSerie0 {

@@ -280,19 +280,31 @@ pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::Timese
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type IpVersionGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type IpVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type IpVersionGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type IpVersionGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The result of `client.radar().attacks().layer7().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponse`], which the document defines again here.
 pub type IpVersionGetResponse = crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponse;
+/// The `result` property of `IpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResult`], which the document defines again here.
 pub type IpVersionGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResult;
+/// The `serie_0` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0`], which the document defines again here.
 pub type IpVersionGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0;

@@ -300,23 +300,34 @@ pub type ManagedRuleGetParamsAggInterval = crate::radar::as112::timeseries::Time
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ManagedRuleGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type ManagedRuleGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type ManagedRuleGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ManagedRuleGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type ManagedRuleGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type ManagedRuleGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The result of `client.radar().attacks().layer7().timeseries_groups().managed_rules().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedRuleGetResponse {
+    /// The `result` property.
     pub result: ManagedRuleGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ManagedRuleGetResponse {
@@ -331,11 +342,14 @@ impl ManagedRuleGetResponse {
         }
     }
 }
+/// The `result` property of `ManagedRuleGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedRuleGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ManagedRuleGetResponseResultSerie0,
 }
 impl ManagedRuleGetResponseResult {
@@ -350,12 +364,15 @@ impl ManagedRuleGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `ManagedRuleGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ManagedRuleGetResponseResultSerie0 {
+    /// The `Bot` property.
     #[serde(rename = "Bot")]
     pub bot: Vec<String>,
+    /// The `timestamps` property.
     pub timestamps: Vec<String>,
 }
 impl ManagedRuleGetResponseResultSerie0 {

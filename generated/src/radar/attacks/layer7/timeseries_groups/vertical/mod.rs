@@ -311,21 +311,35 @@ pub type VerticalGetParamsAggInterval = crate::radar::as112::timeseries::Timeser
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type VerticalGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().timeseries_groups().vertical().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type VerticalGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().vertical().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type VerticalGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().timeseries_groups().vertical().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type VerticalGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().timeseries_groups().vertical().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type VerticalGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
 /// Normalization method applied. Refer to [Normalization methods](https://developers.cloudflare.com/radar/concepts/normalization/).
 ///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization`], which the document defines again here.
 pub type VerticalGetParamsNormalization = crate::radar::attacks::layer3::timeseries_groups::bitrate::BitrateGetParamsNormalization;
+/// The result of `client.radar().attacks().layer7().timeseries_groups().vertical().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse`], which the document defines again here.
 pub type VerticalGetResponse = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponse;
+/// The `result` property of `VerticalGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type VerticalGetResponseResult = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResult;
+/// The `serie_0` property of `VerticalGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0`], which the document defines again here.
 pub type VerticalGetResponseResultSerie0 = crate::radar::attacks::layer3::timeseries_groups::industry::IndustryGetResponseResultSerie0;

@@ -109,11 +109,14 @@ impl PrefixGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type PrefixGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// The result of `client.radar().bgp().top().ases().prefixes().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponse {
+    /// The `result` property.
     pub result: PrefixGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl PrefixGetResponse {
@@ -128,11 +131,14 @@ impl PrefixGetResponse {
         }
     }
 }
+/// The `result` property of `PrefixGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResult {
+    /// The `asns` property.
     pub asns: Vec<PrefixGetResponseResultAsnsItem>,
+    /// The `meta` property.
     pub meta: PrefixGetResponseResultMeta,
 }
 impl PrefixGetResponseResult {
@@ -147,13 +153,18 @@ impl PrefixGetResponseResult {
         }
     }
 }
+/// The `asns` property of `PrefixGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PrefixGetResponseResultAsnsItem {
+    /// The `asn` property.
     pub asn: i64,
+    /// The `country` property.
     pub country: String,
+    /// The `name` property.
     pub name: String,
+    /// The `pfxs_count` property.
     pub pfxs_count: i64,
 }
 impl PrefixGetResponseResultAsnsItem {
@@ -172,5 +183,7 @@ impl PrefixGetResponseResultAsnsItem {
         }
     }
 }
+/// The `meta` property of `PrefixGetResponseResult`.
+///
 /// The same shape as [`crate::radar::bgp::routes::moas::MoaGetResponseResultMeta`], which the document defines again here.
 pub type PrefixGetResponseResultMeta = crate::radar::bgp::routes::moas::MoaGetResponseResultMeta;

@@ -218,6 +218,7 @@ impl ArcGetParams {
         self
     }
 }
+/// An item of the `dkim` parameter of `client.radar().email().routing().summary().arc().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArcGetParamsDkimItem {
@@ -233,8 +234,11 @@ pub enum ArcGetParamsDkimItem {
 crate::runtime::string_enum!(
     open ArcGetParamsDkimItem { Pass = "PASS", None = "NONE", Fail = "FAIL" }
 );
+/// An item of the `dmarc` parameter of `client.radar().email().routing().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDmarcItem = ArcGetParamsDkimItem;
+/// An item of the `encrypted` parameter of `client.radar().email().routing().summary().arc().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArcGetParamsEncryptedItem {
@@ -253,15 +257,22 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().email().routing().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type ArcGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `spf` parameter of `client.radar().email().routing().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsSpfItem = ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().summary().arc().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponse {
+    /// The `result` property.
     pub result: ArcGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ArcGetResponse {
@@ -276,11 +287,14 @@ impl ArcGetResponse {
         }
     }
 }
+/// The `result` property of `ArcGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponseResult {
+    /// The `meta` property.
     pub meta: ArcGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: ArcGetResponseResultSummary0,
 }
 impl ArcGetResponseResult {
@@ -295,22 +309,34 @@ impl ArcGetResponseResult {
         }
     }
 }
+/// The `meta` property of `ArcGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ArcGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `ArcGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ArcGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `ArcGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `ArcGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ArcGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ArcGetResponseResultSummary0 {
+    /// The `FAIL` property.
     #[serde(rename = "FAIL")]
     pub fail: String,
+    /// The `NONE` property.
     #[serde(rename = "NONE")]
     pub none: String,
+    /// The `PASS` property.
     #[serde(rename = "PASS")]
     pub pass: String,
 }

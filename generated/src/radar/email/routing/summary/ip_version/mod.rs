@@ -224,31 +224,55 @@ impl IpVersionGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().routing().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().routing().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().routing().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `encrypted` parameter of `client.radar().email().routing().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
 pub type IpVersionGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().routing().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().summary().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::summary::ip_version::IpVersionGetResponse`], which the document defines again here.
 pub type IpVersionGetResponse = crate::radar::as112::summary::ip_version::IpVersionGetResponse;
+/// The `result` property of `IpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::summary::ip_version::IpVersionGetResponseResult`], which the document defines again here.
 pub type IpVersionGetResponseResult = crate::radar::as112::summary::ip_version::IpVersionGetResponseResult;
+/// The `meta` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type IpVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `IpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `IpVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `IpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type IpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::ip_version::IpVersionGetResponseResultSummary0`], which the document defines again here.
 pub type IpVersionGetResponseResultSummary0 = crate::radar::as112::summary::ip_version::IpVersionGetResponseResultSummary0;

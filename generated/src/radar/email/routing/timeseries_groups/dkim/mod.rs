@@ -239,23 +239,39 @@ impl DkimGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type DkimGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().routing().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DkimGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DkimGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `encrypted` parameter of `client.radar().email().routing().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
 pub type DkimGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DkimGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().email().routing().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type DkimGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `spf` parameter of `client.radar().email().routing().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DkimGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse`], which the document defines again here.
 pub type DkimGetResponse = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse;
+/// The `result` property of `DkimGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult`], which the document defines again here.
 pub type DkimGetResponseResult = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult;
+/// The `serie_0` property of `DkimGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0`], which the document defines again here.
 pub type DkimGetResponseResultSerie0 = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0;

@@ -245,25 +245,38 @@ impl EncryptedGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type EncryptedGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type EncryptedGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type EncryptedGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `spf` parameter of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type EncryptedGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().timeseries_groups().encrypted().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EncryptedGetResponse {
+    /// The `result` property.
     pub result: EncryptedGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl EncryptedGetResponse {
@@ -278,11 +291,14 @@ impl EncryptedGetResponse {
         }
     }
 }
+/// The `result` property of `EncryptedGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EncryptedGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: EncryptedGetResponseResultSerie0,
 }
 impl EncryptedGetResponseResult {
@@ -297,12 +313,15 @@ impl EncryptedGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `EncryptedGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct EncryptedGetResponseResultSerie0 {
+    /// The `ENCRYPTED` property.
     #[serde(rename = "ENCRYPTED")]
     pub encrypted: Vec<String>,
+    /// The `NOT_ENCRYPTED` property.
     #[serde(rename = "NOT_ENCRYPTED")]
     pub not_encrypted: Vec<String>,
 }

@@ -245,23 +245,39 @@ impl IpVersionGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type IpVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().routing().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().routing().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `encrypted` parameter of `client.radar().email().routing().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
 pub type IpVersionGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type IpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().routing().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type IpVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().routing().timeseries_groups().ip_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse`], which the document defines again here.
 pub type IpVersionGetResponse = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponse;
+/// The `result` property of `IpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult`], which the document defines again here.
 pub type IpVersionGetResponseResult = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResult;
+/// The `serie_0` property of `IpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0`], which the document defines again here.
 pub type IpVersionGetResponseResultSerie0 = crate::radar::as112::timeseries_groups::ip_version::IpVersionGetResponseResultSerie0;

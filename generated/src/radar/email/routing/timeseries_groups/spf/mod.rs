@@ -239,23 +239,39 @@ impl SpfGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type SpfGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().routing().timeseries_groups().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpfGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().routing().timeseries_groups().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpfGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().routing().timeseries_groups().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpfGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `encrypted` parameter of `client.radar().email().routing().timeseries_groups().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem`], which the document defines again here.
 pub type SpfGetParamsEncryptedItem = crate::radar::email::routing::summary::arc::ArcGetParamsEncryptedItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SpfGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().email().routing().timeseries_groups().spf().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type SpfGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// The result of `client.radar().email().routing().timeseries_groups().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse`], which the document defines again here.
 pub type SpfGetResponse = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse;
+/// The `result` property of `SpfGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult`], which the document defines again here.
 pub type SpfGetResponseResult = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult;
+/// The `serie_0` property of `SpfGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0`], which the document defines again here.
 pub type SpfGetResponseResultSerie0 = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0;

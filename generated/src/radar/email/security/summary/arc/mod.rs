@@ -201,16 +201,23 @@ impl ArcGetParams {
         self
     }
 }
+/// An item of the `dkim` parameter of `client.radar().email().security().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().summary().arc().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArcGetParamsTlsVersionItem {
@@ -229,17 +236,31 @@ crate::runtime::string_enum!(
     open ArcGetParamsTlsVersionItem { TlSv10 = "TLSv1_0", TlSv11 = "TLSv1_1", TlSv12 =
     "TLSv1_2", TlSv13 = "TLSv1_3" }
 );
+/// The result of `client.radar().email().security().summary().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponse`], which the document defines again here.
 pub type ArcGetResponse = crate::radar::email::routing::summary::arc::ArcGetResponse;
+/// The `result` property of `ArcGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponseResult`], which the document defines again here.
 pub type ArcGetResponseResult = crate::radar::email::routing::summary::arc::ArcGetResponseResult;
+/// The `meta` property of `ArcGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ArcGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `ArcGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ArcGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `ArcGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `ArcGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ArcGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ArcGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponseResultSummary0`], which the document defines again here.
 pub type ArcGetResponseResultSummary0 = crate::radar::email::routing::summary::arc::ArcGetResponseResultSummary0;

@@ -201,29 +201,51 @@ impl SpfGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().security().summary().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpfGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().summary().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpfGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().summary().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpfGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SpfGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().summary().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type SpfGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().summary().spf().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponse`], which the document defines again here.
 pub type SpfGetResponse = crate::radar::email::routing::summary::arc::ArcGetResponse;
+/// The `result` property of `SpfGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponseResult`], which the document defines again here.
 pub type SpfGetResponseResult = crate::radar::email::routing::summary::arc::ArcGetResponseResult;
+/// The `meta` property of `SpfGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type SpfGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `SpfGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SpfGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SpfGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SpfGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SpfGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SpfGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `SpfGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetResponseResultSummary0`], which the document defines again here.
 pub type SpfGetResponseResultSummary0 = crate::radar::email::routing::summary::arc::ArcGetResponseResultSummary0;

@@ -236,25 +236,38 @@ impl ThreatCategoryGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().security().summary().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().summary().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().summary().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ThreatCategoryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().summary().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().summary().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().summary().threat_category().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponse {
+    /// The `result` property.
     pub result: ThreatCategoryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ThreatCategoryGetResponse {
@@ -269,11 +282,14 @@ impl ThreatCategoryGetResponse {
         }
     }
 }
+/// The `result` property of `ThreatCategoryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResult {
+    /// The `meta` property.
     pub meta: ThreatCategoryGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: ThreatCategoryGetResponseResultSummary0,
 }
 impl ThreatCategoryGetResponseResult {
@@ -288,24 +304,37 @@ impl ThreatCategoryGetResponseResult {
         }
     }
 }
+/// The `meta` property of `ThreatCategoryGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type ThreatCategoryGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `ThreatCategoryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type ThreatCategoryGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `ThreatCategoryGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type ThreatCategoryGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `ThreatCategoryGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type ThreatCategoryGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `ThreatCategoryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResultSummary0 {
+    /// The `BrandImpersonation` property.
     #[serde(rename = "BrandImpersonation")]
     pub brand_impersonation: String,
+    /// The `CredentialHarvester` property.
     #[serde(rename = "CredentialHarvester")]
     pub credential_harvester: String,
+    /// The `IdentityDeception` property.
     #[serde(rename = "IdentityDeception")]
     pub identity_deception: String,
+    /// The `Link` property.
     #[serde(rename = "Link")]
     pub link: String,
 }

@@ -216,23 +216,34 @@ impl TlsVersionGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().security().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().summary().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().security().summary().tls_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
+    /// The `result` property.
     pub result: TlsVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TlsVersionGetResponse {
@@ -247,11 +258,14 @@ impl TlsVersionGetResponse {
         }
     }
 }
+/// The `result` property of `TlsVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: TlsVersionGetResponseResultMeta,
+    /// The `summary_0` property.
     pub summary_0: TlsVersionGetResponseResultSummary0,
 }
 impl TlsVersionGetResponseResult {
@@ -266,24 +280,37 @@ impl TlsVersionGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TlsVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta`], which the document defines again here.
 pub type TlsVersionGetResponseResultMeta = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMeta;
+/// The `confidenceInfo` property of `TlsVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TlsVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TlsVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `summary_0` property of `TlsVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSummary0 {
+    /// The `TLS 1.0` property.
     #[serde(rename = "TLS 1.0")]
     pub tls_1_0: String,
+    /// The `TLS 1.1` property.
     #[serde(rename = "TLS 1.1")]
     pub tls_1_1: String,
+    /// The `TLS 1.2` property.
     #[serde(rename = "TLS 1.2")]
     pub tls_1_2: String,
+    /// The `TLS 1.3` property.
     #[serde(rename = "TLS 1.3")]
     pub tls_1_3: String,
 }

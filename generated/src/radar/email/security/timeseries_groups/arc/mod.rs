@@ -222,21 +222,35 @@ impl ArcGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type ArcGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ArcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ArcGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().timeseries_groups().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type ArcGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().timeseries_groups().arc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse`], which the document defines again here.
 pub type ArcGetResponse = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse;
+/// The `result` property of `ArcGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult`], which the document defines again here.
 pub type ArcGetResponseResult = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult;
+/// The `serie_0` property of `ArcGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0`], which the document defines again here.
 pub type ArcGetResponseResultSerie0 = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0;

@@ -222,21 +222,35 @@ impl DkimGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type DkimGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DkimGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DkimGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DkimGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DkimGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type DkimGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().timeseries_groups().dkim().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse`], which the document defines again here.
 pub type DkimGetResponse = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse;
+/// The `result` property of `DkimGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult`], which the document defines again here.
 pub type DkimGetResponseResult = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult;
+/// The `serie_0` property of `DkimGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0`], which the document defines again here.
 pub type DkimGetResponseResultSerie0 = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0;

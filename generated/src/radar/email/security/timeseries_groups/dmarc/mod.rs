@@ -222,21 +222,35 @@ impl DmarcGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type DmarcGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().dmarc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DmarcGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().dmarc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DmarcGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DmarcGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().dmarc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type DmarcGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().timeseries_groups().dmarc().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type DmarcGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().timeseries_groups().dmarc().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse`], which the document defines again here.
 pub type DmarcGetResponse = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponse;
+/// The `result` property of `DmarcGetResponse`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult`], which the document defines again here.
 pub type DmarcGetResponseResult = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResult;
+/// The `serie_0` property of `DmarcGetResponseResult`.
+///
 /// The same shape as [`crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0`], which the document defines again here.
 pub type DmarcGetResponseResultSerie0 = crate::radar::email::routing::timeseries_groups::arc::ArcGetResponseResultSerie0;

@@ -236,25 +236,38 @@ impl SpoofGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type SpoofGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SpoofGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().timeseries_groups().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type SpoofGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().timeseries_groups().spoof().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpoofGetResponse {
+    /// The `result` property.
     pub result: SpoofGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl SpoofGetResponse {
@@ -269,11 +282,14 @@ impl SpoofGetResponse {
         }
     }
 }
+/// The `result` property of `SpoofGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpoofGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: SpoofGetResponseResultSerie0,
 }
 impl SpoofGetResponseResult {
@@ -288,12 +304,15 @@ impl SpoofGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `SpoofGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct SpoofGetResponseResultSerie0 {
+    /// The `NOT_SPOOF` property.
     #[serde(rename = "NOT_SPOOF")]
     pub not_spoof: Vec<String>,
+    /// The `SPOOF` property.
     #[serde(rename = "SPOOF")]
     pub spoof: Vec<String>,
 }

@@ -257,25 +257,38 @@ impl ThreatCategoryGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type ThreatCategoryGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type ThreatCategoryGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().timeseries_groups().threat_category().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type ThreatCategoryGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().timeseries_groups().threat_category().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponse {
+    /// The `result` property.
     pub result: ThreatCategoryGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl ThreatCategoryGetResponse {
@@ -290,11 +303,14 @@ impl ThreatCategoryGetResponse {
         }
     }
 }
+/// The `result` property of `ThreatCategoryGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: ThreatCategoryGetResponseResultSerie0,
 }
 impl ThreatCategoryGetResponseResult {
@@ -309,16 +325,21 @@ impl ThreatCategoryGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `ThreatCategoryGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct ThreatCategoryGetResponseResultSerie0 {
+    /// The `BrandImpersonation` property.
     #[serde(rename = "BrandImpersonation")]
     pub brand_impersonation: Vec<String>,
+    /// The `CredentialHarvester` property.
     #[serde(rename = "CredentialHarvester")]
     pub credential_harvester: Vec<String>,
+    /// The `IdentityDeception` property.
     #[serde(rename = "IdentityDeception")]
     pub identity_deception: Vec<String>,
+    /// The `Link` property.
     #[serde(rename = "Link")]
     pub link: Vec<String>,
 }

@@ -237,23 +237,34 @@ impl TlsVersionGetParams {
 ///
 /// The same shape as [`crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval`], which the document defines again here.
 pub type TlsVersionGetParamsAggInterval = crate::radar::as112::timeseries::TimeseriesGetParamsAggInterval;
+/// An item of the `arc` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().timeseries_groups().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TlsVersionGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// The result of `client.radar().email().security().timeseries_groups().tls_version().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponse {
+    /// The `result` property.
     pub result: TlsVersionGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TlsVersionGetResponse {
@@ -268,11 +279,14 @@ impl TlsVersionGetResponse {
         }
     }
 }
+/// The `result` property of `TlsVersionGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResult {
+    /// The `meta` property.
     pub meta: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+    /// The `serie_0` property.
     pub serie_0: TlsVersionGetResponseResultSerie0,
 }
 impl TlsVersionGetResponseResult {
@@ -287,16 +301,21 @@ impl TlsVersionGetResponseResult {
         }
     }
 }
+/// The `serie_0` property of `TlsVersionGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsVersionGetResponseResultSerie0 {
+    /// The `TLS 1.0` property.
     #[serde(rename = "TLS 1.0")]
     pub tls_1_0: Vec<String>,
+    /// The `TLS 1.1` property.
     #[serde(rename = "TLS 1.1")]
     pub tls_1_1: Vec<String>,
+    /// The `TLS 1.2` property.
     #[serde(rename = "TLS 1.2")]
     pub tls_1_2: Vec<String>,
+    /// The `TLS 1.3` property.
     #[serde(rename = "TLS 1.3")]
     pub tls_1_3: Vec<String>,
 }

@@ -267,16 +267,24 @@ impl TldGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().security().top().tlds().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TldGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().top().tlds().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TldGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().top().tlds().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TldGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TldGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().top().tlds().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type TldGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Filter for TLDs by category.
@@ -293,19 +301,35 @@ pub enum TldGetParamsTldCategory {
 crate::runtime::string_enum!(
     open TldGetParamsTldCategory { Classic = "CLASSIC", Country = "COUNTRY" }
 );
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().top().tlds().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type TldGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().top().tlds().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponse`], which the document defines again here.
 pub type TldGetResponse = crate::radar::attacks::layer3::top::industry::IndustryGetResponse;
+/// The `result` property of `TldGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type TldGetResponseResult = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult;
+/// The `meta` property of `TldGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type TldGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `TldGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TldGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TldGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TldGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TldGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TldGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `TldGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item`], which the document defines again here.
 pub type TldGetResponseResultTop0Item = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item;

@@ -326,8 +326,12 @@ impl DeviceTypeGetParams {
         self
     }
 }
+/// An item of the `botClass` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type DeviceTypeGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `browserFamily` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem`], which the document defines again here.
 pub type DeviceTypeGetParamsBrowserFamilyItem = crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem;
 /// Device type.
@@ -338,27 +342,51 @@ pub type DeviceTypeGetParamsDeviceType = crate::radar::http::summary::bot_class:
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type DeviceTypeGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type DeviceTypeGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type DeviceTypeGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type DeviceTypeGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type DeviceTypeGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type DeviceTypeGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().top().ases().device_type().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetResponse`], which the document defines again here.
 pub type DeviceTypeGetResponse = crate::radar::http::top::ases::AseGetResponse;
+/// The `result` property of `DeviceTypeGetResponse`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetResponseResult`], which the document defines again here.
 pub type DeviceTypeGetResponseResult = crate::radar::http::top::ases::AseGetResponseResult;
+/// The `meta` property of `DeviceTypeGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type DeviceTypeGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `DeviceTypeGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type DeviceTypeGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `DeviceTypeGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type DeviceTypeGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `DeviceTypeGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type DeviceTypeGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `DeviceTypeGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::top::ases::AseGetResponseResultTop0Item`], which the document defines again here.
 pub type DeviceTypeGetResponseResultTop0Item = crate::radar::dns::top::ases::AseGetResponseResultTop0Item;

@@ -329,10 +329,16 @@ impl HttpProtocolGetParams {
         self
     }
 }
+/// An item of the `botClass` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type HttpProtocolGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `browserFamily` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem`], which the document defines again here.
 pub type HttpProtocolGetParamsBrowserFamilyItem = crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem;
+/// An item of the `deviceType` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type HttpProtocolGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
@@ -343,25 +349,47 @@ pub type HttpProtocolGetParamsFormat = crate::radar::annotations::AnnotationGetP
 ///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type HttpProtocolGetParamsHttpProtocol = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpProtocol` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type HttpProtocolGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpProtocolGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type HttpProtocolGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type HttpProtocolGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().top().ases().http_protocol().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetResponse`], which the document defines again here.
 pub type HttpProtocolGetResponse = crate::radar::http::top::ases::AseGetResponse;
+/// The `result` property of `HttpProtocolGetResponse`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetResponseResult`], which the document defines again here.
 pub type HttpProtocolGetResponseResult = crate::radar::http::top::ases::AseGetResponseResult;
+/// The `meta` property of `HttpProtocolGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type HttpProtocolGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `HttpProtocolGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type HttpProtocolGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `HttpProtocolGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type HttpProtocolGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `HttpProtocolGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type HttpProtocolGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `HttpProtocolGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::top::ases::AseGetResponseResultTop0Item`], which the document defines again here.
 pub type HttpProtocolGetResponseResultTop0Item = crate::radar::dns::top::ases::AseGetResponseResultTop0Item;

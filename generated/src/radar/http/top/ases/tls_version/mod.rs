@@ -326,39 +326,67 @@ impl TlsVersionGetParams {
         self
     }
 }
+/// An item of the `botClass` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type TlsVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `browserFamily` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem`], which the document defines again here.
 pub type TlsVersionGetParamsBrowserFamilyItem = crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem;
+/// An item of the `deviceType` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type TlsVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TlsVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type TlsVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
+/// An item of the `httpVersion` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type TlsVersionGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TlsVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type TlsVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
 /// TLS version.
 ///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type TlsVersionGetParamsTlsVersion = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().top().ases().tls_version().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetResponse`], which the document defines again here.
 pub type TlsVersionGetResponse = crate::radar::http::top::ases::AseGetResponse;
+/// The `result` property of `TlsVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetResponseResult`], which the document defines again here.
 pub type TlsVersionGetResponseResult = crate::radar::http::top::ases::AseGetResponseResult;
+/// The `meta` property of `TlsVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type TlsVersionGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `TlsVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TlsVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TlsVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TlsVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `TlsVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::dns::top::ases::AseGetResponseResultTop0Item`], which the document defines again here.
 pub type TlsVersionGetResponseResultTop0Item = crate::radar::dns::top::ases::AseGetResponseResultTop0Item;

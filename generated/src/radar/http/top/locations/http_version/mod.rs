@@ -326,39 +326,67 @@ impl HttpVersionGetParams {
         self
     }
 }
+/// An item of the `botClass` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem`], which the document defines again here.
 pub type HttpVersionGetParamsBotClassItem = crate::radar::http::summary::device_type::DeviceTypeGetParamsBotClassItem;
+/// An item of the `browserFamily` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem`], which the document defines again here.
 pub type HttpVersionGetParamsBrowserFamilyItem = crate::radar::http::top::ases::AseGetParamsBrowserFamilyItem;
+/// An item of the `deviceType` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem`], which the document defines again here.
 pub type HttpVersionGetParamsDeviceTypeItem = crate::radar::http::summary::bot_class::BotClassGetParamsDeviceTypeItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type HttpVersionGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpProtocol` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem`], which the document defines again here.
 pub type HttpVersionGetParamsHttpProtocolItem = crate::radar::http::summary::bot_class::BotClassGetParamsHttpProtocolItem;
 /// HTTP version.
 ///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type HttpVersionGetParamsHttpVersion = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type HttpVersionGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `os` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsOsItem`], which the document defines again here.
 pub type HttpVersionGetParamsOsItem = crate::radar::http::summary::bot_class::BotClassGetParamsOsItem;
+/// An item of the `tlsVersion` parameter of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem`], which the document defines again here.
 pub type HttpVersionGetParamsTlsVersionItem = crate::radar::http::summary::bot_class::BotClassGetParamsTlsVersionItem;
+/// The result of `client.radar().http().top().locations().http_version().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponse`], which the document defines again here.
 pub type HttpVersionGetResponse = crate::radar::as112::top::locations::LocationGetResponse;
+/// The `result` property of `HttpVersionGetResponse`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResult`], which the document defines again here.
 pub type HttpVersionGetResponseResult = crate::radar::as112::top::locations::LocationGetResponseResult;
+/// The `meta` property of `HttpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type HttpVersionGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `HttpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type HttpVersionGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `HttpVersionGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type HttpVersionGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `HttpVersionGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type HttpVersionGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `HttpVersionGetResponseResult`.
+///
 /// The same shape as [`crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem`], which the document defines again here.
 pub type HttpVersionGetResponseResultTop0Item = crate::radar::annotations::outages::locations::LocationGetResponseResultAnnotationsItem;

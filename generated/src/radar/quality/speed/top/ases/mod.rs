@@ -217,11 +217,14 @@ crate::runtime::string_enum!(
     = "BANDWIDTH_UPLOAD", LatencyIdle = "LATENCY_IDLE", LatencyLoaded = "LATENCY_LOADED",
     JitterIdle = "JITTER_IDLE", JitterLoaded = "JITTER_LOADED" }
 );
+/// The result of `client.radar().quality().speed().top().ases().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponse {
+    /// The `result` property.
     pub result: AseGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl AseGetResponse {
@@ -236,11 +239,14 @@ impl AseGetResponse {
         }
     }
 }
+/// The `result` property of `AseGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResult {
+    /// The `meta` property.
     pub meta: AseGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<AseGetResponseResultTop0Item>,
 }
 impl AseGetResponseResult {
@@ -255,36 +261,55 @@ impl AseGetResponseResult {
         }
     }
 }
+/// The `meta` property of `AseGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type AseGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `AseGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type AseGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `AseGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type AseGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `AseGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type AseGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `AseGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AseGetResponseResultTop0Item {
+    /// The `bandwidthDownload` property.
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: String,
+    /// The `bandwidthUpload` property.
     #[serde(rename = "bandwidthUpload")]
     pub bandwidth_upload: String,
+    /// The `clientASN` property.
     #[serde(rename = "clientASN")]
     pub client_asn: f64,
+    /// The `clientASName` property.
     #[serde(rename = "clientASName")]
     pub client_as_name: String,
+    /// The `jitterIdle` property.
     #[serde(rename = "jitterIdle")]
     pub jitter_idle: String,
+    /// The `jitterLoaded` property.
     #[serde(rename = "jitterLoaded")]
     pub jitter_loaded: String,
+    /// The `latencyIdle` property.
     #[serde(rename = "latencyIdle")]
     pub latency_idle: String,
+    /// The `latencyLoaded` property.
     #[serde(rename = "latencyLoaded")]
     pub latency_loaded: String,
+    /// The `numTests` property.
     #[serde(rename = "numTests")]
     pub num_tests: f64,
+    /// The `rankPower` property.
     #[serde(rename = "rankPower")]
     pub rank_power: f64,
 }

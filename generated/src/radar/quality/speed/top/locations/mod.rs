@@ -200,11 +200,14 @@ pub type LocationGetParamsFormat = crate::radar::annotations::AnnotationGetParam
 ///
 /// The same shape as [`crate::radar::quality::speed::top::ases::AseGetParamsOrderBy`], which the document defines again here.
 pub type LocationGetParamsOrderBy = crate::radar::quality::speed::top::ases::AseGetParamsOrderBy;
+/// The result of `client.radar().quality().speed().top().locations().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponse {
+    /// The `result` property.
     pub result: LocationGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl LocationGetResponse {
@@ -219,11 +222,14 @@ impl LocationGetResponse {
         }
     }
 }
+/// The `result` property of `LocationGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResult {
+    /// The `meta` property.
     pub meta: LocationGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<LocationGetResponseResultTop0Item>,
 }
 impl LocationGetResponseResult {
@@ -238,36 +244,55 @@ impl LocationGetResponseResult {
         }
     }
 }
+/// The `meta` property of `LocationGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type LocationGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `LocationGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type LocationGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `LocationGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `LocationGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type LocationGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `LocationGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct LocationGetResponseResultTop0Item {
+    /// The `bandwidthDownload` property.
     #[serde(rename = "bandwidthDownload")]
     pub bandwidth_download: String,
+    /// The `bandwidthUpload` property.
     #[serde(rename = "bandwidthUpload")]
     pub bandwidth_upload: String,
+    /// The `clientCountryAlpha2` property.
     #[serde(rename = "clientCountryAlpha2")]
     pub client_country_alpha2: String,
+    /// The `clientCountryName` property.
     #[serde(rename = "clientCountryName")]
     pub client_country_name: String,
+    /// The `jitterIdle` property.
     #[serde(rename = "jitterIdle")]
     pub jitter_idle: String,
+    /// The `jitterLoaded` property.
     #[serde(rename = "jitterLoaded")]
     pub jitter_loaded: String,
+    /// The `latencyIdle` property.
     #[serde(rename = "latencyIdle")]
     pub latency_idle: String,
+    /// The `latencyLoaded` property.
     #[serde(rename = "latencyLoaded")]
     pub latency_loaded: String,
+    /// The `numTests` property.
     #[serde(rename = "numTests")]
     pub num_tests: f64,
+    /// The `rankPower` property.
     #[serde(rename = "rankPower")]
     pub rank_power: f64,
 }

@@ -92,13 +92,13 @@ pub struct CreateCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::VectorizeCreateMetadataIndexRequest,
+    pub body: CreateCreateBody,
 }
 impl CreateCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::VectorizeCreateMetadataIndexRequest>,
+        body: impl Into<CreateCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -106,5 +106,48 @@ impl CreateCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type CreateCreateResponse = crate::types::VectorizeCreateMetadataIndexResponse;
+/// The body of `client.vectorize().v2().indexes().metadata_index().create().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct CreateCreateBody {
+    /// Specifies the type of metadata property to index.
+    #[serde(rename = "indexType")]
+    pub index_type: CreateCreateBodyIndexType,
+    /// Specifies the metadata property to index.
+    #[serde(rename = "propertyName")]
+    pub property_name: String,
+}
+impl CreateCreateBody {
+    /// Takes the required fields (`index_type`, `property_name`); the `with_` methods set the others.
+    pub fn new(
+        index_type: impl Into<CreateCreateBodyIndexType>,
+        property_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            index_type: index_type.into(),
+            property_name: property_name.into(),
+        }
+    }
+}
+/// Specifies the type of metadata property to index.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CreateCreateBodyIndexType {
+    /// `string`
+    String,
+    /// `number`
+    Number,
+    /// `boolean`
+    Boolean,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+crate::runtime::string_enum!(
+    open CreateCreateBodyIndexType { String = "string", Number = "number", Boolean =
+    "boolean" }
+);
+/// The result of `client.vectorize().v2().indexes().metadata_index().create().create()`.
+///
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
+pub type CreateCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -92,13 +92,13 @@ pub struct DeleteCreateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::VectorizeDeleteMetadataIndexRequest,
+    pub body: DeleteCreateBody,
 }
 impl DeleteCreateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::VectorizeDeleteMetadataIndexRequest>,
+        body: impl Into<DeleteCreateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -106,5 +106,24 @@ impl DeleteCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type DeleteCreateResponse = crate::types::VectorizeDeleteMetadataIndexResponse;
+/// The body of `client.vectorize().v2().indexes().metadata_index().delete().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct DeleteCreateBody {
+    /// Specifies the metadata property for which the index must be deleted.
+    #[serde(rename = "propertyName")]
+    pub property_name: String,
+}
+impl DeleteCreateBody {
+    /// Takes the required fields (`property_name`); the `with_` methods set the others.
+    pub fn new(property_name: impl Into<String>) -> Self {
+        Self {
+            property_name: property_name.into(),
+        }
+    }
+}
+/// The result of `client.vectorize().v2().indexes().metadata_index().delete().create()`.
+///
+/// The same shape as [`crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse`], which the document defines again here.
+pub type DeleteCreateResponse = crate::vectorize::v2::indexes::delete_by_ids::DeleteByIdCreateResponse;

@@ -100,5 +100,71 @@ impl ListCreateParams {
         }
     }
 }
-/// What `create()` returns.
-pub type ListCreateResponse = crate::types::VectorizeListMetadataIndexResponse;
+/// The result of `client.vectorize().v2().indexes().metadata_index().list().create()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListCreateResponse {
+    /// Array of indexed metadata properties.
+    #[serde(
+        rename = "metadataIndexes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub metadata_indexes: Option<Vec<ListCreateResponseMetadataIndexesItem>>,
+}
+impl ListCreateResponse {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { metadata_indexes: None }
+    }
+    /// Sets `metadata_indexes`.
+    #[must_use]
+    pub fn with_metadata_indexes(
+        mut self,
+        value: impl Into<Vec<ListCreateResponseMetadataIndexesItem>>,
+    ) -> Self {
+        self.metadata_indexes = Some(value.into());
+        self
+    }
+}
+/// The `metadataIndexes` property of `ListCreateResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct ListCreateResponseMetadataIndexesItem {
+    /// Specifies the type of indexed metadata property.
+    #[serde(rename = "indexType", default, skip_serializing_if = "Option::is_none")]
+    pub index_type: Option<ListCreateResponseMetadataIndexesItemIndexType>,
+    /// Specifies the indexed metadata property.
+    #[serde(rename = "propertyName", default, skip_serializing_if = "Option::is_none")]
+    pub property_name: Option<String>,
+}
+impl ListCreateResponseMetadataIndexesItem {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            index_type: None,
+            property_name: None,
+        }
+    }
+    /// Sets `index_type`.
+    #[must_use]
+    pub fn with_index_type(
+        mut self,
+        value: impl Into<ListCreateResponseMetadataIndexesItemIndexType>,
+    ) -> Self {
+        self.index_type = Some(value.into());
+        self
+    }
+    /// Sets `property_name`.
+    #[must_use]
+    pub fn with_property_name(mut self, value: impl Into<String>) -> Self {
+        self.property_name = Some(value.into());
+        self
+    }
+}
+/// Specifies the type of indexed metadata property.
+///
+/// The same shape as [`crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType`], which the document defines again here.
+pub type ListCreateResponseMetadataIndexesItemIndexType = crate::vectorize::v2::indexes::metadata_index::create::CreateCreateBodyIndexType;

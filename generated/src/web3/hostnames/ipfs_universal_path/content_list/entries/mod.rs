@@ -489,8 +489,6 @@ impl EntryDeleteParams {
         self
     }
 }
-/// What `get()` returns.
-pub type EntryGetResponse = crate::types::Web3ContentListEntryCollectionResponse;
 /// What `create()` returns.
 pub type EntryCreateResponse = crate::types::Web3ContentListEntry;
 /// What `web3_hostname_ipfs_universal_path_gateway_content_list_6cb98167()` returns.
@@ -499,3 +497,70 @@ pub type EntryWeb3HostnameIpfsUniversalPathGatewayContentList6cb98167Response = 
 pub type EntryUpdateResponse = crate::types::Web3ContentListEntry;
 /// What `delete()` returns.
 pub type EntryDeleteResponse = Option<crate::types::Web3ApiResponseSingleIdResult>;
+/// Merged from `allOf`; where members disagree the later one wins (`result`).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct EntryGetResponse {
+    /// The `errors` property.
+    pub errors: Vec<crate::types::Web3MessagesItem>,
+    /// The `messages` property.
+    pub messages: Vec<crate::types::Web3MessagesItem>,
+    /// The `result` property.
+    pub result: EntryGetResponseResult,
+    /// Whether the API call was successful
+    pub success: bool,
+    /// The `result_info` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_info: Option<crate::types::Web3ResultInfo>,
+}
+impl EntryGetResponse {
+    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    pub fn new(
+        errors: impl Into<Vec<crate::types::Web3MessagesItem>>,
+        messages: impl Into<Vec<crate::types::Web3MessagesItem>>,
+        result: impl Into<EntryGetResponseResult>,
+        success: impl Into<bool>,
+    ) -> Self {
+        Self {
+            errors: errors.into(),
+            messages: messages.into(),
+            result: result.into(),
+            success: success.into(),
+            result_info: None,
+        }
+    }
+    /// Sets `result_info`.
+    #[must_use]
+    pub fn with_result_info(
+        mut self,
+        value: impl Into<crate::types::Web3ResultInfo>,
+    ) -> Self {
+        self.result_info = Some(value.into());
+        self
+    }
+}
+/// The `result` property of `EntryGetResponse`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct EntryGetResponseResult {
+    /// Content list entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<crate::types::Web3ContentListEntry>>,
+}
+impl EntryGetResponseResult {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { entries: None }
+    }
+    /// Sets `entries`.
+    #[must_use]
+    pub fn with_entries(
+        mut self,
+        value: impl Into<Vec<crate::types::Web3ContentListEntry>>,
+    ) -> Self {
+        self.entries = Some(value.into());
+        self
+    }
+}

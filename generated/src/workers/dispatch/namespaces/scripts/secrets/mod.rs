@@ -198,13 +198,13 @@ pub struct SecretUpdateParams {
     /// Path parameter `account_id`.
     pub account_id: String,
     /// The request body.
-    pub body: crate::types::WorkersSecret,
+    pub body: SecretUpdateBody,
 }
 impl SecretUpdateParams {
     /// Takes the required fields (`account_id`, `body`); the `with_` methods set the others.
     pub fn new(
         account_id: impl Into<String>,
-        body: impl Into<crate::types::WorkersSecret>,
+        body: impl Into<SecretUpdateBody>,
     ) -> Self {
         Self {
             account_id: account_id.into(),
@@ -216,3 +216,50 @@ impl SecretUpdateParams {
 pub type SecretListResponse = Vec<crate::types::WorkersSecretResponse>;
 /// What `update()` returns.
 pub type SecretUpdateResponse = crate::types::WorkersSecretResponse;
+/// The body of `client.workers().dispatch().namespaces().scripts().secrets().update()`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct SecretUpdateBody {
+    /// The name of this secret, this is what will be to access it inside the Worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The value of the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The type of secret to put.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<SecretUpdateBodyType>,
+}
+impl SecretUpdateBody {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            text: None,
+            type_: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `text`.
+    #[must_use]
+    pub fn with_text(mut self, value: impl Into<String>) -> Self {
+        self.text = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<SecretUpdateBodyType>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
+/// The type of secret to put.
+///
+/// The same shape as [`crate::types::WorkersSecretResponseType`], which the document defines again here.
+pub type SecretUpdateBodyType = crate::types::WorkersSecretResponseType;

@@ -223,15 +223,22 @@ impl OriginGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type OriginGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().top().locations().origin().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type OriginGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().top().locations().origin().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type OriginGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().top().locations().origin().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponse {
+    /// The `result` property.
     pub result: OriginGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl OriginGetResponse {
@@ -246,11 +253,14 @@ impl OriginGetResponse {
         }
     }
 }
+/// The `result` property of `OriginGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponseResult {
+    /// The `meta` property.
     pub meta: OriginGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<OriginGetResponseResultTop0Item>,
 }
 impl OriginGetResponseResult {
@@ -265,23 +275,36 @@ impl OriginGetResponseResult {
         }
     }
 }
+/// The `meta` property of `OriginGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type OriginGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `OriginGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type OriginGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `OriginGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type OriginGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `OriginGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type OriginGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `OriginGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponseResultTop0Item {
+    /// The `originCountryAlpha2` property.
     #[serde(rename = "originCountryAlpha2")]
     pub origin_country_alpha2: String,
+    /// The `originCountryName` property.
     #[serde(rename = "originCountryName")]
     pub origin_country_name: String,
+    /// The `rank` property.
     pub rank: f64,
+    /// The `value` property.
     pub value: String,
 }
 impl OriginGetResponseResultTop0Item {

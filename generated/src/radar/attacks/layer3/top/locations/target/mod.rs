@@ -223,15 +223,22 @@ impl TargetGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type TargetGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer3().top().locations().target().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type TargetGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `protocol` parameter of `client.radar().attacks().layer3().top().locations().target().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem`], which the document defines again here.
 pub type TargetGetParamsProtocolItem = crate::radar::attacks::layer3::summary::bitrate::BitrateGetParamsProtocolItem;
+/// The result of `client.radar().attacks().layer3().top().locations().target().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TargetGetResponse {
+    /// The `result` property.
     pub result: TargetGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl TargetGetResponse {
@@ -246,11 +253,14 @@ impl TargetGetResponse {
         }
     }
 }
+/// The `result` property of `TargetGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TargetGetResponseResult {
+    /// The `meta` property.
     pub meta: TargetGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<TargetGetResponseResultTop0Item>,
 }
 impl TargetGetResponseResult {
@@ -265,23 +275,36 @@ impl TargetGetResponseResult {
         }
     }
 }
+/// The `meta` property of `TargetGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type TargetGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `TargetGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type TargetGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `TargetGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type TargetGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `TargetGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type TargetGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `TargetGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TargetGetResponseResultTop0Item {
+    /// The `rank` property.
     pub rank: f64,
+    /// The `targetCountryAlpha2` property.
     #[serde(rename = "targetCountryAlpha2")]
     pub target_country_alpha2: String,
+    /// The `targetCountryName` property.
     #[serde(rename = "targetCountryName")]
     pub target_country_name: String,
+    /// The `value` property.
     pub value: String,
 }
 impl TargetGetResponseResultTop0Item {

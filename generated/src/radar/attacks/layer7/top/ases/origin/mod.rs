@@ -257,19 +257,30 @@ impl OriginGetParams {
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type OriginGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `httpMethod` parameter of `client.radar().attacks().layer7().top().ases().origin().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem`], which the document defines again here.
 pub type OriginGetParamsHttpMethodItem = crate::radar::attacks::layer7::summary::http_version::HttpVersionGetParamsHttpMethodItem;
+/// An item of the `httpVersion` parameter of `client.radar().attacks().layer7().top().ases().origin().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem`], which the document defines again here.
 pub type OriginGetParamsHttpVersionItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsHttpVersionItem;
+/// An item of the `ipVersion` parameter of `client.radar().attacks().layer7().top().ases().origin().get()`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion`], which the document defines again here.
 pub type OriginGetParamsIpVersionItem = crate::radar::as112::top::locations::ip_version::IpVersionGetParamsIpVersion;
+/// An item of the `mitigationProduct` parameter of `client.radar().attacks().layer7().top().ases().origin().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem`], which the document defines again here.
 pub type OriginGetParamsMitigationProductItem = crate::radar::attacks::layer7::summary::http_method::HttpMethodGetParamsMitigationProductItem;
+/// The result of `client.radar().attacks().layer7().top().ases().origin().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponse {
+    /// The `result` property.
     pub result: OriginGetResponseResult,
+    /// The `success` property.
     pub success: bool,
 }
 impl OriginGetResponse {
@@ -284,11 +295,14 @@ impl OriginGetResponse {
         }
     }
 }
+/// The `result` property of `OriginGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponseResult {
+    /// The `meta` property.
     pub meta: OriginGetResponseResultMeta,
+    /// The `top_0` property.
     pub top_0: Vec<OriginGetResponseResultTop0Item>,
 }
 impl OriginGetResponseResult {
@@ -303,23 +317,36 @@ impl OriginGetResponseResult {
         }
     }
 }
+/// The `meta` property of `OriginGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type OriginGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `OriginGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type OriginGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `OriginGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type OriginGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `OriginGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type OriginGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `OriginGetResponseResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct OriginGetResponseResultTop0Item {
+    /// The `originAsn` property.
     #[serde(rename = "originAsn")]
     pub origin_asn: String,
+    /// The `originAsnName` property.
     #[serde(rename = "originAsnName")]
     pub origin_asn_name: String,
+    /// The `rank` property.
     pub rank: f64,
+    /// The `value` property.
     pub value: String,
 }
 impl OriginGetResponseResultTop0Item {

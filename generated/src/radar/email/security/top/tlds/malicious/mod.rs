@@ -265,10 +265,16 @@ impl MaliciousGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().security().top().tlds().malicious().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type MaliciousGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().top().tlds().malicious().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type MaliciousGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().top().tlds().malicious().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type MaliciousGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
@@ -290,25 +296,43 @@ crate::runtime::string_enum!(
     open MaliciousGetParamsMalicious { Malicious = "MALICIOUS", NotMalicious =
     "NOT_MALICIOUS" }
 );
+/// An item of the `spf` parameter of `client.radar().email().security().top().tlds().malicious().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type MaliciousGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Filter for TLDs by category.
 ///
 /// The same shape as [`crate::radar::email::security::top::tlds::TldGetParamsTldCategory`], which the document defines again here.
 pub type MaliciousGetParamsTldCategory = crate::radar::email::security::top::tlds::TldGetParamsTldCategory;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().top().tlds().malicious().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type MaliciousGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().top().tlds().malicious().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponse`], which the document defines again here.
 pub type MaliciousGetResponse = crate::radar::attacks::layer3::top::industry::IndustryGetResponse;
+/// The `result` property of `MaliciousGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type MaliciousGetResponseResult = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult;
+/// The `meta` property of `MaliciousGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type MaliciousGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `MaliciousGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type MaliciousGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `MaliciousGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type MaliciousGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `MaliciousGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type MaliciousGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `MaliciousGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item`], which the document defines again here.
 pub type MaliciousGetResponseResultTop0Item = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item;

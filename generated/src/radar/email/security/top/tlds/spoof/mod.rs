@@ -256,16 +256,24 @@ impl SpoofGetParams {
         self
     }
 }
+/// An item of the `arc` parameter of `client.radar().email().security().top().tlds().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsArcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dkim` parameter of `client.radar().email().security().top().tlds().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsDkimItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
+/// An item of the `dmarc` parameter of `client.radar().email().security().top().tlds().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsDmarcItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Format results are returned in.
 ///
 /// The same shape as [`crate::radar::annotations::AnnotationGetParamsFormat`], which the document defines again here.
 pub type SpoofGetParamsFormat = crate::radar::annotations::AnnotationGetParamsFormat;
+/// An item of the `spf` parameter of `client.radar().email().security().top().tlds().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem`], which the document defines again here.
 pub type SpoofGetParamsSpfItem = crate::radar::email::routing::summary::arc::ArcGetParamsDkimItem;
 /// Spoof.
@@ -286,19 +294,35 @@ crate::runtime::string_enum!(
 ///
 /// The same shape as [`crate::radar::email::security::top::tlds::TldGetParamsTldCategory`], which the document defines again here.
 pub type SpoofGetParamsTldCategory = crate::radar::email::security::top::tlds::TldGetParamsTldCategory;
+/// An item of the `tlsVersion` parameter of `client.radar().email().security().top().tlds().spoof().get()`.
+///
 /// The same shape as [`crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem`], which the document defines again here.
 pub type SpoofGetParamsTlsVersionItem = crate::radar::email::security::summary::arc::ArcGetParamsTlsVersionItem;
+/// The result of `client.radar().email().security().top().tlds().spoof().get()`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponse`], which the document defines again here.
 pub type SpoofGetResponse = crate::radar::attacks::layer3::top::industry::IndustryGetResponse;
+/// The `result` property of `SpoofGetResponse`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult`], which the document defines again here.
 pub type SpoofGetResponseResult = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResult;
+/// The `meta` property of `SpoofGetResponseResult`.
+///
 /// The same shape as [`crate::radar::as112::top::locations::LocationGetResponseResultMeta`], which the document defines again here.
 pub type SpoofGetResponseResultMeta = crate::radar::as112::top::locations::LocationGetResponseResultMeta;
+/// The `confidenceInfo` property of `SpoofGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo`], which the document defines again here.
 pub type SpoofGetResponseResultMetaConfidenceInfo = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfo;
+/// The `annotations` property of `SpoofGetResponseResultMetaConfidenceInfo`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem`], which the document defines again here.
 pub type SpoofGetResponseResultMetaConfidenceInfoAnnotationsItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaConfidenceInfoAnnotationsItem;
+/// The `dateRange` property of `SpoofGetResponseResultMeta`.
+///
 /// The same shape as [`crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem`], which the document defines again here.
 pub type SpoofGetResponseResultMetaDateRangeItem = crate::radar::as112::summary::dnssec::DnssecGetResponseResultMetaDateRangeItem;
+/// The `top_0` property of `SpoofGetResponseResult`.
+///
 /// The same shape as [`crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item`], which the document defines again here.
 pub type SpoofGetResponseResultTop0Item = crate::radar::attacks::layer3::top::industry::IndustryGetResponseResultTop0Item;
