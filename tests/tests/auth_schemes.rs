@@ -4,6 +4,7 @@
 
 use cloudflare_sdk::certificates::CertificateListParams;
 use cloudflare_sdk::rules::lists::bulk_operations::BulkOperationGetParams;
+use cloudflare_sdk::urlscanner::scan::ScanGetParams;
 use cloudflare_sdk::{Client, Error};
 use sdk_tests::{envelope, TestServer, ACCOUNT_ID, OPERATION_ID, TOKEN};
 use serde_json::json;
@@ -73,4 +74,45 @@ async fn beside_a_token_the_service_key_goes_only_to_calls_that_do_not_take_the_
         Some(format!("Bearer {TOKEN}").as_str())
     );
     assert!(!request.has_header("x-auth-user-service-key"));
+}
+
+// 436 operations of Cloudflare's document ask for the token, the email and the key in one requirement (all three
+// at once); overlay 70-token-or-key makes them the two alternatives Cloudflare takes. Before it, neither client
+// below could send anything to them.
+
+#[tokio::test]
+async fn a_call_the_document_guards_with_all_three_credentials_goes_out_with_the_token_alone() {
+    let server = TestServer::always_json(200, envelope(json!({}))).await;
+    let client = builder(&server).api_token(TOKEN).build().unwrap();
+    // The answer's shape is not what this test is about; the request is.
+    let _ = client
+        .urlscanner()
+        .scan()
+        .get(&ScanGetParams::new(ACCOUNT_ID))
+        .await;
+    let request = server.single_request();
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(!request.has_header("x-auth-key"));
+}
+
+#[tokio::test]
+async fn a_call_the_document_guards_with_all_three_credentials_goes_out_with_email_and_key_alone() {
+    let server = TestServer::always_json(200, envelope(json!({}))).await;
+    let client = builder(&server)
+        .api_email("user@example.com")
+        .api_key("c2547eb745079dac9320b638f5e225cf483cc5cfdda41")
+        .build()
+        .unwrap();
+    let _ = client
+        .urlscanner()
+        .scan()
+        .get(&ScanGetParams::new(ACCOUNT_ID))
+        .await;
+    let request = server.single_request();
+    assert_eq!(request.header("x-auth-email"), Some("user@example.com"));
+    assert!(request.has_header("x-auth-key"));
+    assert!(!request.has_header("authorization"));
 }

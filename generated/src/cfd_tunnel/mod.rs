@@ -306,7 +306,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_create(
@@ -335,7 +335,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_get(
@@ -374,7 +374,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_delete(
@@ -413,7 +413,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_edit(
@@ -452,7 +452,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 /// Parameters of `list()`.

@@ -197,7 +197,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_create(
@@ -226,7 +226,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_get(
@@ -265,7 +265,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_update(
@@ -304,7 +304,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_delete(
@@ -346,7 +346,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_edit(
@@ -385,7 +385,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `list()`.

@@ -272,7 +272,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_create(
@@ -301,7 +301,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get(
@@ -340,7 +340,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update(
@@ -379,7 +379,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete(
@@ -418,7 +418,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_list_zone_rulesets(
@@ -447,7 +447,7 @@ fn request_list_zone_rulesets(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_create_zone_ruleset(
@@ -476,7 +476,7 @@ fn request_create_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_ruleset(
@@ -515,7 +515,7 @@ fn request_get_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update_zone_ruleset(
@@ -554,7 +554,7 @@ fn request_update_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete_zone_ruleset(
@@ -593,7 +593,7 @@ fn request_delete_zone_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

@@ -268,7 +268,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 #[allow(deprecated)]
@@ -298,7 +298,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 #[allow(deprecated)]
@@ -338,7 +338,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 #[allow(deprecated)]
@@ -378,7 +378,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 /// Parameters of `list()`.

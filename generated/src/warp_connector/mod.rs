@@ -280,7 +280,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_create(
@@ -309,7 +309,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_get(
@@ -348,7 +348,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_delete(
@@ -387,7 +387,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_edit(
@@ -426,7 +426,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 /// Parameters of `list()`.

@@ -236,7 +236,7 @@ fn request_list(params: &ZoneListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_create(
@@ -255,7 +255,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_get(params: &ZoneGetParams) -> crate::Result<crate::runtime::RequestSpec> {
@@ -281,7 +281,7 @@ fn request_get(params: &ZoneGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_delete(
@@ -312,7 +312,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_edit(params: &ZoneEditParams) -> crate::Result<crate::runtime::RequestSpec> {
@@ -338,7 +338,7 @@ fn request_edit(params: &ZoneEditParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `list()`.

@@ -137,7 +137,7 @@ fn request_list(params: &AppListParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_create(
@@ -167,7 +167,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_get(
@@ -207,7 +207,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_update(
@@ -247,7 +247,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_delete(
@@ -287,7 +287,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// Parameters of `list()`.

@@ -142,7 +142,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_create(
@@ -172,7 +172,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_get(
@@ -212,7 +212,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_update(
@@ -252,7 +252,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_delete(
@@ -292,7 +292,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// Parameters of `list()`.

@@ -241,7 +241,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_create(
@@ -271,7 +271,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_get(
@@ -303,7 +303,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_delete(
@@ -335,7 +335,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `list()`.

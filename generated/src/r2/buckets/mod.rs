@@ -205,7 +205,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_create(
@@ -235,7 +235,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_get(
@@ -280,7 +280,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_delete(
@@ -325,7 +325,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// Parameters of `list()`.

@@ -189,7 +189,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete(
@@ -239,7 +239,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_edit(
@@ -289,7 +289,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_create_zone_ruleset_rule(
@@ -329,7 +329,7 @@ fn request_create_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete_zone_ruleset_rule(
@@ -379,7 +379,7 @@ fn request_delete_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update_zone_ruleset_rule(
@@ -429,7 +429,7 @@ fn request_update_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `create()`.

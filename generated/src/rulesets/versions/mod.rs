@@ -196,7 +196,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get(
@@ -246,7 +246,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete(
@@ -296,7 +296,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_list_zone_ruleset_versions(
@@ -336,7 +336,7 @@ fn request_list_zone_ruleset_versions(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_ruleset_version(
@@ -386,7 +386,7 @@ fn request_get_zone_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete_zone_ruleset_version(
@@ -436,7 +436,7 @@ fn request_delete_zone_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

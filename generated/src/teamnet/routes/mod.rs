@@ -261,7 +261,7 @@ fn request_list(params: &RouteListParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_create(
@@ -291,7 +291,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_delete(
@@ -331,7 +331,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 fn request_edit(
@@ -371,7 +371,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 /// Parameters of `list()`.

@@ -234,7 +234,7 @@ fn request_list(params: &TokenListParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_create(
@@ -254,7 +254,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_get(token_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
@@ -273,7 +273,7 @@ fn request_get(token_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_update(
@@ -295,7 +295,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_delete(
@@ -320,7 +320,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// Parameters of `list()`.

@@ -111,7 +111,7 @@ fn request_get(params: &ScriptGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 #[allow(deprecated)]
@@ -148,7 +148,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 #[allow(deprecated)]
@@ -182,7 +182,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

@@ -176,7 +176,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_get(
@@ -216,7 +216,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_update(
@@ -272,7 +272,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_delete(
@@ -318,7 +318,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `list()`.

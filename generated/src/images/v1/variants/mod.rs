@@ -146,7 +146,7 @@ fn request_get(params: &VariantGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_create(
@@ -177,7 +177,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_cloudflare_images_variants_variant_details(
@@ -223,7 +223,7 @@ fn request_cloudflare_images_variants_variant_details(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_delete(
@@ -272,7 +272,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_edit(
@@ -318,7 +318,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

@@ -125,7 +125,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_update(
@@ -171,7 +171,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_delete(
@@ -217,7 +217,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// Parameters of `get()`.

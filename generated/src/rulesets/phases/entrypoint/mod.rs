@@ -143,7 +143,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update(
@@ -176,7 +176,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_entrypoint_ruleset(
@@ -209,7 +209,7 @@ fn request_get_zone_entrypoint_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update_zone_entrypoint_ruleset(
@@ -242,7 +242,7 @@ fn request_update_zone_entrypoint_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `get()`.

@@ -123,7 +123,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 #[allow(deprecated)]
@@ -173,7 +173,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 #[allow(deprecated)]
@@ -207,7 +207,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_5,
+        security: crate::SECURITY_4,
     })
 }
 /// Parameters of `create()`.

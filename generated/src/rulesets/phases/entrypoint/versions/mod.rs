@@ -145,7 +145,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get(
@@ -189,7 +189,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_list_zone_entrypoint_ruleset_versions(
@@ -223,7 +223,7 @@ fn request_list_zone_entrypoint_ruleset_versions(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_entrypoint_ruleset_version(
@@ -267,7 +267,7 @@ fn request_get_zone_entrypoint_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

@@ -116,7 +116,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 #[allow(deprecated)]
@@ -159,7 +159,7 @@ fn request_workers_kv_namespace_delete_multiple_key_value_pairs_deprecated(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `update()`.

@@ -89,7 +89,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_get(
@@ -132,7 +132,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `create()`.

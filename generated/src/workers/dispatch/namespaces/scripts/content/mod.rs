@@ -112,7 +112,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_update(
@@ -199,7 +199,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.
