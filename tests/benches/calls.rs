@@ -151,7 +151,7 @@ fn bulk_operation_get(c: &mut Criterion, results: &criterion_results::Results, r
     let http_with_timeout = raw_client_with_timeout();
     let like_sdk = |headers: bool| {
         runtime.block_on(async {
-            let envelope: Envelope<ListsBulkOperationResponseCollectionResult> =
+            let envelope: Envelope<BulkOperationGetResponse> =
                 raw_get_like_sdk(&http_with_timeout, &url, headers).await;
             black_box(envelope.result)
         })
