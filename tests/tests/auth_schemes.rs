@@ -80,17 +80,24 @@ async fn beside_a_token_the_service_key_goes_only_to_calls_that_do_not_take_the_
 // at once); overlay 70-token-or-key makes them the two alternatives Cloudflare takes. Before it, neither client
 // below could send anything to them.
 
-#[tokio::test]
-async fn a_call_the_document_guards_with_all_three_credentials_goes_out_with_the_token_alone() {
+/// The request a client built by `configure` sends for "Get URL scans", one of the 436.
+async fn scan_request(
+    configure: impl FnOnce(cloudflare_sdk::ClientBuilder) -> cloudflare_sdk::ClientBuilder,
+) -> sdk_tests::RecordedRequest {
     let server = TestServer::always_json(200, envelope(json!({}))).await;
-    let client = builder(&server).api_token(TOKEN).build().unwrap();
-    // The answer's shape is not what this test is about; the request is.
+    let client = configure(builder(&server)).build().unwrap();
+    // The answer's shape is not what these tests are about; the request is.
     let _ = client
         .urlscanner()
         .scan()
         .get(&ScanGetParams::new(ACCOUNT_ID))
         .await;
-    let request = server.single_request();
+    server.single_request()
+}
+
+#[tokio::test]
+async fn a_call_the_document_guards_with_all_three_credentials_goes_out_with_the_token_alone() {
+    let request = scan_request(|b| b.api_token(TOKEN)).await;
     assert_eq!(
         request.header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())
@@ -100,18 +107,11 @@ async fn a_call_the_document_guards_with_all_three_credentials_goes_out_with_the
 
 #[tokio::test]
 async fn a_call_the_document_guards_with_all_three_credentials_goes_out_with_email_and_key_alone() {
-    let server = TestServer::always_json(200, envelope(json!({}))).await;
-    let client = builder(&server)
-        .api_email("user@example.com")
-        .api_key("c2547eb745079dac9320b638f5e225cf483cc5cfdda41")
-        .build()
-        .unwrap();
-    let _ = client
-        .urlscanner()
-        .scan()
-        .get(&ScanGetParams::new(ACCOUNT_ID))
-        .await;
-    let request = server.single_request();
+    let request = scan_request(|b| {
+        b.api_email("user@example.com")
+            .api_key("c2547eb745079dac9320b638f5e225cf483cc5cfdda41")
+    })
+    .await;
     assert_eq!(request.header("x-auth-email"), Some("user@example.com"));
     assert!(request.has_header("x-auth-key"));
     assert!(!request.has_header("authorization"));
