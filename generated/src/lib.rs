@@ -226,39 +226,63 @@ const SECURITY_0: &[&[runtime::AuthScheme]] = &[
         runtime::AuthScheme::Header("X-Auth-Key"),
     ],
 ];
-/// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+/// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
 #[cfg(
     any(
+        feature = "activation_check",
+        feature = "ai",
+        feature = "ai_gateway",
+        feature = "alerting",
         feature = "analytics",
         feature = "api_gateway",
+        feature = "argo",
+        feature = "audit_logs",
         feature = "available_plans",
         feature = "available_rate_plans",
         feature = "billing",
+        feature = "bot_management",
+        feature = "brand_protection",
+        feature = "challenges",
+        feature = "d1",
         feature = "dlp",
         feature = "event_notifications",
         feature = "firewall",
+        feature = "healthchecks",
+        feature = "hold",
+        feature = "hyperdrive",
+        feature = "images",
+        feature = "intel",
         feature = "load_balancers",
         feature = "logpush",
         feature = "logs",
         feature = "magic",
+        feature = "pagerules",
         feature = "queues",
         feature = "radar",
         feature = "registrar",
+        feature = "rules",
         feature = "rum",
         feature = "settings",
+        feature = "spectrum",
+        feature = "ssl",
+        feature = "storage",
         feature = "stream",
         feature = "subscription",
         feature = "subscriptions",
         feature = "urlscanner",
         feature = "user",
+        feature = "vectorize",
+        feature = "waiting_rooms",
+        feature = "workers",
+        feature = "zones",
         feature = "zt_risk_scoring"
     )
 )]
 const SECURITY_1: &[&[runtime::AuthScheme]] = &[
+    &[runtime::AuthScheme::Bearer],
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
         runtime::AuthScheme::Header("X-Auth-Key"),
-        runtime::AuthScheme::Bearer,
     ],
 ];
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`).
@@ -270,48 +294,9 @@ const SECURITY_2: &[&[runtime::AuthScheme]] = &[
     ],
     &[runtime::AuthScheme::Bearer],
 ];
-/// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
-#[cfg(
-    any(
-        feature = "activation_check",
-        feature = "ai",
-        feature = "ai_gateway",
-        feature = "alerting",
-        feature = "analytics",
-        feature = "argo",
-        feature = "audit_logs",
-        feature = "bot_management",
-        feature = "brand_protection",
-        feature = "challenges",
-        feature = "d1",
-        feature = "healthchecks",
-        feature = "hold",
-        feature = "hyperdrive",
-        feature = "images",
-        feature = "intel",
-        feature = "pagerules",
-        feature = "rules",
-        feature = "settings",
-        feature = "spectrum",
-        feature = "ssl",
-        feature = "storage",
-        feature = "user",
-        feature = "vectorize",
-        feature = "waiting_rooms",
-        feature = "workers",
-        feature = "zones"
-    )
-)]
-const SECURITY_3: &[&[runtime::AuthScheme]] = &[
-    &[runtime::AuthScheme::Bearer],
-    &[
-        runtime::AuthScheme::Header("X-Auth-Email"),
-        runtime::AuthScheme::Header("X-Auth-Key"),
-    ],
-];
 /// Authentication: an API token (`Authorization: Bearer`).
 #[cfg(any(feature = "calls", feature = "r2", feature = "user"))]
-const SECURITY_4: &[&[runtime::AuthScheme]] = &[&[runtime::AuthScheme::Bearer]];
+const SECURITY_3: &[&[runtime::AuthScheme]] = &[&[runtime::AuthScheme::Bearer]];
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or an API token (`Authorization: Bearer`), or `X-Auth-User-Service-Key`.
 #[cfg(
     any(
@@ -322,7 +307,7 @@ const SECURITY_4: &[&[runtime::AuthScheme]] = &[&[runtime::AuthScheme::Bearer]];
         feature = "zerotrust"
     )
 )]
-const SECURITY_5: &[&[runtime::AuthScheme]] = &[
+const SECURITY_4: &[&[runtime::AuthScheme]] = &[
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
         runtime::AuthScheme::Header("X-Auth-Key"),
@@ -332,7 +317,7 @@ const SECURITY_5: &[&[runtime::AuthScheme]] = &[
 ];
 /// Authentication: `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
 #[cfg(feature = "dex")]
-const SECURITY_6: &[&[runtime::AuthScheme]] = &[
+const SECURITY_5: &[&[runtime::AuthScheme]] = &[
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
         runtime::AuthScheme::Header("X-Auth-Key"),
@@ -344,7 +329,7 @@ const SECURITY_6: &[&[runtime::AuthScheme]] = &[
 ];
 /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`, or `X-Auth-Email` + `X-Auth-Key`.
 #[cfg(feature = "rulesets")]
-const SECURITY_7: &[&[runtime::AuthScheme]] = &[
+const SECURITY_6: &[&[runtime::AuthScheme]] = &[
     &[runtime::AuthScheme::Bearer],
     &[
         runtime::AuthScheme::Header("X-Auth-Email"),
@@ -357,12 +342,12 @@ const SECURITY_7: &[&[runtime::AuthScheme]] = &[
 ];
 /// Authentication: `X-Auth-User-Service-Key`.
 #[cfg(feature = "certificates")]
-const SECURITY_8: &[&[runtime::AuthScheme]] = &[
+const SECURITY_7: &[&[runtime::AuthScheme]] = &[
     &[runtime::AuthScheme::Header("X-Auth-User-Service-Key")],
 ];
 /// No authentication.
 #[cfg(feature = "ips")]
-const SECURITY_9: &[&[runtime::AuthScheme]] = &[];
+const SECURITY_8: &[&[runtime::AuthScheme]] = &[];
 #[cfg(feature = "access")]
 pub mod access;
 #[cfg(feature = "accounts")]

@@ -1,8 +1,9 @@
 //! Test support for the `cloudflare-sdk` integration tests: a scripted HTTP/1.1 server on loopback
 //! ([`server::TestServer`]), a stateful in-memory Lists API ([`lists_server::ListsServer`]), and helpers to
-//! point a client at them.
+//! point a client at them; Prism as a child process ([`prism::Prism`]).
 
 pub mod lists_server;
+pub mod prism;
 pub mod server;
 
 pub use server::{RecordedRequest, Response, TestServer};

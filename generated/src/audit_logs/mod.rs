@@ -120,7 +120,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 #[allow(deprecated)]
@@ -183,7 +183,7 @@ fn request_audit_logs_get_organization_audit_logs(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

@@ -29,7 +29,7 @@ impl AvailablePlans {
     ///
     /// `GET /zones/{zone_identifier}/available_plans` (operation `zone-rate-plan-list-available-plans`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl AvailablePlans {
     ///
     /// `GET /zones/{zone_identifier}/available_plans/{plan_identifier}` (operation `zone-rate-plan-available-plan-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

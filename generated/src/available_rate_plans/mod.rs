@@ -29,7 +29,7 @@ impl AvailableRatePlans {
     ///
     /// `GET /zones/{zone_identifier}/available_rate_plans` (operation `zone-rate-plan-list-available-rate-plans`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -134,7 +134,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_8,
+        security: crate::SECURITY_7,
     })
 }
 fn request_create(
@@ -153,7 +153,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_8,
+        security: crate::SECURITY_7,
     })
 }
 fn request_get(
@@ -178,7 +178,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_8,
+        security: crate::SECURITY_7,
     })
 }
 fn request_delete(
@@ -206,7 +206,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_8,
+        security: crate::SECURITY_7,
     })
 }
 /// Parameters of `list()`.

@@ -51,7 +51,7 @@ fn request_get(params: &IpGetParams) -> crate::Result<crate::runtime::RequestSpe
         query,
         headers,
         body,
-        security: crate::SECURITY_9,
+        security: crate::SECURITY_8,
     })
 }
 /// Parameters of `get()`.

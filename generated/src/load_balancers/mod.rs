@@ -64,7 +64,7 @@ impl LoadBalancers {
     ///
     /// `GET /zones/{zone_id}/load_balancers` (operation `load-balancers-list-load-balancers`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -85,7 +85,7 @@ impl LoadBalancers {
     ///
     /// `POST /zones/{zone_id}/load_balancers` (operation `load-balancers-create-load-balancer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -106,7 +106,7 @@ impl LoadBalancers {
     ///
     /// `GET /zones/{zone_id}/load_balancers/{load_balancer_id}` (operation `load-balancers-load-balancer-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -128,7 +128,7 @@ impl LoadBalancers {
     ///
     /// `PUT /zones/{zone_id}/load_balancers/{load_balancer_id}` (operation `load-balancers-update-load-balancer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -150,7 +150,7 @@ impl LoadBalancers {
     ///
     /// `DELETE /zones/{zone_id}/load_balancers/{load_balancer_id}` (operation `load-balancers-delete-load-balancer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -172,7 +172,7 @@ impl LoadBalancers {
     ///
     /// `PATCH /zones/{zone_id}/load_balancers/{load_balancer_id}` (operation `load-balancers-patch-load-balancer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -41,7 +41,7 @@ impl Queues {
     ///
     /// `GET /accounts/{account_id}/queues` (operation `queue-v2-list-queues`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -59,7 +59,7 @@ impl Queues {
     ///
     /// `POST /accounts/{account_id}/queues` (operation `queue-v2-create-queue`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -80,7 +80,7 @@ impl Queues {
     ///
     /// `GET /accounts/{account_id}/queues/{queue_id}` (operation `queue-v2-queue-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -102,7 +102,7 @@ impl Queues {
     ///
     /// `PUT /accounts/{account_id}/queues/{queue_id}` (operation `queue-v2-update-queue`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -124,7 +124,7 @@ impl Queues {
     ///
     /// `DELETE /accounts/{account_id}/queues/{queue_id}` (operation `queue-v2-delete-queue`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -118,7 +118,7 @@ impl Stream {
     ///
     /// `GET /accounts/{account_id}/stream` (operation `stream-videos-list-videos`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -136,7 +136,7 @@ impl Stream {
     ///
     /// `POST /accounts/{account_id}/stream` (operation `stream-videos-initiate-video-uploads-using-tus`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -154,7 +154,7 @@ impl Stream {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}` (operation `stream-videos-retrieve-video-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -176,7 +176,7 @@ impl Stream {
     ///
     /// `POST /accounts/{account_id}/stream/{identifier}` (operation `stream-videos-update-video-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -198,7 +198,7 @@ impl Stream {
     ///
     /// `DELETE /accounts/{account_id}/stream/{identifier}` (operation `stream-videos-delete-video`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -29,7 +29,7 @@ impl Subscription {
     ///
     /// `GET /zones/{identifier}/subscription` (operation `zone-subscription-zone-subscription-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl Subscription {
     ///
     /// `PUT /zones/{identifier}/subscription` (operation `zone-subscription-update-zone-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl Subscription {
     ///
     /// `POST /zones/{identifier}/subscription` (operation `zone-subscription-create-zone-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -29,7 +29,7 @@ impl Subscriptions {
     ///
     /// `GET /accounts/{account_identifier}/subscriptions` (operation `account-subscriptions-list-subscriptions`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl Subscriptions {
     ///
     /// `POST /accounts/{account_identifier}/subscriptions` (operation `account-subscriptions-create-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl Subscriptions {
     ///
     /// `PUT /accounts/{account_identifier}/subscriptions/{subscription_identifier}` (operation `account-subscriptions-update-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -93,7 +93,7 @@ impl Subscriptions {
     ///
     /// `DELETE /accounts/{account_identifier}/subscriptions/{subscription_identifier}` (operation `account-subscriptions-delete-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -145,7 +145,7 @@ fn request_edit(params: &UserEditParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `edit()`.

@@ -159,7 +159,7 @@ fn request_list(params: &ZoneListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_create(
@@ -178,7 +178,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_get(params: &ZoneGetParams) -> crate::Result<crate::runtime::RequestSpec> {
@@ -201,7 +201,7 @@ fn request_get(params: &ZoneGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_delete(
@@ -229,7 +229,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 fn request_edit(params: &ZoneEditParams) -> crate::Result<crate::runtime::RequestSpec> {
@@ -252,7 +252,7 @@ fn request_edit(params: &ZoneEditParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `list()`.

@@ -57,7 +57,7 @@ impl ZtRiskScoring {
     ///
     /// `GET /accounts/{account_identifier}/zt_risk_scoring/{user_id}` (operation `dlp-zt-risk-score-user-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

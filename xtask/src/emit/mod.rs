@@ -5,6 +5,8 @@ mod docs;
 mod operations;
 mod types;
 
+pub(crate) use types::rust_type_named;
+
 use crate::ir::{Api, Operation, Ty, TypeDef, TypePath};
 use anyhow::{Context, Result};
 use proc_macro2::{Ident, Span, TokenStream};

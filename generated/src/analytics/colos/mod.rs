@@ -21,7 +21,7 @@ impl Colos {
     ///
     /// `GET /zones/{zone_identifier}/analytics/colos` (operation `zone-analytics-(-deprecated)-get-analytics-by-co-locations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -21,7 +21,7 @@ impl Dashboard {
     ///
     /// `GET /zones/{zone_identifier}/analytics/dashboard` (operation `zone-analytics-(-deprecated)-get-dashboard`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -19,7 +19,7 @@ impl Configuration {
     ///
     /// `GET /zones/{zone_id}/api_gateway/configuration` (operation `api-shield-settings-retrieve-information-about-specific-configuration-properties`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -38,7 +38,7 @@ impl Configuration {
     ///
     /// `PUT /zones/{zone_id}/api_gateway/configuration` (operation `api-shield-settings-set-configuration-properties`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -28,7 +28,7 @@ impl Discovery {
     ///
     /// `GET /zones/{zone_id}/api_gateway/discovery` (operation `api-shield-api-discovery-retrieve-discovered-operations-on-a-zone-as-openapi`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

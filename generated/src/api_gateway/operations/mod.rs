@@ -26,7 +26,7 @@ impl Operations {
     ///
     /// `GET /zones/{zone_id}/api_gateway/operations` (operation `api-shield-endpoint-management-retrieve-information-about-all-operations-on-a-zone`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -47,7 +47,7 @@ impl Operations {
     ///
     /// `POST /zones/{zone_id}/api_gateway/operations` (operation `api-shield-endpoint-management-add-operations-to-a-zone`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -66,7 +66,7 @@ impl Operations {
     ///
     /// `DELETE /zones/{zone_id}/api_gateway/operations` (operation `api-shield-endpoint-management-delete-multiple-operations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -85,7 +85,7 @@ impl Operations {
     ///
     /// `GET /zones/{zone_id}/api_gateway/operations/{operation_id}` (operation `api-shield-endpoint-management-retrieve-information-about-an-operation`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -105,7 +105,7 @@ impl Operations {
     ///
     /// `DELETE /zones/{zone_id}/api_gateway/operations/{operation_id}` (operation `api-shield-endpoint-management-delete-an-operation`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -19,7 +19,7 @@ impl Schemas {
     ///
     /// `GET /zones/{zone_id}/api_gateway/schemas` (operation `api-shield-endpoint-management-retrieve-operations-and-features-as-open-api-schemas`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -26,7 +26,7 @@ impl UserSchemas {
     ///
     /// `GET /zones/{zone_id}/api_gateway/user_schemas` (operation `api-shield-schema-validation-retrieve-information-about-all-schemas`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -45,7 +45,7 @@ impl UserSchemas {
     ///
     /// `POST /zones/{zone_id}/api_gateway/user_schemas` (operation `api-shield-schema-validation-post-schema`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -64,7 +64,7 @@ impl UserSchemas {
     ///
     /// `GET /zones/{zone_id}/api_gateway/user_schemas/{schema_id}` (operation `api-shield-schema-validation-retrieve-information-about-specific-schema`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -84,7 +84,7 @@ impl UserSchemas {
     ///
     /// `DELETE /zones/{zone_id}/api_gateway/user_schemas/{schema_id}` (operation `api-shield-schema-delete-a-schema`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -104,7 +104,7 @@ impl UserSchemas {
     ///
     /// `PATCH /zones/{zone_id}/api_gateway/user_schemas/{schema_id}` (operation `api-shield-schema-validation-enable-validation-for-a-schema`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

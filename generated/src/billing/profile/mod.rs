@@ -21,7 +21,7 @@ impl Profile {
     ///
     /// `GET /accounts/{account_identifier}/billing/profile` (operation `account-billing-profile-(-deprecated)-billing-profile-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -61,7 +61,7 @@ fn request_list(params: &ColoListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

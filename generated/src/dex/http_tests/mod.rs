@@ -85,7 +85,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

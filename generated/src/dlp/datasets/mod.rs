@@ -28,7 +28,7 @@ impl Datasets {
     ///
     /// `GET /accounts/{account_id}/dlp/datasets` (operation `dlp-datasets-read-all`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -46,7 +46,7 @@ impl Datasets {
     ///
     /// `POST /accounts/{account_id}/dlp/datasets` (operation `dlp-datasets-create`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -67,7 +67,7 @@ impl Datasets {
     ///
     /// `GET /accounts/{account_id}/dlp/datasets/{dataset_id}` (operation `dlp-datasets-read`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -89,7 +89,7 @@ impl Datasets {
     ///
     /// `PUT /accounts/{account_id}/dlp/datasets/{dataset_id}` (operation `dlp-datasets-update`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -113,7 +113,7 @@ impl Datasets {
     ///
     /// `DELETE /accounts/{account_id}/dlp/datasets/{dataset_id}` (operation `dlp-datasets-delete`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

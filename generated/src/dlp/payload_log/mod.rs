@@ -21,7 +21,7 @@ impl PayloadLog {
     ///
     /// `GET /accounts/{account_id}/dlp/payload_log` (operation `dlp-payload-log-settings-get-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl PayloadLog {
     ///
     /// `PUT /accounts/{account_id}/dlp/payload_log` (operation `dlp-payload-log-settings-update-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

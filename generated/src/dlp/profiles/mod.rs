@@ -35,7 +35,7 @@ impl Profiles {
     ///
     /// `GET /accounts/{account_id}/dlp/profiles` (operation `dlp-profiles-list-all-profiles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -53,7 +53,7 @@ impl Profiles {
     ///
     /// `GET /accounts/{account_id}/dlp/profiles/{profile_id}` (operation `dlp-profiles-get-dlp-profile`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

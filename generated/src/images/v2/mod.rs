@@ -70,7 +70,7 @@ fn request_get(params: &V2GetParams) -> crate::Result<crate::runtime::RequestSpe
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

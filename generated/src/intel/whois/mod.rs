@@ -54,7 +54,7 @@ fn request_get(params: &WhoisGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

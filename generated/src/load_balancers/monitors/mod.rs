@@ -35,7 +35,7 @@ impl Monitors {
     ///
     /// `GET /accounts/{account_id}/load_balancers/monitors` (operation `account-load-balancer-monitors-list-monitors`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -53,7 +53,7 @@ impl Monitors {
     ///
     /// `POST /accounts/{account_id}/load_balancers/monitors` (operation `account-load-balancer-monitors-create-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -74,7 +74,7 @@ impl Monitors {
     ///
     /// `GET /accounts/{account_id}/load_balancers/monitors/{monitor_id}` (operation `account-load-balancer-monitors-monitor-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl Monitors {
     ///
     /// `PUT /accounts/{account_id}/load_balancers/monitors/{monitor_id}` (operation `account-load-balancer-monitors-update-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -118,7 +118,7 @@ impl Monitors {
     ///
     /// `DELETE /accounts/{account_id}/load_balancers/monitors/{monitor_id}` (operation `account-load-balancer-monitors-delete-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -140,7 +140,7 @@ impl Monitors {
     ///
     /// `PATCH /accounts/{account_id}/load_balancers/monitors/{monitor_id}` (operation `account-load-balancer-monitors-patch-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

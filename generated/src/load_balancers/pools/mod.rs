@@ -42,7 +42,7 @@ impl Pools {
     ///
     /// `GET /accounts/{account_id}/load_balancers/pools` (operation `account-load-balancer-pools-list-pools`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -60,7 +60,7 @@ impl Pools {
     ///
     /// `POST /accounts/{account_id}/load_balancers/pools` (operation `account-load-balancer-pools-create-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -78,7 +78,7 @@ impl Pools {
     ///
     /// `PATCH /accounts/{account_id}/load_balancers/pools` (operation `account-load-balancer-pools-patch-pools`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl Pools {
     ///
     /// `GET /accounts/{account_id}/load_balancers/pools/{pool_id}` (operation `account-load-balancer-pools-pool-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -118,7 +118,7 @@ impl Pools {
     ///
     /// `PUT /accounts/{account_id}/load_balancers/pools/{pool_id}` (operation `account-load-balancer-pools-update-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -140,7 +140,7 @@ impl Pools {
     ///
     /// `DELETE /accounts/{account_id}/load_balancers/pools/{pool_id}` (operation `account-load-balancer-pools-delete-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -162,7 +162,7 @@ impl Pools {
     ///
     /// `PATCH /accounts/{account_id}/load_balancers/pools/{pool_id}` (operation `account-load-balancer-pools-patch-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Regions {
     ///
     /// `GET /accounts/{account_id}/load_balancers/regions` (operation `load-balancer-regions-list-regions`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Regions {
     ///
     /// `GET /accounts/{account_id}/load_balancers/regions/{region_id}` (operation `load-balancer-regions-get-region`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Search {
     ///
     /// `GET /accounts/{account_id}/load_balancers/search` (operation `account-load-balancer-search-search-resources`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

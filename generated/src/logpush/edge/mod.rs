@@ -21,7 +21,7 @@ impl Edge {
     ///
     /// `GET /zones/{zone_id}/logpush/edge` (operation `get-zones-zone_id-logpush-edge-jobs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Edge {
     ///
     /// `POST /zones/{zone_id}/logpush/edge` (operation `post-zones-zone_id-logpush-edge-jobs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Jobs {
     ///
     /// `GET /accounts/{account_id}/logpush/jobs` (operation `get-accounts-account_id-logpush-jobs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Jobs {
     ///
     /// `POST /accounts/{account_id}/logpush/jobs` (operation `post-accounts-account_id-logpush-jobs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -51,7 +51,7 @@ impl Jobs {
     ///
     /// `GET /accounts/{account_id}/logpush/jobs/{job_id}` (operation `get-accounts-account_id-logpush-jobs-job_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -73,7 +73,7 @@ impl Jobs {
     ///
     /// `PUT /accounts/{account_id}/logpush/jobs/{job_id}` (operation `put-accounts-account_id-logpush-jobs-job_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -95,7 +95,7 @@ impl Jobs {
     ///
     /// `DELETE /accounts/{account_id}/logpush/jobs/{job_id}` (operation `delete-accounts-account_id-logpush-jobs-job_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -117,7 +117,7 @@ impl Jobs {
     ///
     /// `GET /zones/{zone_id}/logpush/jobs` (operation `get-zones-zone_id-logpush-jobs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -138,7 +138,7 @@ impl Jobs {
     ///
     /// `POST /zones/{zone_id}/logpush/jobs` (operation `post-zones-zone_id-logpush-jobs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -159,7 +159,7 @@ impl Jobs {
     ///
     /// `GET /zones/{zone_id}/logpush/jobs/{job_id}` (operation `get-zones-zone_id-logpush-jobs-job_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -181,7 +181,7 @@ impl Jobs {
     ///
     /// `PUT /zones/{zone_id}/logpush/jobs/{job_id}` (operation `put-zones-zone_id-logpush-jobs-job_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -203,7 +203,7 @@ impl Jobs {
     ///
     /// `DELETE /zones/{zone_id}/logpush/jobs/{job_id}` (operation `delete-zones-zone_id-logpush-jobs-job_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

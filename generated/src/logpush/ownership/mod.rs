@@ -28,7 +28,7 @@ impl Ownership {
     ///
     /// `POST /accounts/{account_id}/logpush/ownership` (operation `post-accounts-account_id-logpush-ownership`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -49,7 +49,7 @@ impl Ownership {
     ///
     /// `POST /zones/{zone_id}/logpush/ownership` (operation `post-zones-zone_id-logpush-ownership`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

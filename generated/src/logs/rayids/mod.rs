@@ -21,7 +21,7 @@ impl Rayids {
     ///
     /// `GET /zones/{zone_id}/logs/rayids/{ray_id}` (operation `get-zones-zone_id-logs-rayids-ray_id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -28,7 +28,7 @@ impl Received {
     ///
     /// `GET /zones/{zone_id}/logs/received` (operation `get-zones-zone_id-logs-received`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -19,7 +19,7 @@ impl Connectors {
     ///
     /// `GET /accounts/{account_id}/magic/connectors` (operation `mconn-connector-list`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -38,7 +38,7 @@ impl Connectors {
     ///
     /// `GET /accounts/{account_id}/magic/connectors/{connector_id}` (operation `mconn-connector-fetch`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -58,7 +58,7 @@ impl Connectors {
     ///
     /// `PUT /accounts/{account_id}/magic/connectors/{connector_id}` (operation `mconn-connector-replace`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -78,7 +78,7 @@ impl Connectors {
     ///
     /// `PATCH /accounts/{account_id}/magic/connectors/{connector_id}` (operation `mconn-connector-update`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Consumers {
     ///
     /// `GET /accounts/{account_id}/queues/{queue_id}/consumers` (operation `queue-v2-list-queue-consumers`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Consumers {
     ///
     /// `POST /accounts/{account_id}/queues/{queue_id}/consumers` (operation `queue-v2-create-queue-consumer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -65,7 +65,7 @@ impl Consumers {
     ///
     /// `PUT /accounts/{account_id}/queues/{queue_id}/consumers/{consumer_id}` (operation `queue-v2-update-queue-consumer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -88,7 +88,7 @@ impl Consumers {
     ///
     /// `DELETE /accounts/{account_id}/queues/{queue_id}/consumers/{consumer_id}` (operation `queue-v2-delete-queue-consumer`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -26,7 +26,7 @@ impl Annotations {
     ///
     /// `GET /radar/annotations` (operation `radar-get-annotations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -31,7 +31,7 @@ impl TrafficAnomalies {
     ///
     /// `GET /radar/traffic_anomalies` (operation `radar-get-traffic-anomalies`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Domains {
     ///
     /// `GET /accounts/{account_id}/registrar/domains` (operation `registrar-domains-list-domains`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -39,7 +39,7 @@ impl Domains {
     ///
     /// `GET /accounts/{account_id}/registrar/domains/{domain_name}` (operation `registrar-domains-get-domain`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -61,7 +61,7 @@ impl Domains {
     ///
     /// `PUT /accounts/{account_id}/registrar/domains/{domain_name}` (operation `registrar-domains-update-domain`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -173,7 +173,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete(
@@ -199,7 +199,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_edit(
@@ -225,7 +225,7 @@ fn request_edit(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_create_zone_ruleset_rule(
@@ -249,7 +249,7 @@ fn request_create_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete_zone_ruleset_rule(
@@ -275,7 +275,7 @@ fn request_delete_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update_zone_ruleset_rule(
@@ -301,7 +301,7 @@ fn request_update_zone_ruleset_rule(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `create()`.

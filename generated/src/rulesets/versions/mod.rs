@@ -180,7 +180,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get(
@@ -206,7 +206,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete(
@@ -232,7 +232,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_list_zone_ruleset_versions(
@@ -256,7 +256,7 @@ fn request_list_zone_ruleset_versions(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_ruleset_version(
@@ -282,7 +282,7 @@ fn request_get_zone_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_delete_zone_ruleset_version(
@@ -308,7 +308,7 @@ fn request_delete_zone_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

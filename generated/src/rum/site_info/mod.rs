@@ -28,7 +28,7 @@ impl SiteInfo {
     ///
     /// `POST /accounts/{account_id}/rum/site_info` (operation `web-analytics-create-site`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -49,7 +49,7 @@ impl SiteInfo {
     ///
     /// `GET /accounts/{account_id}/rum/site_info/{site_id}` (operation `web-analytics-get-site`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl SiteInfo {
     ///
     /// `PUT /accounts/{account_id}/rum/site_info/{site_id}` (operation `web-analytics-update-site`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -93,7 +93,7 @@ impl SiteInfo {
     ///
     /// `DELETE /accounts/{account_id}/rum/site_info/{site_id}` (operation `web-analytics-delete-site`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

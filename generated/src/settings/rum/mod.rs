@@ -21,7 +21,7 @@ impl Rum {
     ///
     /// `GET /zones/{zone_id}/settings/rum` (operation `web-analytics-get-rum-status`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Rum {
     ///
     /// `PATCH /zones/{zone_id}/settings/rum` (operation `web-analytics-toggle-rum`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -28,7 +28,7 @@ impl Audio {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}/audio` (operation `list-audio-tracks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl Audio {
     ///
     /// `DELETE /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}` (operation `delete-audio-tracks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -73,7 +73,7 @@ impl Audio {
     ///
     /// `PATCH /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}` (operation `edit-audio-tracks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -35,7 +35,7 @@ impl Captions {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}/captions` (operation `stream-subtitles/-captions-list-captions-or-subtitles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -57,7 +57,7 @@ impl Captions {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}/captions/{language}` (operation `stream-subtitles/-captions-get-caption-or-subtitle-for-language`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -80,7 +80,7 @@ impl Captions {
     ///
     /// `PUT /accounts/{account_id}/stream/{identifier}/captions/{language}` (operation `stream-subtitles/-captions-upload-captions-or-subtitles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -103,7 +103,7 @@ impl Captions {
     ///
     /// `DELETE /accounts/{account_id}/stream/{identifier}/captions/{language}` (operation `stream-subtitles/-captions-delete-captions-or-subtitles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Clip {
     ///
     /// `POST /accounts/{account_id}/stream/clip` (operation `stream-video-clipping-clip-videos-given-a-start-and-end-time`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

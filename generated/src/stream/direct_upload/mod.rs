@@ -21,7 +21,7 @@ impl DirectUpload {
     ///
     /// `POST /accounts/{account_id}/stream/direct_upload` (operation `stream-videos-upload-videos-via-direct-upload-ur-ls`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

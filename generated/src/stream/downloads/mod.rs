@@ -21,7 +21,7 @@ impl Downloads {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}/downloads` (operation `stream-m-p-4-downloads-list-downloads`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Downloads {
     ///
     /// `POST /accounts/{account_id}/stream/{identifier}/downloads` (operation `stream-m-p-4-downloads-create-downloads`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -65,7 +65,7 @@ impl Downloads {
     ///
     /// `DELETE /accounts/{account_id}/stream/{identifier}/downloads` (operation `stream-m-p-4-downloads-delete-downloads`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

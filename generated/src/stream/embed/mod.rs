@@ -21,7 +21,7 @@ impl Embed {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}/embed` (operation `stream-videos-retreieve-embed-code-html`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Keys {
     ///
     /// `GET /accounts/{account_id}/stream/keys` (operation `stream-signing-keys-list-signing-keys`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Keys {
     ///
     /// `POST /accounts/{account_id}/stream/keys` (operation `stream-signing-keys-create-signing-keys`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -51,7 +51,7 @@ impl Keys {
     ///
     /// `DELETE /accounts/{account_id}/stream/keys/{identifier}` (operation `stream-signing-keys-delete-signing-keys`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -28,7 +28,7 @@ impl LiveInputs {
     ///
     /// `GET /accounts/{account_id}/stream/live_inputs` (operation `stream-live-inputs-list-live-inputs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl LiveInputs {
     ///
     /// `POST /accounts/{account_id}/stream/live_inputs` (operation `stream-live-inputs-create-a-live-input`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -64,7 +64,7 @@ impl LiveInputs {
     ///
     /// `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}` (operation `stream-live-inputs-retrieve-a-live-input`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -91,7 +91,7 @@ impl LiveInputs {
     ///
     /// `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}` (operation `stream-live-inputs-update-a-live-input`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -113,7 +113,7 @@ impl LiveInputs {
     ///
     /// `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}` (operation `stream-live-inputs-delete-a-live-input`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

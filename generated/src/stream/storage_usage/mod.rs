@@ -21,7 +21,7 @@ impl StorageUsage {
     ///
     /// `GET /accounts/{account_id}/stream/storage-usage` (operation `stream-videos-storage-usage`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

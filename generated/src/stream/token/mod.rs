@@ -21,7 +21,7 @@ impl Token {
     ///
     /// `POST /accounts/{account_id}/stream/{identifier}/token` (operation `stream-videos-create-signed-url-tokens-for-videos`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

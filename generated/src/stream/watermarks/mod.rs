@@ -21,7 +21,7 @@ impl Watermarks {
     ///
     /// `GET /accounts/{account_id}/stream/watermarks` (operation `stream-watermark-profile-list-watermark-profiles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl Watermarks {
     ///
     /// `POST /accounts/{account_id}/stream/watermarks` (operation `stream-watermark-profile-create-watermark-profiles-via-basic-upload`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -63,7 +63,7 @@ impl Watermarks {
     ///
     /// `GET /accounts/{account_id}/stream/watermarks/{identifier}` (operation `stream-watermark-profile-watermark-profile-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -85,7 +85,7 @@ impl Watermarks {
     ///
     /// `DELETE /accounts/{account_id}/stream/watermarks/{identifier}` (operation `stream-watermark-profile-delete-watermark-profiles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

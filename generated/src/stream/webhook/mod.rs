@@ -21,7 +21,7 @@ impl Webhook {
     ///
     /// `GET /accounts/{account_id}/stream/webhook` (operation `stream-webhook-view-webhooks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Webhook {
     ///
     /// `PUT /accounts/{account_id}/stream/webhook` (operation `stream-webhook-create-webhooks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -57,7 +57,7 @@ impl Webhook {
     ///
     /// `DELETE /accounts/{account_id}/stream/webhook` (operation `stream-webhook-delete-webhooks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

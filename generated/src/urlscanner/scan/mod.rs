@@ -35,7 +35,7 @@ impl Scan {
     ///
     /// `GET /accounts/{accountId}/urlscanner/scan` (operation `urlscanner-search-scans`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl Scan {
     ///
     /// `POST /accounts/{accountId}/urlscanner/scan` (operation `urlscanner-create-scan`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -68,7 +68,7 @@ impl Scan {
     ///
     /// `GET /accounts/{accountId}/urlscanner/scan/{scanId}` (operation `urlscanner-get-scan`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

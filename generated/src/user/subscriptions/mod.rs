@@ -21,7 +21,7 @@ impl Subscriptions {
     ///
     /// `GET /user/subscriptions` (operation `user-subscription-get-user-subscriptions`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -39,7 +39,7 @@ impl Subscriptions {
     ///
     /// `PUT /user/subscriptions/{identifier}` (operation `user-subscription-update-user-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -61,7 +61,7 @@ impl Subscriptions {
     ///
     /// `DELETE /user/subscriptions/{identifier}` (operation `user-subscription-delete-user-subscription`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -159,7 +159,7 @@ fn request_list(params: &TokenListParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_create(
@@ -179,7 +179,7 @@ fn request_create(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_get(token_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
@@ -198,7 +198,7 @@ fn request_get(token_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_update(
@@ -220,7 +220,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 fn request_delete(
@@ -245,7 +245,7 @@ fn request_delete(
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// Parameters of `list()`.

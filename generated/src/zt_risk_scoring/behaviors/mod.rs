@@ -21,7 +21,7 @@ impl Behaviors {
     ///
     /// `GET /accounts/{account_identifier}/zt_risk_scoring/behaviors` (operation `dlp-zt-risk-score-get-behaviors`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Behaviors {
     ///
     /// `PUT /accounts/{account_identifier}/zt_risk_scoring/behaviors` (operation `dlp-zt-risk-score-put-behaviors`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -28,7 +28,7 @@ impl Integrations {
     ///
     /// `GET /accounts/{account_id}/zt_risk_scoring/integrations` (operation `dlp-zt-risk-score-integration-list`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -49,7 +49,7 @@ impl Integrations {
     ///
     /// `POST /accounts/{account_id}/zt_risk_scoring/integrations` (operation `dlp-zt-risk-score-integration-create`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -70,7 +70,7 @@ impl Integrations {
     ///
     /// `GET /accounts/{account_id}/zt_risk_scoring/integrations/{integration_id}` (operation `dlp-zt-risk-score-integration-get`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -94,7 +94,7 @@ impl Integrations {
     ///
     /// `PUT /accounts/{account_id}/zt_risk_scoring/integrations/{integration_id}` (operation `dlp-zt-risk-score-integration-update`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -116,7 +116,7 @@ impl Integrations {
     ///
     /// `DELETE /accounts/{account_id}/zt_risk_scoring/integrations/{integration_id}` (operation `dlp-zt-risk-score-integration-delete`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

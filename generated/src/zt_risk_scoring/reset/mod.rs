@@ -21,7 +21,7 @@ impl Reset {
     ///
     /// `POST /accounts/{account_identifier}/zt_risk_scoring/{user_id}/reset` (operation `dlp-zt-risk-score-reset-user`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Summary {
     ///
     /// `GET /accounts/{account_identifier}/zt_risk_scoring/summary` (operation `dlp-zt-risk-score-account-summary`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

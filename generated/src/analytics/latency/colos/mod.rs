@@ -52,7 +52,7 @@ fn request_get(params: &ColoGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

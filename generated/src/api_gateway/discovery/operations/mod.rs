@@ -21,7 +21,7 @@ impl Operations {
     ///
     /// `GET /zones/{zone_id}/api_gateway/discovery/operations` (operation `api-shield-api-discovery-retrieve-discovered-operations-on-a-zone`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl Operations {
     ///
     /// `PATCH /zones/{zone_id}/api_gateway/discovery/operations` (operation `api-shield-api-patch-discovered-operations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -63,7 +63,7 @@ impl Operations {
     ///
     /// `PATCH /zones/{zone_id}/api_gateway/discovery/operations/{operation_id}` (operation `api-shield-api-patch-discovered-operation`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl SchemaValidation {
     ///
     /// `PATCH /zones/{zone_id}/api_gateway/operations/schema_validation` (operation `api-shield-schema-validation-update-multiple-operation-level-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl SchemaValidation {
     ///
     /// `GET /zones/{zone_id}/api_gateway/operations/{operation_id}/schema_validation` (operation `api-shield-schema-validation-retrieve-operation-level-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -64,7 +64,7 @@ impl SchemaValidation {
     ///
     /// `PUT /zones/{zone_id}/api_gateway/operations/{operation_id}/schema_validation` (operation `api-shield-schema-validation-update-operation-level-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

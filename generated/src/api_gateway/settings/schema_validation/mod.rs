@@ -21,7 +21,7 @@ impl SchemaValidation {
     ///
     /// `GET /zones/{zone_id}/api_gateway/settings/schema_validation` (operation `api-shield-schema-validation-retrieve-zone-level-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl SchemaValidation {
     ///
     /// `PUT /zones/{zone_id}/api_gateway/settings/schema_validation` (operation `api-shield-schema-validation-update-zone-level-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -63,7 +63,7 @@ impl SchemaValidation {
     ///
     /// `PATCH /zones/{zone_id}/api_gateway/settings/schema_validation` (operation `api-shield-schema-validation-patch-zone-level-settings`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

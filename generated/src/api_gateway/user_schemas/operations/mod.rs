@@ -21,7 +21,7 @@ impl Operations {
     ///
     /// `GET /zones/{zone_id}/api_gateway/user_schemas/{schema_id}/operations` (operation `api-shield-schema-validation-extract-operations-from-schema`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -84,7 +84,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `list()`.

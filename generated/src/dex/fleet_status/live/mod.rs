@@ -56,7 +56,7 @@ fn request_get(params: &LiveGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
-        security: crate::SECURITY_6,
+        security: crate::SECURITY_5,
     })
 }
 /// Parameters of `get()`.

@@ -21,7 +21,7 @@ impl Upload {
     ///
     /// `POST /accounts/{account_id}/dlp/datasets/{dataset_id}/upload` (operation `dlp-datasets-create-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Upload {
     ///
     /// `POST /accounts/{account_id}/dlp/datasets/{dataset_id}/upload/{version}` (operation `dlp-datasets-upload-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

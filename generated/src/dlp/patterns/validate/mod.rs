@@ -21,7 +21,7 @@ impl Validate {
     ///
     /// `POST /accounts/{account_id}/dlp/patterns/validate` (operation `dlp-pattern-validation-validate-pattern`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

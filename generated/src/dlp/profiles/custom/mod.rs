@@ -21,7 +21,7 @@ impl Custom {
     ///
     /// `POST /accounts/{account_id}/dlp/profiles/custom` (operation `dlp-profiles-create-custom-profiles`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl Custom {
     ///
     /// `GET /accounts/{account_id}/dlp/profiles/custom/{profile_id}` (operation `dlp-profiles-get-custom-profile`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -64,7 +64,7 @@ impl Custom {
     ///
     /// `PUT /accounts/{account_id}/dlp/profiles/custom/{profile_id}` (operation `dlp-profiles-update-custom-profile`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -86,7 +86,7 @@ impl Custom {
     ///
     /// `DELETE /accounts/{account_id}/dlp/profiles/custom/{profile_id}` (operation `dlp-profiles-delete-custom-profile`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

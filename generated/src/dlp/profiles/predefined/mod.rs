@@ -21,7 +21,7 @@ impl Predefined {
     ///
     /// `GET /accounts/{account_id}/dlp/profiles/predefined/{profile_id}` (operation `dlp-profiles-get-predefined-profile`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Predefined {
     ///
     /// `PUT /accounts/{account_id}/dlp/profiles/predefined/{profile_id}` (operation `dlp-profiles-update-predefined-profile`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -28,7 +28,7 @@ impl Configuration {
     ///
     /// `GET /accounts/{account_id}/event_notifications/r2/{bucket_name}/configuration` (operation `event-notification-get-r2-bucket-configs`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Health {
     ///
     /// `GET /accounts/{account_id}/load_balancers/pools/{pool_id}/health` (operation `account-load-balancer-pools-pool-health-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

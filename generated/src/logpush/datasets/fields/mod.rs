@@ -21,7 +21,7 @@ impl Fields {
     ///
     /// `GET /accounts/{account_id}/logpush/datasets/{dataset_id}/fields` (operation `get-accounts-account_id-logpush-datasets-dataset_id-fields`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Fields {
     ///
     /// `GET /zones/{zone_id}/logpush/datasets/{dataset_id}/fields` (operation `get-zones-zone_id-logpush-datasets-dataset_id-fields`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Validate {
     ///
     /// `POST /accounts/{account_id}/logpush/ownership/validate` (operation `post-accounts-account_id-logpush-ownership-validate`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl Validate {
     ///
     /// `POST /zones/{zone_id}/logpush/ownership/validate` (operation `post-zones-zone_id-logpush-ownership-validate`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Origin {
     ///
     /// `POST /accounts/{account_id}/logpush/validate/origin` (operation `post-accounts-account_id-logpush-validate-origin`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl Origin {
     ///
     /// `POST /zones/{zone_id}/logpush/validate/origin` (operation `post-zones-zone_id-logpush-validate-origin`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Fields {
     ///
     /// `GET /zones/{zone_id}/logs/received/fields` (operation `get-zones-zone_id-logs-received-fields`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Ack {
     ///
     /// `POST /accounts/{account_id}/queues/{queue_id}/messages/ack` (operation `queue-v2-messages-ack`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Pull {
     ///
     /// `POST /accounts/{account_id}/queues/{queue_id}/messages/pull` (operation `queue-v2-messages-pull`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

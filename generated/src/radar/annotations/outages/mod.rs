@@ -26,7 +26,7 @@ impl Outages {
     ///
     /// `GET /radar/annotations/outages` (operation `radar-get-annotations-outages`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Timeseries {
     ///
     /// `GET /radar/as112/timeseries` (operation `radar-get-dns-as112-timeseries`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

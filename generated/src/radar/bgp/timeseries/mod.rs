@@ -21,7 +21,7 @@ impl Timeseries {
     ///
     /// `GET /radar/bgp/timeseries` (operation `radar-get-bgp-timeseries`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Download {
     ///
     /// `POST /radar/datasets/download` (operation `radar-post-reports-dataset-download-url`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -35,7 +35,7 @@ impl Asns {
     ///
     /// `GET /radar/entities/asns` (operation `radar-get-entities-asn-list`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -49,7 +49,7 @@ impl Asns {
     ///
     /// `GET /radar/entities/asns/{asn}` (operation `radar-get-entities-asn-by-id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Ip {
     ///
     /// `GET /radar/entities/ip` (operation `radar-get-entities-ip`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

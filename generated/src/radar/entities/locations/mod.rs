@@ -21,7 +21,7 @@ impl Locations {
     ///
     /// `GET /radar/entities/locations` (operation `radar-get-entities-locations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Locations {
     ///
     /// `GET /radar/entities/locations/{location}` (operation `radar-get-entities-location-by-alpha2`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Timeseries {
     ///
     /// `GET /radar/netflows/timeseries` (operation `radar-get-netflows-timeseries`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

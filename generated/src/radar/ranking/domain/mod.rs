@@ -23,7 +23,7 @@ impl Domain {
     ///
     /// `GET /radar/ranking/domain/{domain}` (operation `radar-get-ranking-domain-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl TimeseriesGroups {
     ///
     /// `GET /radar/ranking/timeseries_groups` (operation `radar-get-ranking-domain-timeseries`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Top {
     ///
     /// `GET /radar/ranking/top` (operation `radar-get-ranking-top-domains`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Global {
     ///
     /// `GET /radar/search/global` (operation `radar-get-search-global`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

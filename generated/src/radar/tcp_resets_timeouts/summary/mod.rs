@@ -21,7 +21,7 @@ impl Summary {
     ///
     /// `GET /radar/tcp_resets_timeouts/summary` (operation `radar-get-tcp-resets-timeouts-summary`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

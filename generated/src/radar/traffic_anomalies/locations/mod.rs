@@ -24,7 +24,7 @@ impl Locations {
     ///
     /// `GET /radar/traffic_anomalies/locations` (operation `radar-get-traffic-anomalies-top`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

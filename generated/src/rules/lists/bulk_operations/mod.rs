@@ -124,7 +124,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// A long-running operation that `get()` reports on: its id, and `wait()` to poll it to the end.

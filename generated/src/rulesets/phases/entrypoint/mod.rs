@@ -135,7 +135,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update(
@@ -160,7 +160,7 @@ fn request_update(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_entrypoint_ruleset(
@@ -185,7 +185,7 @@ fn request_get_zone_entrypoint_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_update_zone_entrypoint_ruleset(
@@ -210,7 +210,7 @@ fn request_update_zone_entrypoint_ruleset(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `get()`.

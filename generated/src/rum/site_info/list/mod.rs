@@ -21,7 +21,7 @@ impl List {
     ///
     /// `GET /accounts/{account_id}/rum/site_info/list` (operation `web-analytics-list-sites`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Rule {
     ///
     /// `POST /accounts/{account_id}/rum/v2/{ruleset_id}/rule` (operation `web-analytics-create-rule`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Rule {
     ///
     /// `PUT /accounts/{account_id}/rum/v2/{ruleset_id}/rule/{rule_id}` (operation `web-analytics-update-rule`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -66,7 +66,7 @@ impl Rule {
     ///
     /// `DELETE /accounts/{account_id}/rum/v2/{ruleset_id}/rule/{rule_id}` (operation `web-analytics-delete-rule`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

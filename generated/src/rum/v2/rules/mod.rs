@@ -21,7 +21,7 @@ impl Rules {
     ///
     /// `GET /accounts/{account_id}/rum/v2/{ruleset_id}/rules` (operation `web-analytics-list-rules`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Rules {
     ///
     /// `POST /accounts/{account_id}/rum/v2/{ruleset_id}/rules` (operation `web-analytics-modify-rules`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

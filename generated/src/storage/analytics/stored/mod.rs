@@ -57,7 +57,7 @@ fn request_get(params: &StoredGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
-        security: crate::SECURITY_3,
+        security: crate::SECURITY_1,
     })
 }
 /// Parameters of `get()`.

@@ -21,7 +21,7 @@ impl Copy {
     ///
     /// `POST /accounts/{account_id}/stream/{identifier}/audio/copy` (operation `add-audio-track`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

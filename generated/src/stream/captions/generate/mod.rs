@@ -21,7 +21,7 @@ impl Generate {
     ///
     /// `POST /accounts/{account_id}/stream/{identifier}/captions/{language}/generate` (operation `stream-subtitles/-captions-generate-caption-or-subtitle-for-language`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

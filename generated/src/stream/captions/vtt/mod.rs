@@ -21,7 +21,7 @@ impl Vtt {
     ///
     /// `GET /accounts/{account_id}/stream/{identifier}/captions/{language}/vtt` (operation `stream-subtitles/-captions-get-vtt-caption-or-subtitle`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

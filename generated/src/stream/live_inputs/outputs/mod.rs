@@ -21,7 +21,7 @@ impl Outputs {
     ///
     /// `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs` (operation `stream-live-inputs-list-all-outputs-associated-with-a-specified-live-input`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -43,7 +43,7 @@ impl Outputs {
     ///
     /// `POST /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs` (operation `stream-live-inputs-create-a-new-output,-connected-to-a-live-input`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -65,7 +65,7 @@ impl Outputs {
     ///
     /// `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}` (operation `stream-live-inputs-update-an-output`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -88,7 +88,7 @@ impl Outputs {
     ///
     /// `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}` (operation `stream-live-inputs-delete-an-output`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

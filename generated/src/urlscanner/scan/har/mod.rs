@@ -21,7 +21,7 @@ impl Har {
     ///
     /// `GET /accounts/{accountId}/urlscanner/scan/{scanId}/har` (operation `urlscanner-get-scan-har`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Screenshot {
     ///
     /// `GET /accounts/{accountId}/urlscanner/scan/{scanId}/screenshot` (operation `urlscanner-get-scan-screenshot`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

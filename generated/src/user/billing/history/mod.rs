@@ -21,7 +21,7 @@ impl History {
     ///
     /// `GET /user/billing/history` (operation `user-billing-history-(-deprecated)-billing-history-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -35,7 +35,7 @@ impl Monitors {
     ///
     /// `GET /user/load_balancers/monitors` (operation `load-balancer-monitors-list-monitors`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl Monitors {
     ///
     /// `POST /user/load_balancers/monitors` (operation `load-balancer-monitors-create-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl Monitors {
     ///
     /// `GET /user/load_balancers/monitors/{monitor_id}` (operation `load-balancer-monitors-monitor-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -89,7 +89,7 @@ impl Monitors {
     ///
     /// `PUT /user/load_balancers/monitors/{monitor_id}` (operation `load-balancer-monitors-update-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -111,7 +111,7 @@ impl Monitors {
     ///
     /// `DELETE /user/load_balancers/monitors/{monitor_id}` (operation `load-balancer-monitors-delete-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -133,7 +133,7 @@ impl Monitors {
     ///
     /// `PATCH /user/load_balancers/monitors/{monitor_id}` (operation `load-balancer-monitors-patch-monitor`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -42,7 +42,7 @@ impl Pools {
     ///
     /// `GET /user/load_balancers/pools` (operation `load-balancer-pools-list-pools`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -60,7 +60,7 @@ impl Pools {
     ///
     /// `POST /user/load_balancers/pools` (operation `load-balancer-pools-create-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -78,7 +78,7 @@ impl Pools {
     ///
     /// `PATCH /user/load_balancers/pools` (operation `load-balancer-pools-patch-pools`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl Pools {
     ///
     /// `GET /user/load_balancers/pools/{pool_id}` (operation `load-balancer-pools-pool-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -111,7 +111,7 @@ impl Pools {
     ///
     /// `PUT /user/load_balancers/pools/{pool_id}` (operation `load-balancer-pools-update-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -133,7 +133,7 @@ impl Pools {
     ///
     /// `DELETE /user/load_balancers/pools/{pool_id}` (operation `load-balancer-pools-delete-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -155,7 +155,7 @@ impl Pools {
     ///
     /// `PATCH /user/load_balancers/pools/{pool_id}` (operation `load-balancer-pools-patch-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

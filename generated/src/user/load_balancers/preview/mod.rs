@@ -21,7 +21,7 @@ impl Preview {
     ///
     /// `GET /user/load_balancers/preview/{preview_id}` (operation `load-balancer-monitors-preview-result`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Events {
     ///
     /// `GET /user/load_balancing_analytics/events` (operation `load-balancer-healthcheck-events-list-healthcheck-events`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -50,7 +50,7 @@ fn request_list() -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// What `list()` returns.

@@ -46,7 +46,7 @@ fn request_get() -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
-        security: crate::SECURITY_4,
+        security: crate::SECURITY_3,
     })
 }
 /// What `get()` returns.

@@ -21,7 +21,7 @@ impl ReferenceId {
     ///
     /// `GET /accounts/{account_id}/zt_risk_scoring/integrations/reference_id/{reference_id}` (operation `dlp-zt-risk-score-integration-get-by-reference-id`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -23,7 +23,7 @@ impl Groups {
     ///
     /// `GET /zones/{zone_id}/firewall/waf/packages/{package_id}/groups` (operation `waf-rule-groups-list-waf-rule-groups`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -50,7 +50,7 @@ impl Groups {
     ///
     /// `GET /zones/{zone_id}/firewall/waf/packages/{package_id}/groups/{group_id}` (operation `waf-rule-groups-get-a-waf-rule-group`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -78,7 +78,7 @@ impl Groups {
     ///
     /// `PATCH /zones/{zone_id}/firewall/waf/packages/{package_id}/groups/{group_id}` (operation `waf-rule-groups-update-a-waf-rule-group`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -23,7 +23,7 @@ impl Rules {
     ///
     /// `GET /zones/{zone_id}/firewall/waf/packages/{package_id}/rules` (operation `waf-rules-list-waf-rules`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -50,7 +50,7 @@ impl Rules {
     ///
     /// `GET /zones/{zone_id}/firewall/waf/packages/{package_id}/rules/{rule_id}` (operation `waf-rules-get-a-waf-rule`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///
@@ -78,7 +78,7 @@ impl Rules {
     ///
     /// `PATCH /zones/{zone_id}/firewall/waf/packages/{package_id}/rules/{rule_id}` (operation `waf-rules-update-a-waf-rule`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -21,7 +21,7 @@ impl Exists {
     ///
     /// `POST /accounts/{account_id}/logpush/validate/destination/exists` (operation `delete-accounts-account_id-logpush-validate-destination-exists`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -42,7 +42,7 @@ impl Exists {
     ///
     /// `POST /zones/{zone_id}/logpush/validate/destination/exists` (operation `post-zones-zone_id-logpush-validate-destination-exists`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Config {
     ///
     /// `GET /accounts/{account_id}/logs/control/cmb/config` (operation `get-accounts-account_id-logs-control-cmb-config`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Config {
     ///
     /// `POST /accounts/{account_id}/logs/control/cmb/config` (operation `post-accounts-account_id-logs-control-cmb-config`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -57,7 +57,7 @@ impl Config {
     ///
     /// `DELETE /accounts/{account_id}/logs/control/cmb/config` (operation `delete-accounts-account_id-logs-control-cmb-config`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

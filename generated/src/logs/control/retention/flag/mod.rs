@@ -21,7 +21,7 @@ impl Flag {
     ///
     /// `GET /zones/{zone_id}/logs/control/retention/flag` (operation `get-zones-zone_id-logs-control-retention-flag`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
@@ -36,7 +36,7 @@ impl Flag {
     ///
     /// `POST /zones/{zone_id}/logs/control/retention/flag` (operation `post-zones-zone_id-logs-control-retention-flag`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -19,7 +19,7 @@ impl Locations {
     ///
     /// `GET /radar/annotations/outages/locations` (operation `radar-get-annotations-outages-top`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

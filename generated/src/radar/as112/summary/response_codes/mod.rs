@@ -21,7 +21,7 @@ impl ResponseCodes {
     ///
     /// `GET /radar/as112/summary/response_codes` (operation `radar-get-dns-as112-timeseries-by-response-codes`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Dnssec {
     ///
     /// `GET /radar/as112/timeseries_groups/dnssec` (operation `radar-get-dns-as112-timeseries-group-by-dnssec`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -42,7 +42,7 @@ impl Locations {
     ///
     /// `GET /radar/as112/top/locations` (operation `radar-get-dns-as112-top-locations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Timeseries {
     ///
     /// `GET /radar/attacks/layer3/timeseries` (operation `radar-get-attacks-layer3-timeseries-by-bytes`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -70,7 +70,7 @@ impl TimeseriesGroups {
     ///
     /// `GET /radar/attacks/layer3/timeseries_groups` (operation `radar-get-attacks-layer3-timeseries-groups`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

@@ -56,7 +56,7 @@ impl Summary {
     ///
     /// `GET /radar/attacks/layer7/summary` (operation `radar-get-attacks-layer7-summary`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// Deprecated by the API.
     ///

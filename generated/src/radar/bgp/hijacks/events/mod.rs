@@ -21,7 +21,7 @@ impl Events {
     ///
     /// `GET /radar/bgp/hijacks/events` (operation `radar-get-bgp-hijacks-events`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

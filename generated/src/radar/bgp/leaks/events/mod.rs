@@ -21,7 +21,7 @@ impl Events {
     ///
     /// `GET /radar/bgp/leaks/events` (operation `radar-get-bgp-route-leak-events`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Ases {
     ///
     /// `GET /radar/bgp/routes/ases` (operation `radar-get-bgp-routes-asns`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

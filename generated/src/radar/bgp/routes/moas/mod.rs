@@ -21,7 +21,7 @@ impl Moas {
     ///
     /// `GET /radar/bgp/routes/moas` (operation `radar-get-bgp-pfx2as-moas`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

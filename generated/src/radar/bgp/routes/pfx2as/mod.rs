@@ -21,7 +21,7 @@ impl Pfx2as {
     ///
     /// `GET /radar/bgp/routes/pfx2as` (operation `radar-get-bgp-pfx2as`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

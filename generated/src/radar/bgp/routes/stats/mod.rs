@@ -21,7 +21,7 @@ impl Stats {
     ///
     /// `GET /radar/bgp/routes/stats` (operation `radar-get-bgp-routes-stats`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

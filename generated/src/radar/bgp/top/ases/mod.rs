@@ -28,7 +28,7 @@ impl Ases {
     ///
     /// `GET /radar/bgp/top/ases` (operation `radar-get-bgp-top-ases`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

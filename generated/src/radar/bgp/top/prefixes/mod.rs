@@ -21,7 +21,7 @@ impl Prefixes {
     ///
     /// `GET /radar/bgp/top/prefixes` (operation `radar-get-bgp-top-prefixes`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

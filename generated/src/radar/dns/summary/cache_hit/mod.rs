@@ -21,7 +21,7 @@ impl CacheHit {
     ///
     /// `GET /radar/dns/summary/cache_hit` (operation `radar-get-dns-timeseries-by-cache-hit-status`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Dnssec {
     ///
     /// `GET /radar/dns/summary/dnssec` (operation `radar-get-dns-timeseries-by-dnssec`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl DnssecAware {
     ///
     /// `GET /radar/dns/summary/dnssec_aware` (operation `radar-get-dns-timeseries-by-dnssec-awareness`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

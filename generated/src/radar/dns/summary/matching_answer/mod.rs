@@ -21,7 +21,7 @@ impl MatchingAnswer {
     ///
     /// `GET /radar/dns/summary/matching_answer` (operation `radar-get-dns-timeseries-by-matching-answer-status`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Protocol {
     ///
     /// `GET /radar/dns/summary/protocol` (operation `radar-get-dns-timeseries-by-protocol`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

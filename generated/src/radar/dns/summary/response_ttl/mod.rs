@@ -21,7 +21,7 @@ impl ResponseTtl {
     ///
     /// `GET /radar/dns/summary/response_ttl` (operation `radar-get-dns-timeseries-by-response-ttl`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Dnssec {
     ///
     /// `GET /radar/dns/timeseries_groups/dnssec` (operation `radar-get-dns-timeseries-group-by-dnssec`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl DnssecE2e {
     ///
     /// `GET /radar/dns/timeseries_groups/dnssec_e2e` (operation `radar-get-dns-timeseries-group-by-dnssec-e2e-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl QueryType {
     ///
     /// `GET /radar/dns/timeseries_groups/query_type` (operation `radar-get-dns-timeseries-group-by-query-type`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl ResponseCodes {
     ///
     /// `GET /radar/dns/timeseries_groups/response_codes` (operation `radar-get-dns-timeseries-group-by-response-code`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

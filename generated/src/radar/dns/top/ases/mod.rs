@@ -21,7 +21,7 @@ impl Ases {
     ///
     /// `GET /radar/dns/top/ases` (operation `radar-get-dns-top-ases`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

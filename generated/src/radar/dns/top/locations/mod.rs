@@ -21,7 +21,7 @@ impl Locations {
     ///
     /// `GET /radar/dns/top/locations` (operation `radar-get-dns-top-locations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

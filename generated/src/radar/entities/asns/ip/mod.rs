@@ -21,7 +21,7 @@ impl Ip {
     ///
     /// `GET /radar/entities/asns/ip` (operation `radar-get-entities-asn-by-ip`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

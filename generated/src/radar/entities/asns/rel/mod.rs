@@ -21,7 +21,7 @@ impl Rel {
     ///
     /// `GET /radar/entities/asns/{asn}/rel` (operation `radar-get-asns-rel`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

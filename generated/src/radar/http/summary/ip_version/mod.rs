@@ -21,7 +21,7 @@ impl IpVersion {
     ///
     /// `GET /radar/http/summary/ip_version` (operation `radar-get-http-summary-by-ip-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Os {
     ///
     /// `GET /radar/http/summary/os` (operation `radar-get-http-summary-by-operating-system`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

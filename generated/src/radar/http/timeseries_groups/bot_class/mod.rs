@@ -21,7 +21,7 @@ impl BotClass {
     ///
     /// `GET /radar/http/timeseries_groups/bot_class` (operation `radar-get-http-timeseries-group-by-bot-class`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

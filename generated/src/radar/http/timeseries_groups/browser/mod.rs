@@ -21,7 +21,7 @@ impl Browser {
     ///
     /// `GET /radar/http/timeseries_groups/browser` (operation `radar-get-http-timeseries-group-by-browsers`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl BrowserFamily {
     ///
     /// `GET /radar/http/timeseries_groups/browser_family` (operation `radar-get-http-timeseries-group-by-browser-families`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl DeviceType {
     ///
     /// `GET /radar/http/timeseries_groups/device_type` (operation `radar-get-http-timeseries-group-by-device-type`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

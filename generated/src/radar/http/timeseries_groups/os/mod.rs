@@ -21,7 +21,7 @@ impl Os {
     ///
     /// `GET /radar/http/timeseries_groups/os` (operation `radar-get-http-timeseries-group-by-operating-system`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl PostQuantum {
     ///
     /// `GET /radar/http/timeseries_groups/post_quantum` (operation `radar-get-http-timeseries-group-by-post-quantum`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl TlsVersion {
     ///
     /// `GET /radar/http/timeseries_groups/tls_version` (operation `radar-get-http-timeseries-group-by-tls-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -77,7 +77,7 @@ impl Ases {
     ///
     /// `GET /radar/http/top/ases` (operation `radar-get-http-top-ases-by-http-requests`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

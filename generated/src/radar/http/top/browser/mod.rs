@@ -21,7 +21,7 @@ impl Browser {
     ///
     /// `GET /radar/http/top/browser` (operation `radar-get-http-top-browsers`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

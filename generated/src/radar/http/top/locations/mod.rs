@@ -77,7 +77,7 @@ impl Locations {
     ///
     /// `GET /radar/http/top/locations` (operation `radar-get-http-top-locations-by-http-requests`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

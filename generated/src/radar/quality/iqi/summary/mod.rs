@@ -21,7 +21,7 @@ impl Summary {
     ///
     /// `GET /radar/quality/iqi/summary` (operation `radar-get-quality-index-summary`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

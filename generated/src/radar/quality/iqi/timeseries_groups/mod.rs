@@ -21,7 +21,7 @@ impl TimeseriesGroups {
     ///
     /// `GET /radar/quality/iqi/timeseries_groups` (operation `radar-get-quality-index-timeseries-group`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

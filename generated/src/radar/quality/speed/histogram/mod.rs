@@ -21,7 +21,7 @@ impl Histogram {
     ///
     /// `GET /radar/quality/speed/histogram` (operation `radar-get-quality-speed-histogram`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

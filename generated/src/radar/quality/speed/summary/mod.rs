@@ -21,7 +21,7 @@ impl Summary {
     ///
     /// `GET /radar/quality/speed/summary` (operation `radar-get-quality-speed-summary`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Bots {
     ///
     /// `GET /radar/verified_bots/top/bots` (operation `radar-get-verified-bots-top-by-http-requests`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Categories {
     ///
     /// `GET /radar/verified_bots/top/categories` (operation `radar-get-verified-bots-top-categories-by-http-requests`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

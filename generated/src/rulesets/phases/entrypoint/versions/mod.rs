@@ -137,7 +137,7 @@ fn request_list(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get(
@@ -165,7 +165,7 @@ fn request_get(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_list_zone_entrypoint_ruleset_versions(
@@ -191,7 +191,7 @@ fn request_list_zone_entrypoint_ruleset_versions(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 fn request_get_zone_entrypoint_ruleset_version(
@@ -219,7 +219,7 @@ fn request_get_zone_entrypoint_ruleset_version(
         query,
         headers,
         body,
-        security: crate::SECURITY_7,
+        security: crate::SECURITY_6,
     })
 }
 /// Parameters of `list()`.

@@ -21,7 +21,7 @@ impl References {
     ///
     /// `GET /user/load_balancers/monitors/{monitor_id}/references` (operation `load-balancer-monitors-list-monitor-references`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Health {
     ///
     /// `GET /user/load_balancers/pools/{pool_id}/health` (operation `load-balancer-pools-pool-health-details`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Preview {
     ///
     /// `POST /user/load_balancers/pools/{pool_id}/preview` (operation `load-balancer-pools-preview-pool`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl References {
     ///
     /// `GET /user/load_balancers/pools/{pool_id}/references` (operation `load-balancer-pools-list-pool-references`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

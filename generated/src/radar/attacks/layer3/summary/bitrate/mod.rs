@@ -21,7 +21,7 @@ impl Bitrate {
     ///
     /// `GET /radar/attacks/layer3/summary/bitrate` (operation `radar-get-attacks-layer3-summary-by-bitrate`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Vector {
     ///
     /// `GET /radar/attacks/layer3/summary/vector` (operation `radar-get-attacks-layer3-summary-by-vector`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

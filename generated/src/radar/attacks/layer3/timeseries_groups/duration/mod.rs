@@ -21,7 +21,7 @@ impl Duration {
     ///
     /// `GET /radar/attacks/layer3/timeseries_groups/duration` (operation `radar-get-attacks-layer3-timeseries-group-by-duration`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

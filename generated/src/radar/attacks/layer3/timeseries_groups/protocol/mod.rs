@@ -21,7 +21,7 @@ impl Protocol {
     ///
     /// `GET /radar/attacks/layer3/timeseries_groups/protocol` (operation `radar-get-attacks-layer3-timeseries-group-by-protocol`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

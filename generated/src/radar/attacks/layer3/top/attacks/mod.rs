@@ -21,7 +21,7 @@ impl Attacks {
     ///
     /// `GET /radar/attacks/layer3/top/attacks` (operation `radar-get-attacks-layer3-top-attacks`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Industry {
     ///
     /// `GET /radar/attacks/layer3/top/industry` (operation `radar-get-attacks-layer3-top-industries`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Vertical {
     ///
     /// `GET /radar/attacks/layer3/top/vertical` (operation `radar-get-attacks-layer3-top-verticals`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl HttpMethod {
     ///
     /// `GET /radar/attacks/layer7/timeseries_groups/http_method` (operation `radar-get-attacks-layer7-timeseries-group-by-http-method`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

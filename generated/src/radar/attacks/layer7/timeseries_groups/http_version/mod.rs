@@ -21,7 +21,7 @@ impl HttpVersion {
     ///
     /// `GET /radar/attacks/layer7/timeseries_groups/http_version` (operation `radar-get-attacks-layer7-timeseries-group-by-http-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl ManagedRules {
     ///
     /// `GET /radar/attacks/layer7/timeseries_groups/managed_rules` (operation `radar-get-attacks-layer7-timeseries-group-by-managed-rules`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Dmarc {
     ///
     /// `GET /radar/email/routing/summary/dmarc` (operation `radar-get-email-routing-summary-by-dmarc`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Spf {
     ///
     /// `GET /radar/email/routing/summary/spf` (operation `radar-get-email-routing-summary-by-spf`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Dkim {
     ///
     /// `GET /radar/email/routing/timeseries_groups/dkim` (operation `radar-get-email-routing-timeseries-group-by-dkim`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

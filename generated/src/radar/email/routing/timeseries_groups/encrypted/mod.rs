@@ -21,7 +21,7 @@ impl Encrypted {
     ///
     /// `GET /radar/email/routing/timeseries_groups/encrypted` (operation `radar-get-email-routing-timeseries-group-by-encrypted`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

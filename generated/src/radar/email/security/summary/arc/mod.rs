@@ -21,7 +21,7 @@ impl Arc {
     ///
     /// `GET /radar/email/security/summary/arc` (operation `radar-get-email-security-summary-by-arc`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Spam {
     ///
     /// `GET /radar/email/security/summary/spam` (operation `radar-get-email-security-summary-by-spam`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

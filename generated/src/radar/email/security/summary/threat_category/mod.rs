@@ -21,7 +21,7 @@ impl ThreatCategory {
     ///
     /// `GET /radar/email/security/summary/threat_category` (operation `radar-get-email-security-summary-by-threat-category`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl TlsVersion {
     ///
     /// `GET /radar/email/security/summary/tls_version` (operation `radar-get-email-security-summary-by-tls-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Spam {
     ///
     /// `GET /radar/email/security/timeseries_groups/spam` (operation `radar-get-email-security-timeseries-group-by-spam`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Spf {
     ///
     /// `GET /radar/email/security/timeseries_groups/spf` (operation `radar-get-email-security-timeseries-group-by-spf`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

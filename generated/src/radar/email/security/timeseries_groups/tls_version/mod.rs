@@ -21,7 +21,7 @@ impl TlsVersion {
     ///
     /// `GET /radar/email/security/timeseries_groups/tls_version` (operation `radar-get-email-security-timeseries-group-by-tls-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

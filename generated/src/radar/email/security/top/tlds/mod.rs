@@ -42,7 +42,7 @@ impl Tlds {
     ///
     /// `GET /radar/email/security/top/tlds` (operation `radar-get-email-security-top-tlds-by-messages`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl BotClass {
     ///
     /// `GET /radar/http/top/ases/bot_class/{bot_class}` (operation `radar-get-http-top-ases-by-bot-class`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl BrowserFamily {
     ///
     /// `GET /radar/http/top/ases/browser_family/{browser_family}` (operation `radar-get-http-top-ases-by-browser-family`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

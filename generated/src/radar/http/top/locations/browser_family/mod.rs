@@ -21,7 +21,7 @@ impl BrowserFamily {
     ///
     /// `GET /radar/http/top/locations/browser_family/{browser_family}` (operation `radar-get-http-top-locations-by-browser-family`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl HttpProtocol {
     ///
     /// `GET /radar/http/top/locations/http_protocol/{http_protocol}` (operation `radar-get-http-top-locations-by-http-protocol`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

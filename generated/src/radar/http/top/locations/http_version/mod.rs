@@ -21,7 +21,7 @@ impl HttpVersion {
     ///
     /// `GET /radar/http/top/locations/http_version/{http_version}` (operation `radar-get-http-top-locations-by-http-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl IpVersion {
     ///
     /// `GET /radar/http/top/locations/ip_version/{ip_version}` (operation `radar-get-http-top-locations-by-ip-version`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

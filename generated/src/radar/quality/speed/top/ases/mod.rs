@@ -21,7 +21,7 @@ impl Ases {
     ///
     /// `GET /radar/quality/speed/top/ases` (operation `radar-get-quality-speed-top-ases`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Origin {
     ///
     /// `GET /radar/attacks/layer3/top/locations/origin` (operation `radar-get-attacks-layer3-top-origin-locations`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Origin {
     ///
     /// `GET /radar/attacks/layer7/top/locations/origin` (operation `radar-get-attacks-layer7-top-origin-location`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Malicious {
     ///
     /// `GET /radar/email/security/top/tlds/malicious/{malicious}` (operation `radar-get-email-security-top-tlds-by-malicious`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Spam {
     ///
     /// `GET /radar/email/security/top/tlds/spam/{spam}` (operation `radar-get-email-security-top-tlds-by-spam`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///

@@ -21,7 +21,7 @@ impl Spoof {
     ///
     /// `GET /radar/email/security/top/tlds/spoof/{spoof}` (operation `radar-get-email-security-top-tlds-by-spoof`)
     ///
-    /// Authentication: `X-Auth-Email` + `X-Auth-Key` + an API token (`Authorization: Bearer`).
+    /// Authentication: an API token (`Authorization: Bearer`), or `X-Auth-Email` + `X-Auth-Key`.
     ///
     /// # Errors
     ///
