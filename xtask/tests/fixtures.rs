@@ -17,6 +17,7 @@ fn fixture_crate(name: &str) -> (PathBuf, xtask::Report) {
         overlays: Vec::new(),
         out: out.clone(),
         check: false,
+        operation_tests: None,
         emit: xtask::emit::Options {
             crate_name: format!("fixture-{name}"),
             standalone: true,

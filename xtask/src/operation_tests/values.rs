@@ -44,39 +44,35 @@ impl<'s> Values<'s> {
     pub fn parameter(&self, param: &'s Value) -> Value {
         let param = self.resolve_ref(param);
         let schema = param.get("schema").map(|s| self.resolve_ref(s));
-        let examples = param
-            .get("examples")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|all| all.values())
-            .filter_map(|e| self.resolve_ref(e).get("value"));
-        for example in param.get("example").into_iter().chain(examples) {
-            if schema.is_none_or(|s| self.validator.is_valid(s, example)) {
-                return example.clone();
-            }
-        }
-        match schema {
-            Some(schema) => self.make(schema, 0),
-            None => json!("example"),
-        }
+        self.given_example(param, schema)
+            .unwrap_or_else(|| match schema {
+                Some(schema) => self.make(schema, 0),
+                None => json!("example"),
+            })
     }
 
     /// A value for a media type object of a request body: its example when valid, else one made from the
     /// schema; `None` without schema or example.
     pub fn media(&self, media: &'s Value) -> Option<Value> {
         let schema = media.get("schema").map(|s| self.resolve_ref(s));
-        let examples = media
+        self.given_example(media, schema)
+            .or_else(|| schema.map(|schema| self.make(schema, 0)))
+    }
+
+    /// The first `example` or `examples` value of a parameter or media type object that meets `schema`.
+    fn given_example(&self, holder: &'s Value, schema: Option<&'s Value>) -> Option<Value> {
+        let examples = holder
             .get("examples")
             .and_then(Value::as_object)
             .into_iter()
             .flat_map(|all| all.values())
             .filter_map(|e| self.resolve_ref(e).get("value"));
-        for example in media.get("example").into_iter().chain(examples) {
-            if schema.is_none_or(|s| self.validator.is_valid(s, example)) {
-                return Some(example.clone());
-            }
-        }
-        schema.map(|schema| self.make(schema, 0))
+        holder
+            .get("example")
+            .into_iter()
+            .chain(examples)
+            .find(|example| schema.is_none_or(|s| self.validator.is_valid(s, example)))
+            .cloned()
     }
 
     /// Follows `$ref`s; a broken one stays as it is (the validator reports it).
