@@ -17,6 +17,7 @@ fn fixture_job(name: &str) -> Job {
         overlays: Vec::new(),
         out,
         check: false,
+        operation_tests: None,
         emit: xtask::emit::Options {
             crate_name: format!("fixture-{name}"),
             standalone: true,
