@@ -1,10 +1,11 @@
 //! Test support for the `cloudflare-sdk` integration tests: a scripted HTTP/1.1 server on loopback
 //! ([`server::TestServer`]), a stateful in-memory Lists API ([`lists_server::ListsServer`]), and helpers to
-//! point a client at them.
+//! point a client at them; Prism as a child process ([`prism::Prism`]).
 
 pub mod dns_server;
 pub mod lists_server;
 mod loopback;
+pub mod prism;
 pub mod server;
 
 pub use server::{RecordedRequest, Response, TestServer};

@@ -9,10 +9,8 @@
 //! 330 MB of memory on the 2-core machine.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cloudflare_sdk::rules::lists::bulk_operations::{
     BulkOperationGetParams, BulkOperationGetResponse,
@@ -20,162 +18,22 @@ use cloudflare_sdk::rules::lists::bulk_operations::{
 use cloudflare_sdk::types::ListsBulkOperationPendingOrRunningStatus;
 use cloudflare_sdk::Client;
 use reqwest::header::{HeaderMap, HeaderValue};
+use sdk_tests::prism::{prism_binary, spec_path, Prism};
 use sdk_tests::{ACCOUNT_ID, OPERATION_ID, TOKEN};
 
-const STARTUP_LIMIT: Duration = Duration::from_secs(60);
 const DYNAMIC_CALLS: usize = 300;
 const DYNAMIC_CONCURRENCY: usize = 4;
 const DYNAMIC_LIMIT: Duration = Duration::from_secs(180);
 const EMAIL: &str = "user@example.com";
 const KEY: &str = "144c9defac04969c7bfad8efaa8ea194";
 
-/// The Prism binary, or None when the tests should be skipped.
-fn prism_binary() -> Option<PathBuf> {
-    let found = match std::env::var_os("PRISM_BIN") {
-        Some(bin) if !bin.is_empty() => {
-            let bin = PathBuf::from(bin);
-            assert!(bin.is_file(), "PRISM_BIN={} is not a file", bin.display());
-            Some(bin)
-        }
-        _ => std::env::var_os("PATH").and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join("prism"))
-                .find(|candidate| candidate.is_file())
-        }),
-    };
-    if found.is_none() {
-        if std::env::var("REQUIRE_PRISM").as_deref() == Ok("1") {
-            panic!(
-                "REQUIRE_PRISM=1 but Prism was not found: set PRISM_BIN or put `prism` on PATH \
-                 (npm install -g @stoplight/prism-cli)"
-            );
-        }
-        println!("skipping: prism not installed");
-    }
-    found
-}
-
-fn spec_path() -> PathBuf {
-    static EFFECTIVE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    match std::env::var_os("PRISM_SPEC") {
-        Some(spec) if !spec.is_empty() => PathBuf::from(spec),
-        _ => EFFECTIVE
-            .get_or_init(|| {
-                let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prism/openapi.json");
-                xtask::write_effective_spec(&out)
-                    .unwrap_or_else(|e| panic!("cannot write the spec Prism serves: {e:#}"))
-            })
-            .clone(),
-    }
-}
-
-/// A running `prism mock`; killed (and reaped) when dropped, including during a panic.
-struct Prism {
-    child: Child,
-    port: u16,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Prism {
-    /// Prism with `--errors`: any violation, in the request or in Prism's own answer, becomes an error response.
-    async fn start(binary: &Path) -> Prism {
-        Prism::start_with(binary, true).await
-    }
-
-    async fn start_with(binary: &Path, errors: bool) -> Prism {
-        let spec = spec_path();
-        assert!(spec.is_file(), "spec not found at {}", spec.display());
-        // A free port: bind, read it, release it for Prism.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("find a free port")
-            .port();
-        let dir =
-            std::env::temp_dir().join(format!("sdk-tests-prism-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create log dir");
-        let stdout = dir.join("stdout.log");
-        let stderr = dir.join("stderr.log");
-        // Logs go to files, not pipes: a pipe nobody drains would block Prism once full.
-        let child = Command::new(binary)
-            .arg("mock")
-            .arg(&spec)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(errors.then_some("--errors"))
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout).expect("create stdout log"))
-            .stderr(File::create(&stderr).expect("create stderr log"))
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not start {}: {e}", binary.display()));
-        let mut prism = Prism {
-            child,
-            port,
-            stdout,
-            stderr,
-        };
-        prism.wait_until_ready().await;
-        prism
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn logs(&self) -> String {
-        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
-        let tail = |s: String| {
-            let lines: Vec<&str> = s.lines().collect();
-            lines[lines.len().saturating_sub(40)..].join("\n")
-        };
-        format!(
-            "--- prism stderr ({}) ---\n{}\n--- prism stdout (last 40 lines) ---\n{}",
-            self.stderr.display(),
-            read(&self.stderr),
-            tail(read(&self.stdout))
-        )
-    }
-
-    /// Polls until Prism answers any HTTP request, for at most STARTUP_LIMIT.
-    async fn wait_until_ready(&mut self) {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("poll prism") {
-                panic!(
-                    "prism exited before answering ({status}) on port {}\n{}",
-                    self.port,
-                    self.logs()
-                );
-            }
-            if http.get(format!("{}/", self.url())).send().await.is_ok() {
-                return;
-            }
-            if started.elapsed() > STARTUP_LIMIT {
-                panic!(
-                    "prism did not answer on port {} within {STARTUP_LIMIT:?}\n{}",
-                    self.port,
-                    self.logs()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        // Logs are kept for a failed test (their path is in the panic message when Prism would not start).
-        if !std::thread::panicking() {
-            if let Some(dir) = self.stdout.parent() {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        }
-    }
+/// Prism serving the SDK's document; with `--errors`, any violation, in the request or in Prism's own
+/// answer, becomes an error response.
+async fn start(binary: &Path, errors: bool) -> Prism {
+    static SPEC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let spec = SPEC.get_or_init(|| spec_path(Path::new(env!("CARGO_TARGET_TMPDIR"))));
+    let args: &[&str] = if errors { &["--errors"] } else { &[] };
+    Prism::start(binary, spec, args).await
 }
 
 fn params() -> BulkOperationGetParams {
@@ -229,7 +87,7 @@ async fn sdk_requests_pass_prism_validation_and_decode() {
     let Some(binary) = prism_binary() else {
         return;
     };
-    let prism = Prism::start(&binary).await;
+    let prism = start(&binary, true).await;
 
     // The raw twin of the SDK's request gets a clean response: no violation in either direction.
     let http = reqwest::Client::new();
@@ -295,7 +153,7 @@ async fn prism_rejects_requests_that_violate_the_spec() {
     let Some(binary) = prism_binary() else {
         return;
     };
-    let prism = Prism::start(&binary).await;
+    let prism = start(&binary, true).await;
     let http = reqwest::Client::new();
     let url = format!("{}{}", prism.url(), path(ACCOUNT_ID, OPERATION_ID));
 
@@ -345,7 +203,7 @@ async fn sdk_decodes_hundreds_of_dynamic_responses() {
     let Some(binary) = prism_binary() else {
         return;
     };
-    let prism = Prism::start(&binary).await;
+    let prism = start(&binary, true).await;
     let mut defaults = HeaderMap::new();
     defaults.insert("Prefer", HeaderValue::from_static("dynamic=true"));
     let http_builder = || {
@@ -469,7 +327,7 @@ async fn every_lists_operation_is_a_valid_request_and_decodes() {
         return;
     };
     // Without `--errors`, so answers come back and violations are only reported, each with its location.
-    let prism = Prism::start_with(&binary, false).await;
+    let prism = start(&binary, false).await;
     let client = Client::builder()
         .api_token(TOKEN)
         .base_url(prism.url())

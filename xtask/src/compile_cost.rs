@@ -50,6 +50,7 @@ pub fn run(options: &Options) -> Result<()> {
         overlays: Vec::new(),
         out: baseline_dir.clone(),
         check: false,
+        operation_tests: None,
         emit: crate::emit::Options {
             crate_name: "lists-baseline".to_owned(),
             standalone: true,

@@ -8,6 +8,7 @@ pub mod ident;
 pub mod ir;
 pub mod load;
 pub mod lower;
+pub mod operation_tests;
 pub mod output;
 
 use anyhow::{Context, Result};
@@ -46,6 +47,7 @@ pub fn repo_job(overlays: Vec<PathBuf>, check: bool) -> Job {
         overlays,
         out: repo_root().join("generated"),
         check,
+        operation_tests: Some(repo_root().join(OPERATION_TESTS)),
         emit: emit::Options {
             crate_name: SDK_CRATE.to_owned(),
             standalone: false,
@@ -54,6 +56,10 @@ pub fn repo_job(overlays: Vec<PathBuf>, check: bool) -> Job {
         },
     }
 }
+
+/// The crate of generated per-operation tests (its `src/cases/`), beside the hand-written harness that runs
+/// them against a mock server of the spec.
+pub const OPERATION_TESTS: &str = "tests/operations";
 
 /// The package name of the SDK crate in `generated/`.
 pub const SDK_CRATE: &str = "cloudflare-sdk";
@@ -71,6 +77,8 @@ pub struct Job {
     pub overlays: Vec<PathBuf>,
     pub out: PathBuf,
     pub check: bool,
+    /// Where a test case per operation is written too (see `operation_tests`), if anywhere.
+    pub operation_tests: Option<PathBuf>,
     /// How the crate is written: its name, the command named in headers, standalone or not.
     pub emit: emit::Options,
 }
@@ -78,6 +86,8 @@ pub struct Job {
 #[derive(Debug)]
 pub struct Report {
     pub sync: output::Sync,
+    /// The operation tests' files, when the job writes them.
+    pub tests_sync: Option<output::Sync>,
     pub warnings: Vec<String>,
     pub operations: usize,
     pub types: usize,
@@ -116,13 +126,34 @@ fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T> {
 
 pub fn run(job: &Job) -> Result<Report> {
     let (files, api) = generate(job)?;
+    // Both sets are made before either is written, so a failure changes nothing on disk.
+    let tests = match &job.operation_tests {
+        Some(dir) => Some((dir, operation_test_files(job, &api)?)),
+        None => None,
+    };
     let sync = output::sync(&job.out, &files, job.check, &job.emit.command)?;
+    let tests_sync = match tests {
+        Some((dir, files)) => Some(output::sync(dir, &files, job.check, &job.emit.command)?),
+        None => None,
+    };
     Ok(Report {
         sync,
+        tests_sync,
         warnings: api.warnings,
         operations: api.operations.len(),
         types: api.types.len(),
     })
+}
+
+/// The per-operation test cases for `api`, generated from the job's spec with its overlays.
+pub fn operation_test_files(job: &Job, api: &ir::Api) -> Result<Vec<emit::File>> {
+    let document = load::effective_document(&job.spec, &job.overlays)?;
+    let options = operation_tests::Options {
+        sdk: job.emit.crate_name.replace('-', "_"),
+        command: job.emit.command.clone(),
+        spec_label: job.emit.spec_label.clone(),
+    };
+    operation_tests::emit(api, &document, &options)
 }
 
 /// The hand-written runtime, read from the SDK crate in this repository, for standalone crates.

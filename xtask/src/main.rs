@@ -122,6 +122,7 @@ fn codegen(args: &[String]) -> Result<()> {
                 overlays,
                 out: out_path,
                 check,
+                operation_tests: None,
                 emit: xtask::emit::Options {
                     crate_name: name.clone(),
                     standalone: true,
@@ -151,6 +152,19 @@ fn codegen(args: &[String]) -> Result<()> {
             s.removed.len(),
             s.unchanged
         );
+    }
+    if let (Some(dir), Some(t)) = (&job.operation_tests, &report.tests_sync) {
+        if check {
+            println!("{}: up to date ({} files)", dir.display(), t.unchanged);
+        } else {
+            println!(
+                "{}: a test case per operation; {} files written, {} removed, {} unchanged",
+                dir.display(),
+                t.changed.len(),
+                t.removed.len(),
+                t.unchanged
+            );
+        }
     }
     Ok(())
 }

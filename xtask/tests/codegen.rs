@@ -24,6 +24,7 @@ fn scratch_job(dir: &Path, spec: PathBuf, overlays: Vec<PathBuf>, name: &str) ->
         overlays,
         out: dir.join("out"),
         check: false,
+        operation_tests: None,
         emit: xtask::emit::Options {
             crate_name: name.into(),
             standalone: false,
@@ -166,6 +167,7 @@ fn orphaned_generated_files_are_listed_by_check_and_removed_by_a_run() {
         overlays: Vec::new(),
         out: out.clone(),
         check,
+        operation_tests: None,
         emit: xtask::emit::Options {
             crate_name: "orphans".into(),
             standalone: true,

@@ -34,6 +34,7 @@ fn generate(version: &str, overlays: Vec<PathBuf>) -> PathBuf {
                 .to_owned(),
             spec_label: "xtask/tests/data/evolution.yaml".to_owned(),
         },
+        operation_tests: None,
     };
     run(&job).unwrap_or_else(|e| panic!("{version}: {e:#}"));
     // Same dependency versions as the workspace, so the check reuses what is already built.

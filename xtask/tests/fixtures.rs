@@ -17,6 +17,7 @@ fn fixture_job(name: &str) -> Job {
         overlays: Vec::new(),
         out,
         check: false,
+        operation_tests: None,
         emit: xtask::emit::Options {
             crate_name: format!("fixture-{name}"),
             standalone: true,
@@ -375,7 +376,7 @@ fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member(
     let item: EntryCreateBodyItem = serde_json::from_value(json!({"asn": 1, "comment": "c"})).unwrap();
     assert_eq!(
         item,
-        EntryCreateBodyItem::Asn(EntryCreateBodyItemAsn { asn: 1, comment: Some("c".into()) })
+        EntryCreateBodyItem::Asn(EntryCreateBodyItemAsn::new(1).with_comment("c"))
     );
 }
 "##,

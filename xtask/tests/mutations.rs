@@ -110,6 +110,7 @@ fn mutated_specs_never_panic() {
                 overlays: Vec::new(),
                 out: dir.join("out"),
                 check: true,
+                operation_tests: None,
                 emit: xtask::emit::Options {
                     crate_name: "mutant".into(),
                     standalone: false,

@@ -36,6 +36,7 @@ impl Input {
             overlays: Vec::new(),
             out: std::env::temp_dir().join("xtask-bench-out-unused"),
             check: true,
+            operation_tests: None,
             emit: emit::Options {
                 crate_name: "bench-sdk".to_owned(),
                 command: "cargo bench".to_owned(),

@@ -190,6 +190,7 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
         overlays: Vec::new(),
         out: dir.clone(),
         check: false,
+        operation_tests: None,
         emit: emit::Options {
             crate_name: name.clone(),
             standalone: true,

@@ -92,9 +92,19 @@ pub fn constructors(name: &str, members: &[Member], rest: TokenStream) -> TokenS
 /// `with_<field>` for each optional member, with a keyword's trailing `_` or `r#` dropped (`with_type`) unless
 /// that would give two members one setter.
 fn setter_names(members: &[Member]) -> Vec<String> {
-    let optional: Vec<&Member> = members.iter().filter(|m| m.optional).collect();
-    let short = |m: &Member| {
-        m.ident
+    let optional: Vec<&str> = members
+        .iter()
+        .filter(|m| m.optional)
+        .map(|m| m.ident.as_str())
+        .collect();
+    setter_names_of(&optional)
+}
+
+/// The setters of fields `optional` (their Rust idents, in field order), as [`constructors`] names them: for
+/// code that calls the setters (the per-operation tests) without building [`Member`]s.
+pub(crate) fn setter_names_of(optional: &[&str]) -> Vec<String> {
+    let short = |ident: &str| {
+        ident
             .trim_start_matches("r#")
             .trim_end_matches('_')
             .to_owned()
@@ -102,15 +112,15 @@ fn setter_names(members: &[Member]) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let clashing: BTreeSet<String> = optional
         .iter()
-        .map(|m| short(m))
+        .map(|ident| short(ident))
         .filter(|s| !seen.insert(s.clone()))
         .collect();
     optional
         .iter()
-        .map(|m| {
-            let s = short(m);
+        .map(|ident| {
+            let s = short(ident);
             if clashing.contains(&s) || s.is_empty() {
-                format!("with_{}", m.ident.trim_start_matches("r#"))
+                format!("with_{}", ident.trim_start_matches("r#"))
             } else {
                 format!("with_{s}")
             }

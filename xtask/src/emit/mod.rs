@@ -7,6 +7,9 @@ mod operations;
 mod types;
 mod union_constructors;
 
+pub(crate) use constructors::setter_names_of;
+pub(crate) use types::rust_type_named;
+
 use crate::ir::{Api, Operation, Ty, TypeDef, TypePath};
 use anyhow::{Context, Result};
 use proc_macro2::{Ident, Span, TokenStream};

@@ -11,6 +11,15 @@ use std::collections::BTreeSet;
 /// The Rust type for `ty`. Timestamps are `OffsetDateTime` where a serde `with` attribute can reach
 /// them (a field or its `Option`), and RFC 3339 strings inside collections.
 pub fn rust_type(ty: &Ty, nested: bool, here: &[String]) -> TokenStream {
+    rust_type_named(ty, nested, &|path| type_path(path, here))
+}
+
+/// [`rust_type`], with named types written by `name` (e.g. from outside the crate).
+pub fn rust_type_named(
+    ty: &Ty,
+    nested: bool,
+    name: &dyn Fn(&TypePath) -> TokenStream,
+) -> TokenStream {
     match ty {
         Ty::String => quote!(String),
         Ty::DateTime if nested => quote!(String),
@@ -21,14 +30,14 @@ pub fn rust_type(ty: &Ty, nested: bool, here: &[String]) -> TokenStream {
         Ty::Null => quote!(()),
         Ty::Json => quote!(::serde_json::Value),
         Ty::Array(item) => {
-            let item = rust_type(item, true, here);
+            let item = rust_type_named(item, true, name);
             quote!(Vec<#item>)
         }
         Ty::Map(value) => {
-            let value = rust_type(value, true, here);
+            let value = rust_type_named(value, true, name);
             quote!(::std::collections::BTreeMap<String, #value>)
         }
-        Ty::Named(path) => type_path(path, here),
+        Ty::Named(path) => name(path),
     }
 }
 

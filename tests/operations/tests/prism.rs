@@ -1,0 +1,492 @@
+//! Every operation of the SDK, called against Prism serving the document the SDK is generated from
+//! (spec/openapi.json with its overlays): once with Prism's static answers (the spec's examples), and once
+//! per seed of [`DYNAMIC_SEEDS`] with answers Prism generates from the schemas (`--dynamic --seed N`: Prism
+//! answers a request the same way every time for one seed, so each seed is its own Prism run).
+//!
+//! A call passes when Prism finds nothing wrong with the request (no `request` entry in its
+//! `sl-violations` header) and the SDK decodes the answer into the operation's type. A call whose answer does
+//! not decode is counted apart, not failed, only when that answer breaks the response schema it was made
+//! for, checked here with the generator's JSON Schema validator: then the spec's own example (or what Prism
+//! made of the schema) is at fault, and the table lists where and why. Anything else fails the test.
+//!
+//! The calls go through a recording proxy on loopback, so that each exchange (status, `sl-violations`, body)
+//! can be looked at whatever the SDK made of it. Without Prism the test is skipped (see `sdk_tests::prism`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use cloudflare_sdk_operation_tests::{cases, Case, Client, Failure, Scheme, TAG_HEADER};
+use futures_util::StreamExt;
+use sdk_tests::prism::{prism_binary, spec_path, Prism};
+use serde_json::Value;
+use xtask::conformance::validate::{escape, Validator};
+
+/// The seeds of the dynamic runs: as many generated answers per operation, the same ones every time.
+const DYNAMIC_SEEDS: &[&str] = &["1", "2", "3"];
+/// Calls in flight at once (Prism answers on one thread; this keeps it busy without queueing long).
+const CONCURRENCY: usize = 8;
+/// One call's limit: far above what Prism takes, so only a hang trips it.
+const CALL_LIMIT: Duration = Duration::from_secs(60);
+const TOKEN: &str = "Sn3lZJTBX6kkg7OdcBUAxOO963GEIyGQqnFTOFYY";
+const EMAIL: &str = "user@example.com";
+const KEY: &str = "144c9defac04969c7bfad8efaa8ea194";
+const SERVICE_KEY: &str = "v1.0-144c9defac04969c7bfad8ef-631a41d003a32d25fe878081ef365c49503f7fada600da935e2851a1c7326084b85cbf6429c4b859de8475731dc92a9c329631e6d59e6c73da7b198497172b4cefe071d90d0f5d2719";
+
+/// One request and answer as the proxy saw them.
+#[derive(Debug, Clone)]
+struct Exchange {
+    status: StatusCode,
+    violations: Option<String>,
+    body: Bytes,
+}
+
+type Recorded = Arc<Mutex<HashMap<String, Exchange>>>;
+
+/// A loopback proxy in front of Prism that keeps each exchange under its case's tag.
+async fn start_proxy(upstream: String) -> (SocketAddr, Recorded) {
+    let recorded: Recorded = Arc::default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let keep = recorded.clone();
+    let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let (http, upstream, keep) = (http.clone(), upstream.clone(), keep.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let tag = parts
+                .headers
+                .get(TAG_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let mut headers = parts.headers.clone();
+            headers.remove(axum::http::header::HOST);
+            let target = format!(
+                "{upstream}{}",
+                parts.uri.path_and_query().map_or("/", |p| p.as_str())
+            );
+            let answer = match http
+                .request(parts.method.clone(), target)
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+            {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let body = Bytes::from(format!("proxy: {e}"));
+                    return response(StatusCode::BAD_GATEWAY, HeaderMap::new(), body);
+                }
+            };
+            let status = answer.status();
+            let mut headers: HeaderMap = answer.headers().clone();
+            let body = answer.bytes().await.unwrap_or_default();
+            if let Some(tag) = tag {
+                let violations = headers
+                    .get("sl-violations")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                keep.lock().unwrap().insert(
+                    tag,
+                    Exchange {
+                        status,
+                        violations,
+                        body: body.clone(),
+                    },
+                );
+            }
+            headers.remove(axum::http::header::CONTENT_LENGTH);
+            headers.remove(axum::http::header::TRANSFER_ENCODING);
+            response(status, headers, body)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (address, recorded)
+}
+
+fn response(status: StatusCode, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    let mut response = axum::response::Response::new(axum::body::Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+/// What one call came to.
+#[derive(Debug)]
+enum Verdict {
+    Passed,
+    /// Counted apart, with where and why.
+    Apart {
+        kind: Apart,
+        location: String,
+        reason: String,
+    },
+    Failed(String),
+}
+
+/// Why a call is counted apart rather than failed: each checked on the exchange, never assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Apart {
+    /// The answer did not decode and breaks the response schema it was made for (the validator says where).
+    InvalidAnswer,
+    /// Prism answered with its own error (`https://stoplight.io/prism/errors#...`, HTTP 5xx) instead of one
+    /// the spec describes: it could not make an answer.
+    PrismError,
+    /// A 2xx answer that meets its schema with `success: false`, which the spec's envelope allows and the SDK
+    /// reports as an error by design.
+    SuccessFalse,
+}
+
+impl Apart {
+    const ALL: [Apart; 3] = [Apart::InvalidAnswer, Apart::PrismError, Apart::SuccessFalse];
+
+    fn title(self) -> &'static str {
+        match self {
+            Apart::InvalidAnswer => "answers invalid against their own schema",
+            Apart::PrismError => "Prism could not answer",
+            Apart::SuccessFalse => "`success: false` in a valid 2xx answer",
+        }
+    }
+}
+
+/// The clients a case can use: a token, or email + key; both with the Origin CA service key.
+struct Clients {
+    token: Client,
+    email_key: Client,
+}
+
+impl Clients {
+    fn new(base: &str) -> Clients {
+        let build = |builder: cloudflare_sdk::ClientBuilder| {
+            builder
+                .user_service_key(SERVICE_KEY)
+                .base_url(base)
+                .max_retries(0)
+                .timeout(CALL_LIMIT)
+                .build()
+                .unwrap()
+        };
+        Clients {
+            token: build(Client::builder().api_token(TOKEN)),
+            email_key: build(Client::builder().api_email(EMAIL).api_key(KEY)),
+        }
+    }
+
+    /// The client whose credentials meet the first alternative of the case's `security` that one of them
+    /// meets entirely.
+    fn for_case(&self, case: &Case) -> &Client {
+        let email_key = |alternative: &[Scheme]| {
+            alternative.iter().all(|s| {
+                matches!(s, Scheme::Header(h) if h.eq_ignore_ascii_case("X-Auth-Email")
+                    || h.eq_ignore_ascii_case("X-Auth-Key")
+                    || h.eq_ignore_ascii_case("X-Auth-User-Service-Key"))
+            })
+        };
+        let token = |alternative: &[Scheme]| {
+            alternative.iter().all(|s| {
+                matches!(s, Scheme::Bearer)
+                    || matches!(s, Scheme::Header(h) if h.eq_ignore_ascii_case("X-Auth-User-Service-Key"))
+            })
+        };
+        for alternative in case.security {
+            if token(alternative) {
+                return &self.token;
+            }
+            if email_key(alternative) {
+                return &self.email_key;
+            }
+        }
+        &self.token
+    }
+}
+
+/// The response schema the answer was made for, and where it is.
+fn response_schema<'s>(
+    spec: &'s Value,
+    case: &Case,
+    status: StatusCode,
+) -> Option<(&'s Value, String, Option<String>)> {
+    let method = case.method.to_ascii_lowercase();
+    let responses = spec
+        .get("paths")?
+        .get(case.path)?
+        .get(&method)?
+        .get("responses")?;
+    let code = status.as_u16().to_string();
+    let range = format!("{}XX", status.as_u16() / 100);
+    let (key, response) = [code.as_str(), range.as_str(), "default"]
+        .into_iter()
+        .find_map(|k| Some((k, responses.get(k)?)))?;
+    let validator = Validator::new(spec);
+    let response = validator.resolve(response).ok()?;
+    let (media_type, media) = response
+        .get("content")?
+        .as_object()?
+        .iter()
+        .find(|(name, _)| name.contains("json"))?;
+    let at = format!(
+        "#/paths/{}/{method}/responses/{key}/content/{}",
+        escape(case.path),
+        escape(media_type)
+    );
+    let example = if media.get("example").is_some() {
+        Some(format!("{at}/example"))
+    } else if media.get("examples").is_some() {
+        Some(format!("{at}/examples"))
+    } else {
+        None
+    };
+    Some((media.get("schema")?, format!("{at}/schema"), example))
+}
+
+/// The request-side entries of Prism's `sl-violations` (its answer's own are Prism's business).
+fn request_violations(exchange: &Exchange) -> Vec<Value> {
+    let Some(raw) = &exchange.violations else {
+        return Vec::new();
+    };
+    let all: Vec<Value> = serde_json::from_str(raw).unwrap_or_default();
+    all.into_iter()
+        .filter(|v| v["location"][0] == "request")
+        .collect()
+}
+
+fn judge(
+    spec: &Value,
+    case: &Case,
+    outcome: Result<Result<(), Failure>, tokio::time::error::Elapsed>,
+    exchange: Option<Exchange>,
+) -> Verdict {
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(_) => return Verdict::Failed(format!("no answer within {CALL_LIMIT:?}")),
+    };
+    let Some(exchange) = exchange else {
+        return Verdict::Failed(match outcome {
+            Ok(()) => "answered without passing through the proxy".to_owned(),
+            Err(e) => format!("nothing was sent: {e}"),
+        });
+    };
+    let violations = request_violations(&exchange);
+    if !violations.is_empty() {
+        let shown: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{} {}", v["location"], v["message"]))
+            .collect();
+        return Verdict::Failed(format!(
+            "Prism reports the request violates the spec (HTTP {}): {}",
+            exchange.status,
+            shown.join("; ")
+        ));
+    }
+    let error = match outcome {
+        Ok(()) => return Verdict::Passed,
+        Err(Failure::Call(error)) => error,
+        Err(arguments) => return Verdict::Failed(format!("nothing was sent: {arguments}")),
+    };
+    let body = String::from_utf8_lossy(&exchange.body);
+    let failed = |why: String| {
+        Verdict::Failed(format!(
+            "{error} (HTTP {}{why}; body: {})",
+            exchange.status,
+            body.chars().take(300).collect::<String>()
+        ))
+    };
+    let answer = serde_json::from_slice::<Value>(&exchange.body).ok();
+    let prism_error = answer
+        .as_ref()
+        .and_then(|a| a.get("type")?.as_str())
+        .filter(|t| t.starts_with("https://stoplight.io/prism/errors#"));
+    if let (Some(kind), true) = (prism_error, exchange.status.is_server_error()) {
+        let title = answer
+            .as_ref()
+            .and_then(|a| a.get("title")?.as_str())
+            .unwrap_or("");
+        return Verdict::Apart {
+            kind: Apart::PrismError,
+            location: kind.to_owned(),
+            reason: title.lines().take(2).collect::<Vec<_>>().join(" "),
+        };
+    }
+    if !exchange.status.is_success() {
+        return failed(String::new());
+    }
+    let Some((schema, schema_at, example_at)) = response_schema(spec, case, exchange.status) else {
+        return failed(", and the spec gives no JSON schema for it".to_owned());
+    };
+    let Some(answer) = answer else {
+        return failed(", not JSON".to_owned());
+    };
+    let broken = Validator::new(spec).validate(schema, &answer);
+    if broken.is_empty() {
+        if answer.get("success") == Some(&Value::Bool(false)) && error.api_error().is_some() {
+            return Verdict::Apart {
+                kind: Apart::SuccessFalse,
+                location: schema_at,
+                reason: "the schema allows `success: false` with HTTP 2xx".to_owned(),
+            };
+        }
+        return failed(", though the answer meets its schema".to_owned());
+    }
+    let reason: Vec<String> = broken.iter().take(3).map(ToString::to_string).collect();
+    Verdict::Apart {
+        kind: Apart::InvalidAnswer,
+        location: example_at.unwrap_or(schema_at),
+        reason: reason.join("; "),
+    }
+}
+
+/// Every case once, through a proxy in front of `prism`.
+async fn run_mode(prism: &Prism, spec: &Arc<Value>) -> Vec<(&'static Case, Verdict)> {
+    let (address, recorded) = start_proxy(prism.url()).await;
+    let clients = Arc::new(Clients::new(&format!("http://{address}")));
+    futures_util::stream::iter(cases().enumerate())
+        .map(|(index, case)| {
+            let (clients, recorded, spec) = (clients.clone(), recorded.clone(), spec.clone());
+            async move {
+                let tag = format!("call-{index}");
+                let client = clients.for_case(case).clone();
+                let outcome =
+                    tokio::time::timeout(CALL_LIMIT, (case.call)(client, tag.clone())).await;
+                let exchange = recorded.lock().unwrap().remove(&tag);
+                (case, judge(&spec, case, outcome, exchange))
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// Counts of one mode, as a row of the README's table.
+struct Row {
+    mode: &'static str,
+    operations: usize,
+    calls: usize,
+    passed: usize,
+    apart: BTreeMap<Apart, usize>,
+    failed: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "operations still fail (see the README's table); run with --include-ignored"]
+async fn every_operation_sends_a_valid_request_and_decodes_the_answer() {
+    let Some(binary) = prism_binary() else {
+        return;
+    };
+    let spec_file = spec_path(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let spec: Arc<Value> = Arc::new(
+        serde_json::from_slice(&std::fs::read(&spec_file).expect("read the spec"))
+            .expect("the spec is JSON"),
+    );
+    let operations = cases().count();
+    let dynamic: Vec<Vec<&str>> = DYNAMIC_SEEDS
+        .iter()
+        .map(|seed| vec!["--dynamic", "--seed", seed])
+        .collect();
+    let modes: [(&'static str, Vec<Vec<&str>>); 2] = [
+        ("static (the spec's examples)", vec![vec![]]),
+        ("dynamic (generated from the schemas)", dynamic),
+    ];
+    let mut rows = Vec::new();
+    let mut report = String::new();
+    for (mode, runs) in modes {
+        let mut verdicts = Vec::new();
+        for args in runs {
+            let prism = Prism::start(&binary, &spec_file, &args).await;
+            let started = Instant::now();
+            let run = run_mode(&prism, &spec).await;
+            println!(
+                "{mode} {args:?}: Prism answered after {:.1} s, {} calls took {:.1} s, Prism peak memory {} MB",
+                prism.started_in.as_secs_f64(),
+                run.len(),
+                started.elapsed().as_secs_f64(),
+                prism.peak_memory_kb().map_or("?".to_owned(), |kb| (kb / 1024).to_string())
+            );
+            verdicts.extend(run);
+        }
+        // Per operation: failed if any call failed; else apart if any answer was invalid; else passed.
+        let mut by_operation: BTreeMap<&str, Vec<&Verdict>> = BTreeMap::new();
+        for (case, verdict) in &verdicts {
+            by_operation
+                .entry(case.operation)
+                .or_default()
+                .push(verdict);
+        }
+        let mut row = Row {
+            mode,
+            operations: by_operation.len(),
+            calls: verdicts.len(),
+            passed: 0,
+            apart: BTreeMap::new(),
+            failed: 0,
+        };
+        for (operation, verdicts) in &by_operation {
+            let apart = verdicts.iter().find_map(|v| match v {
+                Verdict::Apart {
+                    kind,
+                    location,
+                    reason,
+                } => Some((kind, location, reason)),
+                _ => None,
+            });
+            if let Some(Verdict::Failed(why)) =
+                verdicts.iter().find(|v| matches!(v, Verdict::Failed(_)))
+            {
+                row.failed += 1;
+                writeln!(report, "FAILED [{mode}] {operation}: {why}").unwrap();
+            } else if let Some((kind, location, reason)) = apart {
+                *row.apart.entry(*kind).or_default() += 1;
+                writeln!(
+                    report,
+                    "{} [{mode}] {operation}: {location}: {reason}",
+                    kind.title()
+                )
+                .unwrap();
+            } else {
+                row.passed += 1;
+            }
+        }
+        rows.push(row);
+    }
+    let titles: Vec<&str> = Apart::ALL.iter().map(|a| a.title()).collect();
+    let mut table = format!(
+        "| Prism mode | operations | calls | passed | {} | failed |\n|---|---:|---:|---:|{}---:|\n",
+        titles.join(" | "),
+        "---:|".repeat(titles.len())
+    );
+    for r in &rows {
+        let apart: Vec<String> = Apart::ALL
+            .iter()
+            .map(|a| r.apart.get(a).copied().unwrap_or(0).to_string())
+            .collect();
+        writeln!(
+            table,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.mode,
+            r.operations,
+            r.calls,
+            r.passed,
+            apart.join(" | "),
+            r.failed
+        )
+        .unwrap();
+    }
+    println!("{report}\n{table}");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("operation-tests.md");
+    std::fs::write(&out, format!("{table}\n{report}")).expect("write the table");
+    println!("written to {}", out.display());
+    for r in &rows {
+        assert_eq!(r.operations, operations, "{}: every operation ran", r.mode);
+    }
+    let failed: usize = rows.iter().map(|r| r.failed).sum();
+    assert_eq!(failed, 0, "{failed} operations failed:\n{report}");
+}

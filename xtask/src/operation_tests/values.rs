@@ -1,0 +1,346 @@
+//! Values for a call's arguments, read from the spec: the example the spec gives when it meets its own
+//! schema, else one made from the schema's constraints (enum, format, lengths, bounds, pattern, items,
+//! required properties), kept only when the schema validator accepts it.
+
+use crate::conformance::validate::Validator;
+use serde_json::{json, Map, Value};
+
+/// Schemas nest this deep at most before a value is cut short (recursive schemas).
+const MAX_DEPTH: usize = 12;
+
+/// Text values tried, in order, for a string schema whose format gives no better start: the first one the
+/// schema accepts (after fitting its length) is used.
+const TEXT_CANDIDATES: &[&str] = &[
+    "023e105f4ecef8ad9ca31a8372d0c353",
+    "example",
+    "example.com",
+    "192.0.2.1",
+    "2001:db8::1",
+    "192.0.2.0/24",
+    "f174e90a-fafe-4643-bbbc-4a0ed4fc8415",
+    "user@example.com",
+    "https://example.com",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01",
+    "1",
+    "a",
+    "A",
+    "abc123",
+    "example-name",
+    "example_name",
+];
+
+pub struct Values<'s> {
+    validator: &'s Validator<'s>,
+}
+
+impl<'s> Values<'s> {
+    pub fn new(validator: &'s Validator<'s>) -> Self {
+        Values { validator }
+    }
+
+    /// A value for a parameter object (`$ref`s followed): its example, its schema's, or one made from the
+    /// schema.
+    pub fn parameter(&self, param: &'s Value) -> Value {
+        let param = self.resolve_ref(param);
+        let schema = param.get("schema").map(|s| self.resolve_ref(s));
+        self.given_example(param, schema)
+            .unwrap_or_else(|| match schema {
+                Some(schema) => self.make(schema, 0),
+                None => json!("example"),
+            })
+    }
+
+    /// A value for a media type object of a request body: its example when valid, else one made from the
+    /// schema; `None` without schema or example.
+    pub fn media(&self, media: &'s Value) -> Option<Value> {
+        let schema = media.get("schema").map(|s| self.resolve_ref(s));
+        self.given_example(media, schema)
+            .or_else(|| schema.map(|schema| self.make(schema, 0)))
+    }
+
+    /// The first `example` or `examples` value of a parameter or media type object that meets `schema`.
+    fn given_example(&self, holder: &'s Value, schema: Option<&'s Value>) -> Option<Value> {
+        let examples = holder
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|all| all.values())
+            .filter_map(|e| self.resolve_ref(e).get("value"));
+        holder
+            .get("example")
+            .into_iter()
+            .chain(examples)
+            .find(|example| schema.is_none_or(|s| self.validator.is_valid(s, example)))
+            .cloned()
+    }
+
+    /// Follows `$ref`s; a broken one stays as it is (the validator reports it).
+    pub fn resolve_ref(&self, value: &'s Value) -> &'s Value {
+        self.validator.resolve(value).unwrap_or(value)
+    }
+
+    /// A value that meets `schema`, as far as the rules below can make one.
+    pub fn make(&self, schema: &'s Value, depth: usize) -> Value {
+        let schema = self.resolve_ref(schema);
+        let valid = |v: &Value| self.validator.is_valid(schema, v);
+        for given in ["example", "default"] {
+            if let Some(v) = schema.get(given).filter(|v| !v.is_null() && valid(v)) {
+                return v.clone();
+            }
+        }
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            if let Some(v) = values.iter().find(|v| !v.is_null()) {
+                return v.clone();
+            }
+        }
+        if depth > MAX_DEPTH {
+            return Value::Null;
+        }
+        // Properties written beside a `oneOf` (or gathered through `allOf`) go into every member's value.
+        let shared = self
+            .is_object(schema, 0)
+            .then(|| self.object(schema, depth));
+        for keyword in ["oneOf", "anyOf"] {
+            if let Some(members) = schema.get(keyword).and_then(Value::as_array) {
+                let made: Vec<Value> = members
+                    .iter()
+                    .map(|m| {
+                        let mut value = self.make(m, depth + 1);
+                        if let Some(shared) = &shared {
+                            merge(&mut value, shared.clone());
+                        }
+                        value
+                    })
+                    .collect();
+                return made
+                    .iter()
+                    .find(|v| !v.is_null() && valid(v))
+                    .or_else(|| made.iter().find(|v| !v.is_null()))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+            }
+        }
+        if let Some(shared) = shared {
+            return shared;
+        }
+        if let Some(members) = schema.get("allOf").and_then(Value::as_array) {
+            let mut merged = Value::Null;
+            for member in members {
+                merge(&mut merged, self.make(member, depth + 1));
+            }
+            return merged;
+        }
+        self.own(schema, depth).unwrap_or(Value::Null)
+    }
+
+    /// Whether `schema` describes an object: by its `type`, its `properties`, or an `allOf` member's.
+    fn is_object(&self, schema: &'s Value, depth: usize) -> bool {
+        let schema = self.resolve_ref(schema);
+        schema.get("type").and_then(Value::as_str) == Some("object")
+            || schema.get("properties").is_some()
+            || (depth < MAX_DEPTH
+                && schema
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .is_some_and(|all| all.iter().any(|m| self.is_object(m, depth + 1))))
+    }
+
+    /// The properties and required names of `schema` and of its `allOf` members (later ones win), and the
+    /// members that are unions, whose values are merged in.
+    fn fields(
+        &self,
+        schema: &'s Value,
+        depth: usize,
+        properties: &mut Vec<(String, &'s Value)>,
+        required: &mut Vec<String>,
+        unions: &mut Vec<&'s Value>,
+    ) {
+        let schema = self.resolve_ref(schema);
+        if depth > MAX_DEPTH {
+            return;
+        }
+        for member in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let resolved = self.resolve_ref(member);
+            if resolved.get("oneOf").is_some() || resolved.get("anyOf").is_some() {
+                unions.push(resolved);
+            }
+            self.fields(member, depth + 1, properties, required, unions);
+        }
+        if depth > 0 && (schema.get("oneOf").is_some() || schema.get("anyOf").is_some()) {
+            return;
+        }
+        for (name, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            properties.push((name.clone(), property));
+        }
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = name.as_str() {
+                if !required.iter().any(|r| r == name) {
+                    required.push(name.to_owned());
+                }
+            }
+        }
+    }
+
+    /// A value for the schema's own `type` (written or implied by `properties`/`items`), ignoring its
+    /// combinators; `None` when it has none.
+    fn own(&self, schema: &'s Value, depth: usize) -> Option<Value> {
+        let kind = match schema.get("type") {
+            Some(Value::String(kind)) => kind.as_str(),
+            Some(Value::Array(kinds)) => kinds
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|k| *k != "null")?,
+            _ if schema.get("properties").is_some() => "object",
+            _ if schema.get("items").is_some() => "array",
+            _ => return None,
+        };
+        Some(match kind {
+            "string" => self.text(schema),
+            "integer" => json!(integer(schema)),
+            "number" => json!(integer(schema) as f64),
+            "boolean" => json!(true),
+            "array" => {
+                let count = schema
+                    .get("minItems")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+                    .max(1);
+                let item = schema
+                    .get("items")
+                    .map_or(Value::Null, |items| self.make(items, depth + 1));
+                Value::Array(vec![item; count as usize])
+            }
+            "object" => self.object(schema, depth),
+            _ => return None,
+        })
+    }
+
+    /// An object with the required properties (gathered through `allOf`), but those only the server writes
+    /// (`readOnly`).
+    fn object(&self, schema: &'s Value, depth: usize) -> Value {
+        let (mut properties, mut required, mut unions) = (Vec::new(), Vec::new(), Vec::new());
+        self.fields(schema, 0, &mut properties, &mut required, &mut unions);
+        let mut out = Value::Object(Map::new());
+        for union in unions {
+            merge(&mut out, self.make(union, depth + 1));
+        }
+        for name in required {
+            let Some((_, property)) = properties.iter().rev().find(|(n, _)| *n == name) else {
+                continue;
+            };
+            if self.resolve_ref(property).get("readOnly") == Some(&Value::Bool(true)) {
+                continue;
+            }
+            let value = self.make(property, depth + 1);
+            if let Value::Object(out) = &mut out {
+                out.insert(name, value);
+            }
+        }
+        out
+    }
+
+    /// Text meeting the schema's format, length and pattern: the first candidate it accepts.
+    fn text(&self, schema: &'s Value) -> Value {
+        let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
+        let by_format = match format {
+            "uuid" => Some("f174e90a-fafe-4643-bbbc-4a0ed4fc8415"),
+            "date-time" => Some("2024-01-01T00:00:00Z"),
+            "date" => Some("2024-01-01"),
+            "email" => Some("user@example.com"),
+            "ipv4" => Some("192.0.2.1"),
+            "ipv6" => Some("2001:db8::1"),
+            "uri" | "url" => Some("https://example.com"),
+            "hostname" => Some("example.com"),
+            _ => None,
+        };
+        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let max = schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize);
+        let mut tried = Vec::new();
+        for candidate in by_format.into_iter().chain(TEXT_CANDIDATES.iter().copied()) {
+            let fitted = fit(candidate, min, max);
+            let value = json!(fitted);
+            if self.validator.is_valid(schema, &value) {
+                return value;
+            }
+            tried.push(value);
+        }
+        tried.into_iter().next().unwrap_or_else(|| json!("example"))
+    }
+}
+
+/// `text` lengthened (repeating its last character) or cut to fit `min..=max` characters.
+fn fit(text: &str, min: usize, max: Option<usize>) -> String {
+    let mut out: String = text.chars().take(max.unwrap_or(usize::MAX)).collect();
+    let last = out.chars().last().unwrap_or('a');
+    while out.chars().count() < min {
+        out.push(last);
+    }
+    out
+}
+
+/// A whole number within the schema's bounds, 1 when they allow it.
+fn integer(schema: &Value) -> i64 {
+    let exclusive = |key: &str| schema.get(key) == Some(&Value::Bool(true));
+    let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let low = bound("minimum").map(|m| {
+        let m = m.ceil() as i64;
+        if exclusive("exclusiveMinimum") {
+            m + 1
+        } else {
+            m
+        }
+    });
+    let high = bound("maximum").map(|m| {
+        let m = m.floor() as i64;
+        if exclusive("exclusiveMaximum") {
+            m - 1
+        } else {
+            m
+        }
+    });
+    let mut value = 1;
+    if let Some(low) = low {
+        value = value.max(low);
+    }
+    if let Some(high) = high {
+        value = value.min(high);
+    }
+    value
+}
+
+/// Adds `extra` into `into`: objects key by key, anything else replaces a null.
+fn merge(into: &mut Value, extra: Value) {
+    match (into, extra) {
+        (Value::Object(into), Value::Object(extra)) => {
+            for (key, value) in extra {
+                match into.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        into.insert(key, value);
+                    }
+                }
+            }
+        }
+        (into @ Value::Null, extra) => *into = extra,
+        _ => {}
+    }
+}
