@@ -29,7 +29,7 @@
 //! # async fn example() -> Result<(), cloudflare_sdk::Error> {
 //! // CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY
 //! let client = cloudflare_sdk::Client::from_env()?;
-//! let result = client.accounts().list(&cloudflare_sdk::accounts::AccountListParams::new()).await?;
+//! let result = client.accounts().list_page(&cloudflare_sdk::accounts::AccountListParams::new()).await?;
 //! println!("{result:?}");
 //! # Ok(())
 //! # }

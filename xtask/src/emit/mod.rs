@@ -508,7 +508,10 @@ fn quick_start_for(op: &Operation, options: &Options) -> Option<String> {
          println!(\"{{result:?}}\");\n\
          # Ok(())\n\
          # }}\n",
-        op.fn_name,
+        // A paged list call is a stream; its one-page call is awaited.
+        op.paging
+            .as_ref()
+            .map_or(&op.fn_name, |paging| &paging.page_fn),
         args.join(", "),
         feature = crate::lower::features::of_operation(op),
     ))
