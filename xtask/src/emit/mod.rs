@@ -8,6 +8,7 @@ mod types;
 mod union_constructors;
 
 pub(crate) use constructors::setter_names_of;
+pub(crate) use operations::security_alternatives;
 pub(crate) use types::rust_type_named;
 
 use crate::ir::{Api, Operation, Ty, TypeDef, TypePath};

@@ -406,6 +406,25 @@ fn security_const(op: &Operation, securities: &[Vec<Vec<AuthScheme>>]) -> anyhow
         })
 }
 
+/// `&[&[Scheme::Bearer], &[Scheme::Header("X-Auth-Email"), ..]]`: an operation's security alternatives as a
+/// slice of slices of `scheme` (a path to an enum with the runtime's `AuthScheme` variants).
+pub fn security_alternatives(
+    alternatives: &[Vec<AuthScheme>],
+    scheme: &TokenStream,
+) -> TokenStream {
+    let alternatives = alternatives.iter().map(|alternative| {
+        let schemes = alternative.iter().map(|s| match s {
+            AuthScheme::Bearer => quote!(#scheme::Bearer),
+            AuthScheme::Basic => quote!(#scheme::Basic),
+            AuthScheme::Header(h) => quote!(#scheme::Header(#h)),
+            AuthScheme::Query(q) => quote!(#scheme::Query(#q)),
+            AuthScheme::Cookie(c) => quote!(#scheme::Cookie(#c)),
+        });
+        quote!(&[#(#schemes),*])
+    });
+    quote!(&[#(#alternatives),*])
+}
+
 /// `pub(crate) const SECURITY_n` for each distinct requirement, documented with who may call.
 pub fn security_consts(api: &Api, securities: &[Vec<Vec<AuthScheme>>]) -> TokenStream {
     let consts = securities.iter().enumerate().map(|(i, alternatives)| {
@@ -422,20 +441,11 @@ pub fn security_consts(api: &Api, securities: &[Vec<Vec<AuthScheme>>]) -> TokenS
             Some(text) => format!(" Authentication: {text}."),
             None => " No authentication.".to_owned(),
         };
-        let alternatives = alternatives.iter().map(|alternative| {
-            let schemes = alternative.iter().map(|s| match s {
-                AuthScheme::Bearer => quote!(runtime::AuthScheme::Bearer),
-                AuthScheme::Basic => quote!(runtime::AuthScheme::Basic),
-                AuthScheme::Header(h) => quote!(runtime::AuthScheme::Header(#h)),
-                AuthScheme::Query(q) => quote!(runtime::AuthScheme::Query(#q)),
-                AuthScheme::Cookie(c) => quote!(runtime::AuthScheme::Cookie(#c)),
-            });
-            quote!(&[#(#schemes),*])
-        });
+        let alternatives = security_alternatives(alternatives, &quote!(runtime::AuthScheme));
         quote! {
             #[doc = #doc]
             #cfg
-            const #name: &[&[runtime::AuthScheme]] = &[#(#alternatives),*];
+            const #name: &[&[runtime::AuthScheme]] = #alternatives;
         }
     });
     quote!(#(#consts)*)

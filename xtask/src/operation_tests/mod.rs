@@ -8,8 +8,8 @@
 mod values;
 
 use crate::conformance::validate::Validator;
-use crate::emit::{rust_type_named, setter_names_of, File};
-use crate::ir::{Api, AuthScheme, BodyMedia, Operation, Param, ParamLocation, Ty, TypePath};
+use crate::emit::{rust_type_named, security_alternatives, setter_names_of, File};
+use crate::ir::{Api, BodyMedia, Operation, Param, ParamLocation, Ty, TypePath};
 use anyhow::{Context, Result};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
@@ -208,16 +208,7 @@ fn case(
         .collect::<Vec<_>>()
         .join("_");
     let function = id(&function);
-    let security = op.security.iter().map(|alternative| {
-        let schemes = alternative.iter().map(|scheme| match scheme {
-            AuthScheme::Bearer => quote!(crate::Scheme::Bearer),
-            AuthScheme::Basic => quote!(crate::Scheme::Basic),
-            AuthScheme::Header(name) => quote!(crate::Scheme::Header(#name)),
-            AuthScheme::Query(name) => quote!(crate::Scheme::Query(#name)),
-            AuthScheme::Cookie(name) => quote!(crate::Scheme::Cookie(#name)),
-        });
-        quote!(&[#(#schemes),*])
-    });
+    let security = security_alternatives(&op.security, &quote!(crate::Scheme));
     let spec_id = &op.spec_id;
     let method_upper = &op.method;
     let doc = format!(" `{} {}` (`{}`).", op.method, path, op.spec_id);
@@ -236,7 +227,7 @@ fn case(
             operation: #spec_id,
             method: #method_upper,
             path: #path,
-            security: &[#(#security),*],
+            security: #security,
             call: #function,
         }
     };
