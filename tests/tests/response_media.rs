@@ -5,8 +5,8 @@
 use cloudflare_sdk::dns_records::export::ExportGetParams;
 use cloudflare_sdk::stream::StreamDeleteParams;
 use cloudflare_sdk::urlscanner::scan::screenshot::ScreenshotGetParams;
-use cloudflare_sdk::{Client, Error};
-use sdk_tests::{client, RecordedRequest, Response, TestServer, ACCOUNT_ID};
+use cloudflare_sdk::Error;
+use sdk_tests::{client, key_client, RecordedRequest, Response, TestServer, ACCOUNT_ID};
 use serde_json::json;
 
 const ZONE_FILE: &str = "www.example.com. 300 IN A 127.0.0.1\n";
@@ -14,16 +14,6 @@ const ZONE_FILE: &str = "www.example.com. 300 IN A 127.0.0.1\n";
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0xFF, 0x00, 0xFE];
 const SCAN_ID: &str = "6c4f2ebe-1c29-4b36-9bb3-2d5c0ba4b1f2";
 const VIDEO_ID: &str = "ea95132c15732412d22c1476fa83f27a";
-
-/// The zone export takes only the email and the Global API key.
-fn key_client(server: &TestServer) -> Client {
-    Client::builder()
-        .api_email("user@example.com")
-        .api_key("c2547eb745079dac9320b638f5e225cf483cc5cfdda41")
-        .base_url(server.url())
-        .build()
-        .unwrap()
-}
 
 /// Like a strict server (and Prism): `body` as `media` when the request's Accept names that type, else 406
 /// with a problem document, which is not Cloudflare's envelope.

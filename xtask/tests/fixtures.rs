@@ -119,6 +119,13 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         widgets.contains("pub struct WidgetGetResponse {"),
         "{widgets}"
     );
+    // The base's nullable `result`, redefined without a type, may still be `null`; the widget's `type`
+    // rules it out.
+    let gadgets = read(&dir, "src/gadgets/mod.rs");
+    assert!(
+        gadgets.contains("pub type GadgetGetResponse = Option<GadgetGetResult>;"),
+        "{gadgets}"
+    );
     let types = read_types(&dir);
     assert!(
         types.contains("pub size: i64,"),

@@ -4,7 +4,7 @@
 use super::accept::accept;
 use super::resource::{place, singular, Placement};
 use super::schema::{component_name, Hint, SchemaRef};
-use super::view::{allows_null, shape, Shape};
+use super::view::{shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
@@ -56,6 +56,8 @@ enum Success<'a> {
     /// Cloudflare's envelope: its `result`, and the whole envelope when it has more than the standard members.
     Envelope {
         result: (SchemaRef<'a>, String),
+        /// Whether `result` may be `null` (see `merged_allows_null`).
+        result_nullable: bool,
         whole: Option<(SchemaRef<'a>, String)>,
     },
     /// JSON that is not the envelope.
@@ -361,10 +363,11 @@ impl<'a> Lowerer<'a> {
                 ..
             } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
             Success::Envelope {
-                result: (r, at), ..
+                result: (r, at),
+                result_nullable,
+                ..
             } => {
-                let (schema, _, _) = self.resolve(*r, at)?;
-                if allows_null(schema) {
+                if *result_nullable {
                     // The call returns `Option<…Result>`, named `…Response`.
                     let hint = Hint {
                         module: module.clone(),
@@ -699,6 +702,7 @@ impl<'a> Lowerer<'a> {
             .keys()
             .any(|k| !ENVELOPE_STANDARD.contains(&k.as_str()));
         Ok(Success::Envelope {
+            result_nullable: self.merged_allows_null(&view, "result", *result, result_at)?,
             result: (*result, result_at.clone()),
             whole: extra.then(|| (schema.into(), schema_at)),
         })

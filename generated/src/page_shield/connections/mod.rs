@@ -373,7 +373,7 @@ impl ConnectionGetParams {
     }
 }
 /// What `get()` returns.
-pub type ConnectionGetResponse = crate::types::PageShieldConnection;
+pub type ConnectionGetResponse = Option<crate::types::PageShieldConnection>;
 /// The direction used to sort returned connections.
 ///
 /// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.

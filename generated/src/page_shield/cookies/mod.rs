@@ -413,7 +413,7 @@ impl CookyGetParams {
     }
 }
 /// What `get()` returns.
-pub type CookyGetResponse = crate::types::PageShieldCookie;
+pub type CookyGetResponse = Option<crate::types::PageShieldCookie>;
 /// The direction used to sort returned cookies.'
 ///
 /// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.

@@ -398,11 +398,11 @@ impl PolicyDeleteParams {
     }
 }
 /// What `create()` returns.
-pub type PolicyCreateResponse = crate::types::PageShieldPolicyWithId;
+pub type PolicyCreateResponse = Option<crate::types::PageShieldPolicyWithId>;
 /// What `get()` returns.
-pub type PolicyGetResponse = crate::types::PageShieldPolicyWithId;
+pub type PolicyGetResponse = Option<crate::types::PageShieldPolicyWithId>;
 /// What `update()` returns.
-pub type PolicyUpdateResponse = crate::types::PageShieldPolicyWithId;
+pub type PolicyUpdateResponse = Option<crate::types::PageShieldPolicyWithId>;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = ();
 /// The body of `client.page_shield().policies().create()`.

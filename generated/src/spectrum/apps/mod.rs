@@ -549,9 +549,13 @@ impl AppCreateParams {
 /// What `get()` returns.
 pub type AppGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
-pub type AppUpdateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
+pub type AppUpdateResponse = Option<
+    crate::types::LegacyJhsResponseSingleOriginDnsResult,
+>;
 /// What `create()` returns.
-pub type AppCreateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
+pub type AppCreateResponse = Option<
+    crate::types::LegacyJhsResponseSingleOriginDnsResult,
+>;
 /// The body of `client.spectrum().apps().create()`.
 ///
 /// The same shape as [`crate::spectrum::apps::AppUpdateBody`], which the document defines again here.
