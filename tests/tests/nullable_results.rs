@@ -25,9 +25,15 @@ async fn a_null_result_is_none_and_a_present_one_is_some() {
     .await;
     let client = key_client(&server);
     let policies = client.page_shield().policies();
-    let absent = policies.get(ID, &PolicyGetParams::new(ZONE_ID)).await.unwrap();
+    let absent = policies
+        .get(ID, &PolicyGetParams::new(ZONE_ID))
+        .await
+        .unwrap();
     assert_eq!(absent, None);
-    let present = policies.get(ID, &PolicyGetParams::new(ZONE_ID)).await.unwrap();
+    let present = policies
+        .get(ID, &PolicyGetParams::new(ZONE_ID))
+        .await
+        .unwrap();
     assert_eq!(present.map(|p| p.id), Some(ID.to_owned()));
     let script = client
         .page_shield()

@@ -11,13 +11,18 @@ use serde_json::json;
 
 const ZONE_FILE: &str = "www.example.com. 300 IN A 127.0.0.1\n";
 /// A PNG signature and bytes that are not UTF-8: any text decoding would change them.
-const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0xFF, 0x00, 0xFE];
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0xFF, 0x00, 0xFE,
+];
 const SCAN_ID: &str = "6c4f2ebe-1c29-4b36-9bb3-2d5c0ba4b1f2";
 const VIDEO_ID: &str = "ea95132c15732412d22c1476fa83f27a";
 
 /// Like a strict server (and Prism): `body` as `media` when the request's Accept names that type, else 406
 /// with a problem document, which is not Cloudflare's envelope.
-fn negotiating(media: &'static str, body: &'static [u8]) -> impl FnMut(&RecordedRequest) -> Response {
+fn negotiating(
+    media: &'static str,
+    body: &'static [u8],
+) -> impl FnMut(&RecordedRequest) -> Response {
     move |request| {
         let accepted = request.header("accept").unwrap_or_default();
         if accepted.split(',').any(|range| range.trim() == media) {
@@ -84,7 +89,10 @@ async fn a_response_the_spec_gives_no_schema_is_done_whatever_its_body() {
     // answer 200 with no body at all, or with some JSON.
     let server = TestServer::with_responses([
         Response::new(200, ""),
-        Response::json(200, &json!({"success": true, "errors": [], "messages": [], "result": null})),
+        Response::json(
+            200,
+            &json!({"success": true, "errors": [], "messages": [], "result": null}),
+        ),
         Response::raw(200, "text/plain", "deleted"),
     ])
     .await;

@@ -11,7 +11,11 @@ pub const JSON: &str = "application/json";
 pub fn accept<'m>(media_types: impl IntoIterator<Item = &'m str>) -> String {
     let mut ranges: Vec<&str> = Vec::new();
     for media in media_types {
-        let range = if is_media_range(media) { media.trim() } else { "*/*" };
+        let range = if is_media_range(media) {
+            media.trim()
+        } else {
+            "*/*"
+        };
         if !ranges.contains(&range) {
             ranges.push(range);
         }

@@ -579,10 +579,14 @@ impl<'a> Lowerer<'a> {
             .map(|(name, _)| name.as_str())
             .collect();
         for name in properties.keys() {
-            let earlier_allows_null = merged.properties.get(name).is_some_and(|(earlier, earlier_at)| {
-                self.resolve(*earlier, earlier_at)
-                    .is_ok_and(|(schema, _, _)| allows_null(schema))
-            });
+            let earlier_allows_null =
+                merged
+                    .properties
+                    .get(name)
+                    .is_some_and(|(earlier, earlier_at)| {
+                        self.resolve(*earlier, earlier_at)
+                            .is_ok_and(|(schema, _, _)| allows_null(schema))
+                    });
             if earlier_allows_null && !kept.contains(&name.as_str()) {
                 merged.null_before.insert(name.clone());
             }
@@ -625,7 +629,11 @@ impl<'a> Lowerer<'a> {
                 SchemaKind::Any(any) => (
                     any.typ.is_some(),
                     &any.all_of,
-                    if any.one_of.is_empty() { &any.any_of } else { &any.one_of },
+                    if any.one_of.is_empty() {
+                        &any.any_of
+                    } else {
+                        &any.one_of
+                    },
                 ),
                 SchemaKind::Not { .. } => (false, &[], &[]),
             };
