@@ -224,4 +224,6 @@ impl ClassGetParams {
     }
 }
 /// What `get()` returns.
-pub type ClassGetResponse = crate::types::SecurityCenterValueCountsResponseResult;
+pub type ClassGetResponse = Vec<
+    crate::types::SecurityCenterValueCountsResponseResultItem,
+>;
