@@ -33580,7 +33580,7 @@ crate::runtime::string_enum!(
     open LegacyJhsTrafficType { Direct = "direct", Http = "http", Https = "https" }
 );
 #[cfg(feature = "ssl")]
-/// The `value` property of `RecommendationGetResponse`.
+/// The `value` property of `RecommendationGetResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsValue {

@@ -215,6 +215,8 @@ pub struct Operation {
     pub response: Response,
     /// Name of the type alias or type that the call returns, in the resource module.
     pub response_type: String,
+    /// The `Accept` header value: the media types the documented responses come in.
+    pub accept: String,
     pub security: Vec<Vec<AuthScheme>>,
     pub permissions: Vec<String>,
     pub error_responses: Vec<(String, String)>,
@@ -410,7 +412,7 @@ pub enum Response {
     Json(Ty),
     Text,
     Bytes,
-    /// No body (e.g. 204).
+    /// No body (e.g. 204), or JSON without a schema: the call returns `()` and reads nothing.
     Empty,
 }
 

@@ -152,6 +152,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -181,6 +182,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -212,6 +214,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -243,6 +246,7 @@ fn request_zone_settings_edit_single_setting(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -353,6 +353,7 @@ pub fn request_fn(
     let spec_id = &op.spec_id;
     let template = &op.path_template;
     let security = id(&security_const(op, securities)?);
+    let accept = &op.accept;
     let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     Ok(quote! {
         #allow
@@ -371,6 +372,7 @@ pub fn request_fn(
                 query,
                 headers,
                 body,
+                accept: #accept,
                 security: crate::#security,
             })
         }

@@ -115,6 +115,7 @@ fn request_list(params: &AppListParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -145,6 +146,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -185,6 +187,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -225,6 +228,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

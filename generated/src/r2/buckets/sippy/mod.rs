@@ -125,6 +125,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -171,6 +172,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -217,6 +219,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }

@@ -78,6 +78,7 @@ fn request_get(params: &ConfigGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -109,6 +110,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
