@@ -345,13 +345,8 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         quote! { #doc #ident(#ty), }
     });
     let decode = |v: &crate::ir::Variant| {
-        let ident = id(&v.ident);
         let variant_name = &v.ident;
-        let wrap = if v.boxed {
-            quote!(|inner| Self::#ident(Box::new(inner)))
-        } else {
-            quote!(Self::#ident)
-        };
+        let wrap = super::union_decode::wrap(v);
         quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
     };
     // A union only calls send has no `Unknown`: a value its constructors cannot build cannot be sent either.

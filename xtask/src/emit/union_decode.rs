@@ -3,7 +3,7 @@
 //! value was while noting the deciding keys, and falls back to reading them first (see its `union` module).
 
 use super::id;
-use crate::ir::{Rule, Union};
+use crate::ir::{Rule, Union, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -24,13 +24,8 @@ pub fn by_text(name: &str, union: &Union, open: bool) -> TokenStream {
         }
     };
     let arms = union.variants.iter().enumerate().map(|(i, v)| {
-        let ident = id(&v.ident);
         let variant_name = &v.ident;
-        let wrap = if v.boxed {
-            quote!(|inner| Self::#ident(Box::new(inner)))
-        } else {
-            quote!(Self::#ident)
-        };
+        let wrap = wrap(v);
         quote!(Some(#i) => input.variant(#name, #variant_name).map(#wrap),)
     });
     let unknown = if open {
@@ -45,5 +40,15 @@ pub fn by_text(name: &str, union: &Union, open: bool) -> TokenStream {
             #(#arms)*
             _ => #unknown,
         })
+    }
+}
+
+/// What makes the union's value of a decoded variant `v`: `Self::Variant`, boxed where the variant is.
+pub fn wrap(v: &Variant) -> TokenStream {
+    let ident = id(&v.ident);
+    if v.boxed {
+        quote!(|inner| Self::#ident(Box::new(inner)))
+    } else {
+        quote!(Self::#ident)
     }
 }
