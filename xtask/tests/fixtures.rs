@@ -242,13 +242,17 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // Unions: explicit discriminator with mapping, a found one, and the documented fallback.
     let (dir, report) = fixture_crate("union-discriminators");
     let pets = read(&dir, "src/pets/mod.rs");
-    assert!(pets.contains("raw_union_tag(&raw, \"pet_type\")"), "{pets}");
     assert!(
-        pets.contains("Some(\"kitty\")") && pets.contains("Some(\"dog\")"),
+        pets.contains("crate::runtime::UnionRule::Tag(\n                \"pet_type\","),
+        "{pets}"
+    );
+    assert!(
+        pets.contains("\"kitty\" => Some(") && pets.contains("\"dog\" => Some("),
         "mapping, then the component name:\n{pets}"
     );
     assert!(
-        pets.contains("raw_union_tag(&raw, \"size\")") && pets.contains("Some(\"s\" | \"xs\")"),
+        pets.contains("crate::runtime::UnionRule::Tag(\n                \"size\",")
+            && pets.contains("\"s\" | \"xs\" => Some("),
         "{pets}"
     );
     assert!(
@@ -567,7 +571,7 @@ fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member(
         "pub children: Option<Vec<FileDeleteResponse>>,",
         "pub target: Option<Box<crate::files::FileDeleteResponse>>,",
         // unions by a required property only one member has, and by JSON kind
-        "crate::runtime::raw_union_marker(&raw, &[\"address\", \"target\"])",
+        "crate::runtime::UnionRule::Markers(&[\"address\", \"target\"])",
         "if value.is_array()",
         // one primitive: a number
         "pub ttl: Option<f64>,",

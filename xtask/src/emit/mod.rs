@@ -6,6 +6,7 @@ mod docs;
 mod operations;
 mod types;
 mod union_constructors;
+mod union_decode;
 
 pub(crate) use constructors::setter_names_of;
 pub(crate) use operations::security_alternatives;
