@@ -2,6 +2,8 @@
 //! object, what the union's deciding keys hold: the tag's value, or which markers are present and not null.
 //! The decode itself is unchanged: every call is forwarded to serde_json, and only the top-level object's keys
 //! and the deciding keys' values are looked at on the way.
+// Only unions told apart by a tag or by which key is present use it: a spec without them builds none of it.
+#![allow(dead_code)]
 
 use std::fmt;
 
