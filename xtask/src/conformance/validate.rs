@@ -44,6 +44,8 @@ pub struct Validator<'s> {
     patterns: RefCell<HashMap<String, Option<Regex>>>,
     /// Whether a schema with `properties` but no `type` takes only objects (see [`Validator::as_generated`]).
     properties_imply_object: bool,
+    /// Whether the instance is a request body (see [`Validator::for_requests`]).
+    request: bool,
 }
 
 impl<'s> Validator<'s> {
@@ -54,7 +56,31 @@ impl<'s> Validator<'s> {
             root,
             patterns: RefCell::new(HashMap::new()),
             properties_imply_object: false,
+            request: false,
         }
+    }
+
+    /// For request bodies: a `readOnly` property listed in `required` need not be there, as OpenAPI says
+    /// (the server writes it).
+    pub fn for_requests(root: &'s Value) -> Self {
+        Validator {
+            request: true,
+            ..Validator::new(root)
+        }
+    }
+
+    /// Whether a property's schema is `readOnly`: said on it (through `$ref`s) or on one of its `allOf`
+    /// members.
+    fn read_only(&self, property: &'s Value) -> bool {
+        let marked = |s: &Value| s.get("readOnly") == Some(&Value::Bool(true));
+        let Ok(property) = self.resolve(property) else {
+            return false;
+        };
+        marked(property)
+            || property
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.iter().any(|m| self.resolve(m).is_ok_and(marked)))
     }
 
     /// The schemas as the generator types them: one with `properties` and no `type` describes an object (a
@@ -211,6 +237,7 @@ impl<'s> Validator<'s> {
                     "properties",
                     &mut fail,
                 );
+                let properties = s.get("properties").and_then(Value::as_object);
                 for name in s
                     .get("required")
                     .and_then(Value::as_array)
@@ -218,11 +245,16 @@ impl<'s> Validator<'s> {
                     .flatten()
                     .filter_map(Value::as_str)
                 {
-                    if !members.contains_key(name) {
+                    // OpenAPI: a required `readOnly` property is required in answers only.
+                    let read_only = || {
+                        properties
+                            .and_then(|p| p.get(name))
+                            .is_some_and(|p| self.read_only(p))
+                    };
+                    if !members.contains_key(name) && !(self.request && read_only()) {
                         fail(format!("the required property `{name}` is missing"));
                     }
                 }
-                let properties = s.get("properties").and_then(Value::as_object);
                 let additional = s.get("additionalProperties");
                 for (name, value) in members {
                     let member_at = format!("{at}/{}", escape(name));

@@ -365,3 +365,31 @@ fn properties_without_type_take_any_value_unless_read_as_generated() {
     assert!(!generated.is_valid(s, &json!({ "id": 1 })));
     assert!(generated.is_valid(n, &json!(null)));
 }
+
+#[test]
+fn required_read_only_properties_may_be_left_out_of_requests_only() {
+    let spec = json!({ "components": { "schemas": {
+        "Id": { "type": "string", "readOnly": true },
+        "S": {
+            "type": "object",
+            "properties": {
+                "id": { "$ref": "#/components/schemas/Id" },
+                "version": { "allOf": [{ "type": "string" }, { "readOnly": true }] },
+                "name": { "type": "string" }
+            },
+            "required": ["id", "version", "name"]
+        }
+    } } });
+    let s = &spec["components"]["schemas"]["S"];
+    let request = Validator::for_requests(&spec);
+    assert!(request.is_valid(s, &json!({ "name": "a" })));
+    let found = request.validate(s, &json!({ "id": "x" }));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("`name`"), "{found:?}");
+    assert_eq!(
+        Validator::new(&spec)
+            .validate(s, &json!({ "name": "a" }))
+            .len(),
+        2
+    );
+}
