@@ -6,6 +6,7 @@ mod dedupe;
 pub mod features;
 mod names;
 mod operation;
+mod path_template;
 mod resource;
 mod schema;
 mod usage_docs;
@@ -113,11 +114,7 @@ impl<'a> Lowerer<'a> {
             return Ok(());
         };
         for (name, schema) in &components.schemas {
-            let at = format!(
-                "{}{}",
-                schema::COMPONENT_SCHEMAS,
-                schema::escape_pointer(name)
-            );
+            let at = crate::location::component("schemas", name);
             match schema {
                 openapiv3::ReferenceOr::Item(item) => {
                     self.lower_component(name, item, &at)?;

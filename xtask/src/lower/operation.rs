@@ -1,6 +1,7 @@
 //! Operations: where each call goes in the resource tree, its parameters (with the constraints checked
 //! before sending), its success type (unwrapped from Cloudflare's envelope) and the auth it accepts.
 
+use super::path_template::{PathSegment, PathTemplate};
 use super::resource::{place, singular, Placement};
 use super::schema::{component_name, Hint, SchemaRef};
 use super::view::{allows_null, shape, Shape};
@@ -10,6 +11,7 @@ use crate::ir::{
     AuthScheme, BodyMedia, Bound, Constraints, FormPart, Operation, Param, ParamLocation,
     RequestBody, Resource, Response, Segment, Ty,
 };
+use crate::location::Location;
 use anyhow::{bail, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +43,7 @@ const CALL_LOCALS: &[&str] = &[
 
 struct Found<'a> {
     path: &'a str,
+    template: PathTemplate<'a>,
     method: &'a str,
     op: &'a openapiv3::Operation,
     shared_params: &'a [ReferenceOr<Parameter>],
@@ -90,12 +93,14 @@ impl<'a> Lowerer<'a> {
                     }
                     _ => false,
                 };
-                let mut placement = place(path, method, returns_array);
+                let template = PathTemplate::parse(path);
+                let mut placement = place(&template, method, returns_array);
                 if ROOT_RESERVED.contains(&placement.resource[0].as_str()) {
                     placement.resource[0].push('_');
                 }
                 found.push(Found {
                     path,
+                    template,
                     method,
                     op,
                     shared_params: &item.parameters,
@@ -140,7 +145,7 @@ impl<'a> Lowerer<'a> {
             });
         }
 
-        let canonical = canonical_path_names(found.iter().map(|f| f.path));
+        let canonical = canonical_path_names(found.iter().map(|f| &f.template));
         let mut operations = Vec::with_capacity(found.len());
         for f in &found {
             let scope = methods.entry(f.placement.resource.clone()).or_default();
@@ -233,19 +238,12 @@ impl<'a> Lowerer<'a> {
             declared.push(parameter);
         }
 
-        let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
         // Path parameters are the call's own arguments, as in Cloudflare's SDKs, except the scope
         // (`/accounts/{account_id}`: a first literal and a parameter), which goes in the params struct.
-        fn param_name(segment: &str) -> Option<&str> {
-            segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
-        }
-        let scope_name = match segments_raw.as_slice() {
-            [first, second, ..] if param_name(first).is_none() => param_name(second),
-            _ => None,
-        };
-        let positional_names: Vec<&str> = segments_raw
-            .iter()
-            .filter_map(|s| param_name(s))
+        let scope_name = f.template.scope();
+        let positional_names: Vec<&str> = f
+            .template
+            .params()
             .filter(|name| Some(*name) != scope_name)
             .collect();
         let mut positional = Vec::new();
@@ -254,20 +252,24 @@ impl<'a> Lowerer<'a> {
         let mut locals = Scope::with_reserved(CALL_LOCALS);
         // Path parameters in path order, then query parameters in spec order.
         let mut ordered: Vec<&Declared<'a>> = Vec::new();
-        for segment in &segments_raw {
-            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                let p = declared
-                    .iter()
-                    .find(|d| d.data.name == name && d.location == ParamLocation::Path)
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
-                            f.path
-                        )
-                    })?;
-                ordered.push(p);
-            } else if segment.contains('{') || segment.contains('}') {
-                bail!("paths.{}: segment `{segment}` mixes literal text and parameters, which is not supported", f.path);
+        for segment in &f.template.segments {
+            match *segment {
+                PathSegment::Param(name) => {
+                    let p = declared
+                        .iter()
+                        .find(|d| d.data.name == name && d.location == ParamLocation::Path)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
+                                f.path
+                            )
+                        })?;
+                    ordered.push(p);
+                }
+                PathSegment::Literal(text) if segment.is_mixed() => {
+                    bail!("paths.{}: segment `{text}` mixes literal text and parameters, which is not supported", f.path);
+                }
+                PathSegment::Literal(_) => {}
             }
         }
         for location in [
@@ -283,7 +285,7 @@ impl<'a> Lowerer<'a> {
                 .is_some()
                 .then(|| fields.claim("body", Case::Snake));
         let mut rust_names: BTreeMap<&str, String> = BTreeMap::new();
-        for (name, key) in path_param_keys(f.path) {
+        for (name, key) in f.template.param_keys() {
             if let Some(canon) = canonical.get(&key) {
                 rust_names.insert(name, canon.clone());
             }
@@ -317,38 +319,35 @@ impl<'a> Lowerer<'a> {
                 params.extend(lowered);
             }
         }
-        let mut segments = Vec::with_capacity(segments_raw.len());
-        for s in &segments_raw {
-            segments.push(
-                match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) if positional_names.contains(&name) => Segment::Positional(
-                        positional
-                            .iter()
-                            .position(|p| p.wire == name)
-                            .ok_or_else(|| {
-                                anyhow::anyhow!(
-                                    "paths.{}: path parameter `{{{name}}}` is not declared",
-                                    f.path
-                                )
-                            })?,
-                    ),
-                    Some(name) => Segment::Param(
-                        params
-                            .iter()
-                            .position(|p| p.wire == name && p.location == ParamLocation::Path)
-                            .ok_or_else(|| {
-                                anyhow::anyhow!(
-                                    "paths.{}: path parameter `{{{name}}}` is not declared",
-                                    f.path
-                                )
-                            })?,
-                    ),
-                    None => Segment::Literal((*s).to_owned()),
-                },
-            );
+        let mut segments = Vec::with_capacity(f.template.segments.len());
+        for s in &f.template.segments {
+            segments.push(match *s {
+                PathSegment::Param(name) if positional_names.contains(&name) => {
+                    Segment::Positional(positional.iter().position(|p| p.wire == name).ok_or_else(
+                        || {
+                            anyhow::anyhow!(
+                                "paths.{}: path parameter `{{{name}}}` is not declared",
+                                f.path
+                            )
+                        },
+                    )?)
+                }
+                PathSegment::Param(name) => Segment::Param(
+                    params
+                        .iter()
+                        .position(|p| p.wire == name && p.location == ParamLocation::Path)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "paths.{}: path parameter `{{{name}}}` is not declared",
+                                f.path
+                            )
+                        })?,
+                ),
+                PathSegment::Literal(text) => Segment::Literal(text.to_owned()),
+            });
         }
         // `/things/` is another URL than `/things`: the trailing slash is kept.
-        if f.path.len() > 1 && f.path.ends_with('/') {
+        if f.template.trailing_slash {
             segments.push(Segment::Literal(String::new()));
         }
 
@@ -792,7 +791,7 @@ impl<'a> Lowerer<'a> {
                 let is_binary = |shape| matches!(shape, Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
                 let (binary, repeated) = match shape(schema) {
                     Shape::Array { items: Some(items) } => {
-                        let items_at = format!("{location}/items");
+                        let items_at = location.item();
                         let files = is_binary(shape(self.resolve(items.into(), &items_at)?.0));
                         (files, files)
                     }
@@ -1129,10 +1128,12 @@ fn is_json(media: &str) -> bool {
 /// One Rust name per path position: where operations name the parameter after the same literal segment
 /// differently (`/accounts/{account_identifier}` beside `/accounts/{account_id}`), the most common
 /// spelling wins (ties: the shorter, then the first in order), so the API reads the same everywhere.
-fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<String, String> {
+fn canonical_path_names<'t, 'p: 't>(
+    paths: impl Iterator<Item = &'t PathTemplate<'p>>,
+) -> BTreeMap<String, String> {
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for path in paths {
-        for (name, key) in path_param_keys(path) {
+        for (name, key) in path.param_keys() {
             *counts
                 .entry(key)
                 .or_default()
@@ -1149,29 +1150,6 @@ fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<St
             Some((literal, best.0.clone()))
         })
         .collect()
-}
-
-/// Each path parameter with the position its Rust name is chosen for: the literal segment before it, and
-/// for parameters in a row how many come between (`/settings/{a}/{b}`: `settings`, then `settings+1`).
-fn path_param_keys(path: &str) -> Vec<(&str, String)> {
-    let (mut previous, mut run) = ("", 0);
-    let mut keys = Vec::new();
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => {
-                keys.push((
-                    name,
-                    match run {
-                        0 => previous.to_owned(),
-                        _ => format!("{previous}+{run}"),
-                    },
-                ));
-                run += 1;
-            }
-            None => (previous, run) = (segment, 0),
-        }
-    }
-    keys
 }
 
 fn is_success(code: &StatusCode) -> bool {

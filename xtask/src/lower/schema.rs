@@ -8,6 +8,7 @@ use crate::ident::{ident, Case, Scope};
 use crate::ir::{
     EnumValue, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
 };
+use crate::location::{self, Location};
 use anyhow::{bail, Result};
 use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
@@ -96,7 +97,7 @@ impl<'a> Lowerer<'a> {
                         .and_then(|c| c.schemas.get_key_value(component.as_str()))
                         .ok_or_else(|| anyhow::anyhow!("{at}: unresolved $ref `{reference}`: no such schema in components.schemas"))?;
                     name = Some(key.as_str());
-                    location = format!("{COMPONENT_SCHEMAS}{}", escape_pointer(key));
+                    location = location::component("schemas", key);
                     current = schema.into();
                 }
             }
@@ -179,19 +180,13 @@ impl<'a> Lowerer<'a> {
                 additional,
                 ..
             } => {
-                children.extend(
-                    properties
-                        .iter()
-                        .map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))),
-                );
+                children.extend(properties.iter().map(|(n, r)| (r.into(), at.property(n))));
                 if let Some(AdditionalProperties::Schema(r)) = additional {
                     let r: &'a ReferenceOr<Schema> = r;
-                    children.push((r.into(), format!("{at}/additionalProperties")));
+                    children.push((r.into(), at.member("additionalProperties")));
                 }
             }
-            Shape::Array { items: Some(items) } => {
-                children.push((items.into(), format!("{at}/items")))
-            }
+            Shape::Array { items: Some(items) } => children.push((items.into(), at.item())),
             Shape::AllOf { members, own }
             | Shape::OneOf(members, own)
             | Shape::AnyOf(members, own) => {
@@ -199,12 +194,10 @@ impl<'a> Lowerer<'a> {
                     members
                         .iter()
                         .enumerate()
-                        .map(|(i, m)| (m.into(), format!("{at}/members/{i}"))),
+                        .map(|(i, m)| (m.into(), at.member("members").index(i))),
                 );
                 if let Some((properties, _)) = own {
-                    children.extend(properties.iter().map(|(n, r)| {
-                        (r.into(), format!("{at}/properties/{}", escape_pointer(n)))
-                    }));
+                    children.extend(properties.iter().map(|(n, r)| (r.into(), at.property(n))));
                 }
             }
             _ => {}
@@ -259,8 +252,7 @@ impl<'a> Lowerer<'a> {
             }
             Shape::Array { items } => match items {
                 Some(items) => {
-                    let ty =
-                        self.lower(items.into(), &hint.child("Item"), &format!("{at}/items"))?;
+                    let ty = self.lower(items.into(), &hint.child("Item"), &at.item())?;
                     Ty::Array(Box::new(ty))
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
@@ -275,7 +267,7 @@ impl<'a> Lowerer<'a> {
             Shape::AllOf {
                 members: [only],
                 own: None,
-            } => self.lower(only.into(), hint, &format!("{at}/allOf/0"))?,
+            } => self.lower(only.into(), hint, &at.member("allOf").member("0"))?,
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
                 if !merged.properties.is_empty() {
@@ -312,7 +304,7 @@ impl<'a> Lowerer<'a> {
                 Ty::Map(Box::new(self.lower(
                     r.into(),
                     &hint.child("Value"),
-                    &format!("{at}/additionalProperties"),
+                    &at.member("additionalProperties"),
                 )?))
             }
             _ => Ty::Map(Box::new(Ty::Json)),
@@ -474,7 +466,7 @@ impl<'a> Lowerer<'a> {
                 Some(self.lower(
                     r.into(),
                     &hint.child("Extra"),
-                    &format!("{at}/additionalProperties"),
+                    &at.member("additionalProperties"),
                 )?)
             }
             Some(AdditionalProperties::Any(true)) => Some(Ty::Json),
@@ -540,7 +532,7 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Merged<'a>> {
         let mut merged = Merged::empty();
         for (i, member) in members.iter().enumerate() {
-            self.merge_into(&mut merged, member.into(), &format!("{at}/allOf/{i}"), 0)?;
+            self.merge_into(&mut merged, member.into(), &at.member("allOf").index(i), 0)?;
         }
         if let Some((properties, required)) = own {
             self.add_object(&mut merged, properties, required, at);
@@ -603,7 +595,7 @@ impl<'a> Lowerer<'a> {
                     self.merge_into(
                         merged,
                         member.into(),
-                        &format!("{location}/allOf/{i}"),
+                        &location.member("allOf").index(i),
                         depth + 1,
                     )?;
                 }
@@ -643,7 +635,7 @@ impl<'a> Lowerer<'a> {
         members_at: Option<&str>,
     ) -> Result<Option<Union>> {
         let (_, base) = members_location(schema, at, members_at);
-        let member_at = |i: usize| format!("{base}/{i}");
+        let member_at = |i: usize| base.index(i);
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
                 return self
@@ -834,7 +826,7 @@ impl<'a> Lowerer<'a> {
         changed: &mut bool,
     ) -> Result<()> {
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{at}/members/{i}");
+            let location = at.member("members").index(i);
             let (schema, _, _) = self.resolve(member.into(), &location)?;
             match shape(schema) {
                 Shape::OneOf(inner, None) | Shape::AnyOf(inner, None) if depth < MAX_REF_DEPTH => {
@@ -863,7 +855,7 @@ impl<'a> Lowerer<'a> {
         at: &str,
     ) -> Result<bool> {
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{at}/members/{i}");
+            let location = at.member("members").index(i);
             let (schema, _, _) = self.resolve(member.into(), &location)?;
             let view = self.object_view(member.into(), &location)?;
             let constraint_only = own.is_some() && matches!(shape(schema), Shape::Any);
@@ -896,7 +888,7 @@ impl<'a> Lowerer<'a> {
         let mut definitions: IndexMap<String, Vec<(SchemaRef<'a>, String)>> = IndexMap::new();
         if let Some((properties, required)) = own {
             for (name, r) in properties {
-                let location = format!("{at}/properties/{}", escape_pointer(name));
+                let location = at.property(name);
                 definitions.insert(name.clone(), vec![(r.into(), location)]);
             }
             merged.required.extend(required.iter().cloned());
@@ -904,7 +896,7 @@ impl<'a> Lowerer<'a> {
         let mut shapes = Vec::with_capacity(members.len());
         let mut required_by_all: Option<BTreeSet<String>> = None;
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{base}/{i}");
+            let location = base.index(i);
             let (member_schema, component, _) = self.resolve(member.into(), &location)?;
             if let Shape::Object { properties, .. } = shape(member_schema) {
                 if properties.is_empty() {
@@ -971,10 +963,7 @@ impl<'a> Lowerer<'a> {
                         schema_data: Default::default(),
                         schema_kind: openapiv3::SchemaKind::AnyOf { any_of: one_of },
                     });
-                    (
-                        SchemaRef::Inline(built),
-                        format!("{at}/{keyword}/properties/{}", escape_pointer(&name)),
-                    )
+                    (SchemaRef::Inline(built), at.member(keyword).property(&name))
                 }
             };
             merged.properties.insert(name, chosen);
@@ -1009,7 +998,7 @@ impl<'a> Lowerer<'a> {
             let mut merged = Merged::empty();
             for (name, r) in properties {
                 if name == marker || !markers.contains(name) {
-                    let location = format!("{at}/properties/{}", escape_pointer(name));
+                    let location = at.property(name);
                     merged.properties.insert(name.clone(), (r.into(), location));
                 }
             }
@@ -1017,7 +1006,8 @@ impl<'a> Lowerer<'a> {
             merged.required.insert(marker.clone());
             let variant_path = self.claim_type(&hint.child(&format!("With_{marker}")));
             let kind = self.struct_kind(&merged, &variant_path, at)?;
-            let (member, _, _) = self.resolve((&members[i]).into(), &format!("{at}/oneOf/{i}"))?;
+            let (member, _, _) =
+                self.resolve((&members[i]).into(), &at.member("oneOf").index(i))?;
             let doc = member.schema_data.description.clone();
             self.add_type(TypeDef {
                 features: Vec::new(),
@@ -1027,7 +1017,7 @@ impl<'a> Lowerer<'a> {
                 path: variant_path.clone(),
                 doc: Some(format!("The shape with `{marker}` set.")),
                 kind,
-                origin: format!("{at}/oneOf/{i}"),
+                origin: at.member("oneOf").index(i),
                 inline: true,
                 deprecated: false,
             });
@@ -1052,7 +1042,7 @@ impl<'a> Lowerer<'a> {
     fn same_primitive(&self, members: &'a [ReferenceOr<Schema>], at: &str) -> Result<Option<Ty>> {
         let mut found: Option<Ty> = None;
         for (i, member) in members.iter().enumerate() {
-            let (schema, _, _) = self.resolve(member.into(), &format!("{at}/members/{i}"))?;
+            let (schema, _, _) = self.resolve(member.into(), &at.member("members").index(i))?;
             let ty = match shape(schema) {
                 Shape::String { format, .. } if format.as_deref() != Some("date-time") => {
                     Ty::String
@@ -1284,7 +1274,7 @@ impl<'a> Merged<'a> {
             if kept.contains(&name.as_str()) {
                 continue;
             }
-            let location = format!("{at}/properties/{}", escape_pointer(name));
+            let location = at.property(name);
             if self
                 .properties
                 .insert(name.clone(), (schema.into(), location))
@@ -1499,14 +1489,14 @@ pub fn component_name(reference: &str, kind: &str) -> Option<String> {
         .strip_prefix("#/components/")?
         .strip_prefix(kind)?
         .strip_prefix('/')?;
-    (!rest.is_empty() && !rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
+    (!rest.is_empty() && !rest.contains('/')).then(|| location::unescape(rest))
 }
 
 /// `#/components/schemas/lists_x/allOf/1/properties/result` -> `types::ListsXResult`.
 fn hint_from_location(location: &str) -> Option<Hint> {
     let rest = location.strip_prefix(COMPONENT_SCHEMAS)?;
     let mut parts = rest.split('/');
-    let component = parts.next()?.replace("~1", "/").replace("~0", "~");
+    let component = location::unescape(parts.next()?);
     // Union members are named by the union, after their title or tag.
     if rest
         .split('/')
@@ -1518,10 +1508,7 @@ fn hint_from_location(location: &str) -> Option<Hint> {
     let mut previous = "";
     for part in parts {
         match previous {
-            "properties" => name.push_str(&ident(
-                &part.replace("~1", "/").replace("~0", "~"),
-                Case::Pascal,
-            )),
+            "properties" => name.push_str(&ident(&location::unescape(part), Case::Pascal)),
             _ if part == "items" => name.push_str("Item"),
             _ if part == "additionalProperties" => name.push_str("Value"),
             _ => {}
@@ -1532,10 +1519,6 @@ fn hint_from_location(location: &str) -> Option<Hint> {
         module: vec!["types".to_owned()],
         name,
     })
-}
-
-pub fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]
@@ -1549,6 +1532,6 @@ fn members_location(schema: &Schema, at: &str, members_at: Option<&str>) -> (&'s
     } else {
         "oneOf"
     };
-    let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+    let base = members_at.map_or_else(|| at.member(keyword), str::to_owned);
     (keyword, base)
 }
