@@ -146,7 +146,8 @@ pub enum Ty {
     Named(TypePath),
 }
 
-/// A `oneOf`/`anyOf`, decided in one step by a rule found in the spec.
+/// A `oneOf`/`anyOf`, decided in one step by a rule found in the spec (`lower::schema`'s `union`): the
+/// union's `rule`, and each variant's `selector` of that rule's kind.
 #[derive(Debug, Clone)]
 pub struct Union {
     pub rule: Rule,
@@ -156,12 +157,24 @@ pub struct Union {
 /// How a JSON value picks its variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
-    /// The value of this property (`Variant::tags`).
+    /// The value of this property (each variant's `Selector::Tag`).
     Tag(String),
-    /// Which one of the variants' marker properties (`Variant::marker`) is present.
+    /// Which one of the variants' properties (each variant's `Selector::Present`) is present.
     Presence,
-    /// The JSON kind of the value (`Variant::kind`).
+    /// The JSON kind of the value (each variant's `Selector::Kind`).
     Kind,
+}
+
+/// What selects one variant of a union, under its union's `Rule`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// `Rule::Tag`: the tag property's values that select this variant (none when the discriminator maps
+    /// none to it).
+    Tag(Vec<String>),
+    /// `Rule::Presence`: the property whose presence selects this variant.
+    Present(String),
+    /// `Rule::Kind`: the JSON kind that selects this variant.
+    Kind(JsonKind),
 }
 
 /// The kinds of JSON value, as far as telling union members apart goes.
@@ -181,12 +194,7 @@ pub enum JsonKind {
 pub struct Variant {
     pub ident: String,
     pub ty: Ty,
-    /// `Rule::Tag`: the discriminator values that select this variant.
-    pub tags: Vec<String>,
-    /// `Rule::Presence`: the property whose presence selects this variant.
-    pub marker: Option<String>,
-    /// `Rule::Kind`: the JSON kind that selects this variant.
-    pub kind: Option<JsonKind>,
+    pub selector: Selector,
     pub doc: Option<String>,
     /// Part of a cycle of types that would otherwise have infinite size.
     pub boxed: bool,

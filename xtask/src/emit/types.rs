@@ -3,7 +3,7 @@
 
 use super::constructors::{constructors, Member};
 use super::{docs, id, type_path};
-use crate::ir::{Api, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
+use crate::ir::{Api, Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -321,19 +321,18 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         if v.boxed {
             ty = quote!(Box<#ty>);
         }
-        let chosen_by = match (&union.rule, &v.marker, v.kind) {
-            (Rule::Tag(tag), _, _) => {
-                let tags = v
-                    .tags
+        let chosen_by = match (&union.rule, &v.selector) {
+            (Rule::Tag(tag), Selector::Tag(values)) => {
+                let values = values
                     .iter()
                     .map(|t| format!("`{t}`"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                format!("`{tag}`: {tags}.")
+                format!("`{tag}`: {values}.")
             }
-            (_, Some(marker), _) => format!("`{marker}` is present."),
-            (_, _, Some(kind)) => format!("A JSON {}.", kind_name(kind)),
-            _ => String::new(),
+            (_, Selector::Present(property)) => format!("`{property}` is present."),
+            (_, Selector::Kind(kind)) => format!("A JSON {}.", kind_name(*kind)),
+            (_, Selector::Tag(_)) => String::new(),
         };
         let doc = docs::outer(&format!(
             "{chosen_by}{}",
@@ -371,7 +370,10 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
     let (choose, unknown_doc) = match &union.rule {
         Rule::Tag(tag) => {
             let arms = union.variants.iter().map(|v| {
-                let tags = &v.tags;
+                let tags = match &v.selector {
+                    Selector::Tag(values) => values.as_slice(),
+                    _ => &[],
+                };
                 let decode = decode(v);
                 quote!(Some(#(#tags)|*) => #decode,)
             });
@@ -394,7 +396,10 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             let markers: Vec<&str> = union
                 .variants
                 .iter()
-                .filter_map(|v| v.marker.as_deref())
+                .filter_map(|v| match &v.selector {
+                    Selector::Present(property) => Some(property.as_str()),
+                    _ => None,
+                })
                 .collect();
             let arms = union.variants.iter().enumerate().map(|(i, v)| {
                 let decode = decode(v);
@@ -418,9 +423,13 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         Rule::Kind => {
             let mut ordered: Vec<&crate::ir::Variant> = union.variants.iter().collect();
             // Integers before other numbers: an integer is both.
-            ordered.sort_by_key(|v| v.kind);
+            let kind = |v: &crate::ir::Variant| match v.selector {
+                Selector::Kind(kind) => Some(kind),
+                _ => None,
+            };
+            ordered.sort_by_key(|v| kind(v));
             let checks = ordered.iter().map(|v| {
-                let test = match v.kind {
+                let test = match kind(v) {
                     Some(JsonKind::String) => quote!(value.is_string()),
                     Some(JsonKind::Integer) => quote!(value.is_i64() || value.is_u64()),
                     Some(JsonKind::Number) => quote!(value.is_number()),

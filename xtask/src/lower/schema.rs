@@ -6,7 +6,7 @@ use super::view::{allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
-    EnumValue, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
+    EnumValue, Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
 };
 use crate::location::{self, Location};
 use anyhow::{bail, Result};
@@ -655,27 +655,27 @@ impl<'a> Lowerer<'a> {
             )),
             None => self.find_discriminator(&views)?,
         };
-        let (rule, tags, markers, kinds) = if let Some((tag, tags)) = tagged {
-            (
-                Rule::Tag(tag),
-                tags,
-                vec![None; members.len()],
-                vec![None; members.len()],
-            )
+        // The rule, each member's selector, and what names the members: their tags (a presence union's
+        // properties) or their kinds.
+        let (rule, selectors, tags, kinds): (
+            _,
+            Vec<Selector>,
+            Vec<Vec<String>>,
+            Vec<Option<JsonKind>>,
+        ) = if let Some((tag, tags)) = tagged {
+            let selectors = tags.iter().cloned().map(Selector::Tag).collect();
+            (Rule::Tag(tag), selectors, tags, vec![None; members.len()])
         } else if let Some(markers) = required_markers(&views) {
             let tags = markers.iter().map(|m| vec![m.clone()]).collect();
-            (
-                Rule::Presence,
-                tags,
-                markers.into_iter().map(Some).collect(),
-                vec![None; members.len()],
-            )
+            let selectors = markers.into_iter().map(Selector::Present).collect();
+            (Rule::Presence, selectors, tags, vec![None; members.len()])
         } else if let Some(kinds) = self.member_kinds(members, &member_at)? {
+            let selectors = kinds.iter().copied().map(Selector::Kind).collect();
             let tags = vec![Vec::new(); members.len()];
             (
                 Rule::Kind,
+                selectors,
                 tags,
-                vec![None; members.len()],
                 kinds.into_iter().map(Some).collect(),
             )
         } else {
@@ -712,7 +712,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         let names = variant_names(&path.name, &own_members, &tys, &tags, &kinds);
         let mut variants = Vec::with_capacity(members.len());
-        for (i, (ty, ident)) in tys.into_iter().zip(names).enumerate() {
+        for ((ty, ident), selector) in tys.into_iter().zip(names).zip(selectors) {
             if let Rule::Tag(tag) = &rule {
                 self.close_tag_enum(&ty, tag);
             }
@@ -723,9 +723,7 @@ impl<'a> Lowerer<'a> {
             variants.push(Variant {
                 ident,
                 ty,
-                tags: tags[i].clone(),
-                marker: markers[i].clone(),
-                kind: kinds[i],
+                selector,
                 doc,
                 boxed: false,
             });
@@ -1024,9 +1022,7 @@ impl<'a> Lowerer<'a> {
             variants.push(Variant {
                 ident: scope.claim(&ident(marker, Case::Pascal), Case::Pascal),
                 ty: Ty::Named(variant_path),
-                tags: Vec::new(),
-                marker: Some(marker.clone()),
-                kind: None,
+                selector: Selector::Present(marker.clone()),
                 doc,
                 boxed: false,
             });
