@@ -20,6 +20,9 @@ pub struct Api {
     /// The Cargo features, one per top-level resource, each with the features it needs (see
     /// `lower::features`).
     pub features: BTreeMap<String, BTreeSet<String>>,
+    /// The distinct `security` requirements, in order of first use (`Operation::security_set` indexes
+    /// them): each is one constant in lib.rs rather than a copy in every call.
+    pub security_sets: Vec<Vec<Vec<AuthScheme>>>,
 }
 
 /// Each type's position in `types`, by path.
@@ -85,6 +88,10 @@ pub struct TypeDef {
     /// The document defines this same shape again under this name: this type is an alias of it (see
     /// `lower::dedupe`).
     pub copy_of: Option<TypePath>,
+    /// A struct whose fields are all optional or have defaults (or a copy of one): it derives `Default`.
+    pub defaultable: bool,
+    /// Decoded by serde from its own buffer (it is inside a flattened map), not from the JSON text.
+    pub buffered: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -224,6 +231,13 @@ pub struct Operation {
     /// Name of the type alias or type that the call returns, in the resource module.
     pub response_type: String,
     pub security: Vec<Vec<AuthScheme>>,
+    /// Index of `security` in `Api::security_sets`.
+    pub security_set: usize,
+    /// The params struct derives `Default`: its body has one (or is optional) and no required parameter
+    /// is a string enum.
+    pub params_default: bool,
+    /// The multipart form struct (if the body is one) derives `Default`.
+    pub form_default: bool,
     pub permissions: Vec<String>,
     pub error_responses: Vec<(String, String)>,
     pub deprecated: bool,

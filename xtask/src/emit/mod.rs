@@ -69,9 +69,6 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     let mut modules: BTreeSet<Vec<String>> =
         api.resources.iter().map(|r| r.module.clone()).collect();
     modules.extend(used().map(|t| t.path.module.clone()));
-    let structs = types::defaultable(&api.types);
-    let securities = operations::security_sets(api);
-    let buffered = types::buffered(api);
     let mut by_module: BTreeMap<&[String], Vec<&TypeDef>> = BTreeMap::new();
     for def in used() {
         by_module
@@ -113,7 +110,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                 .defs
                 .iter()
                 .map(|def| {
-                    let mut tokens = types::type_def(def, &structs, &buffered);
+                    let mut tokens = types::type_def(def);
                     tokens.extend(union_constructors::union_constructors(def, api));
                     // Resource modules are gated as a whole; shared types by the products that use them.
                     match shared.then(|| cfg_any(api, &def.features)).flatten() {
@@ -123,7 +120,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             if part.first {
-                let head = module_head(api, part.module, &modules, &structs, &securities)?;
+                let head = module_head(api, part.module, &modules)?;
                 source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
             } else {
                 print_items(&part.path, quote!(#(#defs)*))
@@ -144,7 +141,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                     options,
                     &[],
                     "src/lib.rs",
-                    lib_tokens(api, options, &modules, &securities),
+                    lib_tokens(api, options, &modules),
                 )
             })?,
         },
@@ -292,8 +289,6 @@ fn module_head(
     api: &Api,
     module: &[String],
     modules: &BTreeSet<Vec<String>>,
-    structs: &BTreeSet<TypePath>,
-    securities: &[Vec<Vec<crate::ir::AuthScheme>>],
 ) -> Result<TokenStream> {
     let children = child_modules(module, modules).into_iter().map(|c| {
         let c = id(&c);
@@ -308,14 +303,10 @@ fn module_head(
         .resources
         .iter()
         .find(|r| r.module == module)
-        .map(|r| operations::handle(r, &operations, api, securities))
+        .map(|r| operations::handle(r, &operations, api))
         .transpose()?;
-    let params = operations
-        .iter()
-        .map(|op| operations::params_struct(op, api, structs));
-    let forms = operations
-        .iter()
-        .map(|op| operations::form_struct(op, structs));
+    let params = operations.iter().map(|op| operations::params_struct(op));
+    let forms = operations.iter().map(|op| operations::form_struct(op));
     let aliases = operations.iter().map(|op| operations::response_alias(op));
     Ok(quote! {
         #(#children)*
@@ -326,13 +317,8 @@ fn module_head(
     })
 }
 
-fn lib_tokens(
-    api: &Api,
-    options: &Options,
-    modules: &BTreeSet<Vec<String>>,
-    securities: &[Vec<Vec<crate::ir::AuthScheme>>],
-) -> TokenStream {
-    let security = operations::security_consts(api, securities);
+fn lib_tokens(api: &Api, options: &Options, modules: &BTreeSet<Vec<String>>) -> TokenStream {
+    let security = operations::security_consts(api);
     let patterns = pattern_statics(api);
     let docs = docs::inner(&crate_docs(api, options));
     let children = child_modules(&[], modules).into_iter().map(|c| {

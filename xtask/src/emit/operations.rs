@@ -5,8 +5,8 @@ use super::constructors::{constructors, Member};
 use super::types::{deprecated_attr, rust_type};
 use super::{docs, id, type_path};
 use crate::ir::{
-    is_string_enum, Api, AuthScheme, BodyMedia, Operation, PagingConvention, Param, ParamLocation,
-    Resource, Response, Segment, Step, Ty, TypeKind, TypePath, Waiter,
+    Api, AuthScheme, BodyMedia, Operation, PagingConvention, Param, ParamLocation, Resource,
+    Response, Segment, Step, Ty, TypeKind, TypePath, Waiter,
 };
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,7 +16,6 @@ pub fn handle(
     resource: &Resource,
     operations: &[&Operation],
     api: &Api,
-    securities: &[Vec<Vec<AuthScheme>>],
 ) -> anyhow::Result<TokenStream> {
     let resources = &api.resources;
     let handle = id(&resource.handle);
@@ -42,7 +41,7 @@ pub fn handle(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let request_fns = operations
         .iter()
-        .map(|op| request_fn(op, securities))
+        .map(|op| request_fn(op))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let waiter_handles = operations
         .iter()
@@ -298,10 +297,7 @@ fn has_params(op: &Operation) -> bool {
 }
 
 /// The free function that turns a call's arguments into a `RequestSpec`, or the argument error.
-pub fn request_fn(
-    op: &Operation,
-    securities: &[Vec<Vec<AuthScheme>>],
-) -> anyhow::Result<TokenStream> {
+pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
     let name = request_fn_name(op);
     let (args, _) = call_args(op);
     let checks = op
@@ -352,7 +348,7 @@ pub fn request_fn(
     let method = id(&op.method);
     let spec_id = &op.spec_id;
     let template = &op.path_template;
-    let security = id(&security_const(op, securities)?);
+    let security = id(&security_const_name(op.security_set));
     let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     Ok(quote! {
         #allow
@@ -377,33 +373,8 @@ pub fn request_fn(
     })
 }
 
-/// The distinct `security` requirements of the API, in order of first use: each is one constant in lib.rs
-/// rather than a copy in every call.
-pub fn security_sets(api: &Api) -> Vec<Vec<Vec<AuthScheme>>> {
-    let mut sets: Vec<Vec<Vec<AuthScheme>>> = Vec::new();
-    for op in &api.operations {
-        if !sets.contains(&op.security) {
-            sets.push(op.security.clone());
-        }
-    }
-    sets
-}
-
 pub fn security_const_name(index: usize) -> String {
     format!("SECURITY_{index}")
-}
-
-fn security_const(op: &Operation, securities: &[Vec<Vec<AuthScheme>>]) -> anyhow::Result<String> {
-    securities
-        .iter()
-        .position(|s| s == &op.security)
-        .map(security_const_name)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "internal: {}: security requirement not collected",
-                op.origin
-            )
-        })
 }
 
 /// `&[&[Scheme::Bearer], &[Scheme::Header("X-Auth-Email"), ..]]`: an operation's security alternatives as a
@@ -426,28 +397,32 @@ pub fn security_alternatives(
 }
 
 /// `pub(crate) const SECURITY_n` for each distinct requirement, documented with who may call.
-pub fn security_consts(api: &Api, securities: &[Vec<Vec<AuthScheme>>]) -> TokenStream {
-    let consts = securities.iter().enumerate().map(|(i, alternatives)| {
-        let features: BTreeSet<String> = api
-            .operations
-            .iter()
-            .filter(|op| &op.security == alternatives)
-            .map(crate::lower::features::of_operation)
-            .collect();
-        let features: Vec<String> = features.into_iter().collect();
-        let cfg = super::cfg_any(api, &features);
-        let name = id(&security_const_name(i));
-        let doc = match security_text(alternatives) {
-            Some(text) => format!(" Authentication: {text}."),
-            None => " No authentication.".to_owned(),
-        };
-        let alternatives = security_alternatives(alternatives, &quote!(runtime::AuthScheme));
-        quote! {
-            #[doc = #doc]
-            #cfg
-            const #name: &[&[runtime::AuthScheme]] = #alternatives;
-        }
-    });
+pub fn security_consts(api: &Api) -> TokenStream {
+    let consts = api
+        .security_sets
+        .iter()
+        .enumerate()
+        .map(|(i, alternatives)| {
+            let features: BTreeSet<String> = api
+                .operations
+                .iter()
+                .filter(|op| &op.security == alternatives)
+                .map(crate::lower::features::of_operation)
+                .collect();
+            let features: Vec<String> = features.into_iter().collect();
+            let cfg = super::cfg_any(api, &features);
+            let name = id(&security_const_name(i));
+            let doc = match security_text(alternatives) {
+                Some(text) => format!(" Authentication: {text}."),
+                None => " No authentication.".to_owned(),
+            };
+            let alternatives = security_alternatives(alternatives, &quote!(runtime::AuthScheme));
+            quote! {
+                #[doc = #doc]
+                #cfg
+                const #name: &[&[runtime::AuthScheme]] = #alternatives;
+            }
+        });
     quote!(#(#consts)*)
 }
 
@@ -980,14 +955,7 @@ pub fn waiter_handle(
 }
 
 /// The struct of a multipart body's parts.
-/// Whether a multipart form can derive `Default`: a required enum part has no value to start from.
-fn form_defaultable(parts: &[crate::ir::FormPart], structs: &BTreeSet<TypePath>) -> bool {
-    parts
-        .iter()
-        .all(|p| !p.required || p.binary || p.repeated || super::types::has_default(&p.ty, structs))
-}
-
-pub fn form_struct(op: &Operation, structs: &BTreeSet<TypePath>) -> TokenStream {
+pub fn form_struct(op: &Operation) -> TokenStream {
     let Some(crate::ir::RequestBody {
         media: BodyMedia::Multipart { type_name, parts },
         ..
@@ -1025,7 +993,7 @@ pub fn form_struct(op: &Operation, structs: &BTreeSet<TypePath>) -> TokenStream 
         };
         quote!(#doc pub #field: #ty,)
     });
-    let default = form_defaultable(parts, structs).then(|| quote!(Default,));
+    let default = op.form_default.then(|| quote!(Default,));
     let constructors = constructors(type_name, &members, TokenStream::new());
     quote! {
         #[doc = #doc]
@@ -1208,28 +1176,13 @@ fn call_doc(op: &Operation) -> String {
 }
 
 /// The params struct of one call, with its fields' docs and constraints.
-pub fn params_struct(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) -> TokenStream {
+pub fn params_struct(op: &Operation) -> TokenStream {
     if !has_params(op) {
         return TokenStream::new();
     }
     let name = id(&op.params_type);
     let doc = format!(" Parameters of `{}()`.", op.fn_name);
-    let body_default = match &op.body {
-        None => true,
-        Some(body) if !body.required => true,
-        Some(body) => match &body.media {
-            BodyMedia::Json(Ty::Named(p)) => structs.contains(p),
-            BodyMedia::Json(Ty::DateTime) => false,
-            BodyMedia::Multipart { parts, .. } => form_defaultable(parts, structs),
-            _ => true,
-        },
-    };
-    let defaultable = body_default
-        && op
-            .params
-            .iter()
-            .all(|p| !p.required || !is_string_enum(|path| api.find(path), &p.ty));
-    let derive_default = defaultable.then(|| quote!(Default,));
+    let derive_default = op.params_default.then(|| quote!(Default,));
     let mut members: Vec<Member> = op
         .params
         .iter()

@@ -3,10 +3,9 @@
 
 use super::constructors::{constructors, Member};
 use super::{docs, id, type_path};
-use crate::ir::{Api, Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union};
+use crate::ir::{Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union};
 use proc_macro2::TokenStream;
 use quote::quote;
-use std::collections::BTreeSet;
 
 /// The Rust type for `ty`. Timestamps are `OffsetDateTime` where a serde `with` attribute can reach
 /// them (a field or its `Option`), and RFC 3339 strings inside collections.
@@ -41,80 +40,7 @@ pub fn rust_type_named(
     }
 }
 
-/// Structs that can derive `Default`: every field is an `Option` or has a default itself (computed to a
-/// fixed point, since structs contain structs). Unions and enums have no natural default.
-pub fn defaultable(types: &[TypeDef]) -> BTreeSet<TypePath> {
-    let mut found: BTreeSet<TypePath> = BTreeSet::new();
-    loop {
-        let before = found.len();
-        for def in types {
-            let ok = match (&def.kind, &def.copy_of) {
-                (TypeKind::Struct { fields, .. }, _) => fields
-                    .iter()
-                    .all(|f| f.optional() || has_default(&f.ty, &found)),
-                // A copy of a struct is an alias: it has a default when the struct has.
-                (_, Some(of)) => found.contains(of),
-                _ => false,
-            };
-            if ok {
-                found.insert(def.path.clone());
-            }
-        }
-        if found.len() == before {
-            return found;
-        }
-    }
-}
-
-pub fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
-    match ty {
-        Ty::DateTime => false,
-        Ty::Named(path) => structs.contains(path),
-        _ => true,
-    }
-}
-
-/// Types that serde decodes from its own buffer instead of the JSON text: the values of a struct's
-/// `additionalProperties` beside its properties (a `#[serde(flatten)]` map), and all they contain. A union
-/// among them cannot capture its raw JSON text, so it decodes through a `serde_json::Value`.
-pub fn buffered(api: &Api) -> BTreeSet<TypePath> {
-    let mut found = BTreeSet::new();
-    let mut pending: Vec<&Ty> = api
-        .types
-        .iter()
-        .filter_map(|def| match &def.kind {
-            TypeKind::Struct { extra, .. } => extra.as_ref(),
-            _ => None,
-        })
-        .collect();
-    while let Some(ty) = pending.pop() {
-        match ty {
-            Ty::Array(inner) | Ty::Map(inner) => pending.push(inner),
-            // A copy's definition is what is decoded: it is the one that is buffered.
-            Ty::Named(path) if found.insert(api.find(path).map_or(path, |d| &d.path).clone()) => {
-                match api.find(path).map(|d| &d.kind) {
-                    Some(TypeKind::Struct { fields, extra }) => {
-                        pending.extend(fields.iter().map(|f| &f.ty));
-                        pending.extend(extra);
-                    }
-                    Some(TypeKind::Union(union)) => {
-                        pending.extend(union.variants.iter().map(|v| &v.ty))
-                    }
-                    Some(TypeKind::Alias(inner)) => pending.push(inner),
-                    Some(TypeKind::StringEnum { .. }) | None => {}
-                }
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
-pub fn type_def(
-    def: &TypeDef,
-    defaultable: &BTreeSet<TypePath>,
-    buffered: &BTreeSet<TypePath>,
-) -> TokenStream {
+pub fn type_def(def: &TypeDef) -> TokenStream {
     let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
         let sent_only = def.sent && !def.received;
@@ -169,7 +95,7 @@ pub fn type_def(
                     pub extra: ::std::collections::BTreeMap<String, #value>,
                 }
             });
-            let default = defaultable.contains(&def.path).then(|| quote!(Default,));
+            let default = def.defaultable.then(|| quote!(Default,));
             let deprecated = deprecated_attr(def.deprecated);
             let (serde, other_serde) = serde_derives(def);
             quote! {
@@ -210,7 +136,7 @@ pub fn type_def(
                 }
             }
         }
-        TypeKind::Union(union) => union_def(&doc, def, union, !buffered.contains(&def.path)),
+        TypeKind::Union(union) => union_def(&doc, def, union, !def.buffered),
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, true, here);
             quote! { #doc pub type #name = #ty; }

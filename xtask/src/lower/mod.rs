@@ -3,6 +3,7 @@
 
 mod cycles;
 mod dedupe;
+mod derived;
 pub mod features;
 mod names;
 mod operation;
@@ -98,11 +99,13 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         operations,
         warnings: lowerer.warnings,
         features: BTreeMap::new(),
+        security_sets: Vec::new(),
     };
     api.features = features::assign(&mut api);
     names::by_role(&mut api);
     usage_docs::fill(&mut api);
     dedupe::merge(&mut api);
+    derived::fill(&mut api);
     Ok(api)
 }
 

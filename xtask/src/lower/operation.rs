@@ -413,6 +413,9 @@ impl<'a> Lowerer<'a> {
         };
 
         let mut operation = Operation {
+            security_set: 0,
+            params_default: false,
+            form_default: false,
             spec_id: f
                 .op
                 .operation_id
