@@ -601,18 +601,21 @@ fn started_call(
     } else {
         quote!(result.#id_field)
     };
-    let scope = if waiter_op.params.is_empty() {
-        quote!(let waiter_params = ();)
+    // The handle keeps the waiter's params (the scope it polls in) when that call has any.
+    let (scope, pass_params) = if has_params(waiter_op) {
+        (
+            quote!(let waiter_params = #waiter_params { #(#copies)* };),
+            quote!(, waiter_params),
+        )
     } else {
-        quote!(let waiter_params = #waiter_params { #(#copies)* };)
+        (quote!(), quote!())
     };
-    let pass_params = (!waiter_op.params.is_empty()).then(|| quote!(waiter_params));
     Ok((
         quote!(crate::Call<#handle>),
         quote! {
             let client = self.client.clone();
             #scope
-            #request.and_then(move |result| Ok(#handle::new(client, #take_id, #pass_params)))
+            #request.and_then(move |result| Ok(#handle::new(client, #take_id #pass_params)))
         },
     ))
 }
@@ -908,14 +911,14 @@ pub fn waiter_handle(
     let resource_handle = id(&resource.handle);
     let (done, _) = classify_fn(op, waiter, union_of(op, api)?, api)?;
     let params = id(&op.params_type);
-    let (params_field, params_arg, params_ty) = if has_params(op) {
+    let (params_field, params_arg, params_in) = if has_params(op) {
         (
             quote!(params: #params,),
             quote!(&this.params,),
-            quote!(#params),
+            quote!(, params: #params),
         )
     } else {
-        (quote!(), quote!(), quote!(()))
+        (quote!(), quote!(), quote!())
     };
     let get = &op.fn_name;
     let doc = format!(" A long-running operation that `{get}()` reports on: its id, and `wait()` to poll it to the end.");
@@ -929,8 +932,7 @@ pub fn waiter_handle(
             #params_field
         }
         impl #handle {
-            #[allow(unused_variables)]
-            pub(crate) fn new(client: crate::Client, id: String, params: #params_ty) -> Self {
+            pub(crate) fn new(client: crate::Client, id: String #params_in) -> Self {
                 Self { client, id, #store }
             }
             /// The operation's id.
