@@ -1,6 +1,7 @@
 //! Printing spread over the machine's cores.
 
 use anyhow::Result;
+
 /// `work` over every item, spread over the machine's cores: each thread takes the next item not yet taken,
 /// so one slow part does not hold up a fixed share of the others. Results come back in the items' order,
 /// so the output does not depend on scheduling. (Token streams are not `Send`, so each thread builds its

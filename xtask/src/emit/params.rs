@@ -1,4 +1,5 @@
 //! The structs a call's caller fills in: its params struct and its multipart form.
+
 use super::constructors::{constructors, Member};
 use super::resource::has_params;
 use super::types::rust_type;

@@ -1,5 +1,6 @@
 //! A call's request function: arguments checked against their constraints, then path, query, headers and
 //! body assembled into the runtime's `RequestSpec`.
+
 use super::id;
 use super::resource::{call_args, request_fn_name};
 use super::security::security_const_name;

@@ -1,5 +1,6 @@
 //! Security requirements: one `SECURITY_n` constant per distinct requirement in the crate root, named
 //! by the calls that accept it.
+
 use super::id;
 use crate::ir::{Api, AuthScheme};
 use proc_macro2::TokenStream;

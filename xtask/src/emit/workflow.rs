@@ -1,6 +1,7 @@
 //! Long-running work on top of calls: the streaming form of a paged list call, `wait()` on a call that
 //! reports an operation's state, and the handle a call that starts such an operation returns (mirrors
 //! `lower::workflow`).
+
 use super::resource::{call_args, has_params};
 use super::types::rust_type;
 use super::{id, type_path};

@@ -194,6 +194,8 @@ impl<'a> Lowerer<'a> {
         Ok((resources, operations))
     }
 
+    /// One operation, lowered in the order its parts claim names (params struct, parameters' types,
+    /// response, waiter handle, body), so names stay deterministic.
     fn operation(
         &mut self,
         f: &Found<'a>,
@@ -213,12 +215,83 @@ impl<'a> Lowerer<'a> {
                 name: format!("{base}Params"),
             })
             .name;
+        let declared = self.declared_params(f)?;
+        let ordered = ordered_params(f, &declared)?;
+        let params_hint = Hint {
+            module: module.clone(),
+            name: params_type.clone(),
+        };
+        let lowered = self.lower_params(f, ordered, canonical, &params_hint)?;
+        let segments = url_segments(f, &lowered.positional, &lowered.params)?;
         let response_hint = Hint {
             module: module.clone(),
             name: format!("{base}Response"),
         };
+        let response = self.response(f, &response_hint, &base)?;
+        let response_type = match &response {
+            Response::Enveloped(Ty::Named(p))
+            | Response::EnvelopedWhole(Ty::Named(p))
+            | Response::Json(Ty::Named(p))
+                if p.module == module && p.name == response_hint.name =>
+            {
+                p.name.clone()
+            }
+            _ => self.claim_type(&response_hint).name,
+        };
+        let waiter = self.operation_waiter(f, &module, &response)?;
+        let body = match (&f.op.request_body, lowered.body_ident) {
+            (Some(body), Some(ident)) => {
+                Some(self.request_body(body, ident, &module, &base, &f.at)?)
+            }
+            _ => None,
+        };
 
-        // Operation-level parameters replace path-level ones with the same name and location.
+        let mut operation = Operation {
+            security_set: 0,
+            params_default: false,
+            form_default: false,
+            spec_id: f
+                .op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
+            summary: f.op.summary.clone(),
+            description: f.op.description.clone(),
+            method: f.method.to_uppercase(),
+            path_template: f.path.to_owned(),
+            segments,
+            resource: module,
+            fn_name,
+            positional: lowered.positional,
+            params: lowered.params,
+            params_type,
+            body,
+            response,
+            response_type,
+            security: self.security(f.op, &f.at)?,
+            permissions: permissions(f.op),
+            error_responses: f
+                .op
+                .responses
+                .responses
+                .iter()
+                .filter(|(code, _)| !is_success(code))
+                .map(|(code, r)| (status_text(code), self.response_description(r)))
+                .collect(),
+            deprecated: f.op.deprecated,
+            origin: f.at.clone(),
+            paging: None,
+            waiter,
+            starts: None,
+        };
+        operation.paging = workflow::paging(&operation, |path| self.find_type(path));
+        workflow::count_pages_in_integers(&mut operation);
+        Ok(operation)
+    }
+
+    /// The parameters declared on the path and on the operation: operation-level ones replace path-level
+    /// ones with the same name and location.
+    fn declared_params(&mut self, f: &Found<'a>) -> Result<Vec<Declared<'a>>> {
         let mut declared: Vec<Declared<'a>> = Vec::new();
         let sources = f
             .shared_params
@@ -237,50 +310,25 @@ impl<'a> Lowerer<'a> {
             });
             declared.push(parameter);
         }
+        Ok(declared)
+    }
 
-        // Path parameters are the call's own arguments, as in Cloudflare's SDKs, except the scope
-        // (`/accounts/{account_id}`: a first literal and a parameter), which goes in the params struct.
-        let scope_name = f.template.scope();
-        let positional_names: Vec<&str> = f
-            .template
-            .params()
-            .filter(|name| Some(*name) != scope_name)
-            .collect();
-        let mut positional = Vec::new();
-        let mut params = Vec::new();
+    /// Each parameter lowered, in `ordered`'s order: path parameters after the scope are the call's own
+    /// arguments (as in Cloudflare's SDKs); the scope (`/accounts/{account_id}`) and the others are
+    /// fields of the params struct, where the body's field is named first.
+    fn lower_params(
+        &mut self,
+        f: &Found<'a>,
+        ordered: Vec<&Declared<'a>>,
+        canonical: &BTreeMap<String, String>,
+        params_hint: &Hint,
+    ) -> Result<LoweredParams> {
+        let positional_names: Vec<&str> = f.template.positional().collect();
+        let mut lowered = LoweredParams::default();
         let mut fields = Scope::default();
         let mut locals = Scope::with_reserved(CALL_LOCALS);
-        // Path parameters in path order, then query parameters in spec order.
-        let mut ordered: Vec<&Declared<'a>> = Vec::new();
-        for segment in &f.template.segments {
-            match *segment {
-                PathSegment::Param(name) => {
-                    let p = declared
-                        .iter()
-                        .find(|d| d.data.name == name && d.location == ParamLocation::Path)
-                        .ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
-                                f.path
-                            )
-                        })?;
-                    ordered.push(p);
-                }
-                PathSegment::Literal(text) if segment.is_mixed() => {
-                    bail!("paths.{}: segment `{text}` mixes literal text and parameters, which is not supported", f.path);
-                }
-                PathSegment::Literal(_) => {}
-            }
-        }
-        for location in [
-            ParamLocation::Query,
-            ParamLocation::Header,
-            ParamLocation::Cookie,
-        ] {
-            ordered.extend(declared.iter().filter(|d| d.location == location));
-        }
         // The body field's name is taken first, so a parameter called `body` gets the suffix.
-        let body_ident =
+        lowered.body_ident =
             f.op.request_body
                 .is_some()
                 .then(|| fields.claim("body", Case::Snake));
@@ -304,58 +352,24 @@ impl<'a> Lowerer<'a> {
                 _ => None,
             }
             .unwrap_or(&data.name);
-            let lowered = self.param(
-                declared,
-                rust_name,
-                &Hint {
-                    module: module.clone(),
-                    name: params_type.clone(),
-                },
-                scope,
-            )?;
+            let params = self.param(declared, rust_name, params_hint, scope)?;
             if is_positional {
-                positional.extend(lowered);
+                lowered.positional.extend(params);
             } else {
-                params.extend(lowered);
+                lowered.params.extend(params);
             }
         }
-        let mut segments = Vec::with_capacity(f.template.segments.len());
-        for s in &f.template.segments {
-            segments.push(match *s {
-                PathSegment::Param(name) if positional_names.contains(&name) => {
-                    Segment::Positional(positional.iter().position(|p| p.wire == name).ok_or_else(
-                        || {
-                            anyhow::anyhow!(
-                                "paths.{}: path parameter `{{{name}}}` is not declared",
-                                f.path
-                            )
-                        },
-                    )?)
-                }
-                PathSegment::Param(name) => Segment::Param(
-                    params
-                        .iter()
-                        .position(|p| p.wire == name && p.location == ParamLocation::Path)
-                        .ok_or_else(|| {
-                            anyhow::anyhow!(
-                                "paths.{}: path parameter `{{{name}}}` is not declared",
-                                f.path
-                            )
-                        })?,
-                ),
-                PathSegment::Literal(text) => Segment::Literal(text.to_owned()),
-            });
-        }
-        // `/things/` is another URL than `/things`: the trailing slash is kept.
-        if f.template.trailing_slash {
-            segments.push(Segment::Literal(String::new()));
-        }
+        Ok(lowered)
+    }
 
-        let response = match &f.success {
+    /// What the first 2xx response gives the caller: the envelope's `result` (an `Option` when it may be
+    /// `null`), the whole envelope, other JSON, text, bytes or nothing.
+    fn response(&mut self, f: &Found<'a>, response_hint: &Hint, base: &str) -> Result<Response> {
+        Ok(match &f.success {
             Success::Envelope {
                 whole: Some((r, at)),
                 ..
-            } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
+            } => Response::EnvelopedWhole(self.lower(*r, response_hint, at)?),
             Success::Envelope {
                 result: (r, at), ..
             } => {
@@ -363,107 +377,48 @@ impl<'a> Lowerer<'a> {
                 if allows_null(schema) {
                     // The call returns `Option<…Result>`, named `…Response`.
                     let hint = Hint {
-                        module: module.clone(),
+                        module: response_hint.module.clone(),
                         name: format!("{base}Result"),
                     };
                     Response::EnvelopedNullable(self.lower(*r, &hint, at)?)
                 } else {
-                    Response::Enveloped(self.lower(*r, &response_hint, at)?)
+                    Response::Enveloped(self.lower(*r, response_hint, at)?)
                 }
             }
-            Success::Json(Some((r, at))) => Response::Json(self.lower(*r, &response_hint, at)?),
+            Success::Json(Some((r, at))) => Response::Json(self.lower(*r, response_hint, at)?),
             Success::Json(None) => Response::Json(Ty::Json),
             Success::Text => Response::Text,
             Success::Bytes => Response::Bytes,
             Success::Empty => Response::Empty,
-        };
-        let response_type = match &response {
-            Response::Enveloped(Ty::Named(p))
-            | Response::EnvelopedWhole(Ty::Named(p))
-            | Response::Json(Ty::Named(p))
-                if p.module == module && p.name == response_hint.name =>
-            {
-                p.name.clone()
-            }
-            _ => self.claim_type(&response_hint).name,
-        };
-        let waiter = match f.op.extensions.get(workflow::WAITER_EXTENSION) {
-            Some(extension) => {
-                let handle = self
-                    .claim_type(&Hint {
-                        module: module.clone(),
-                        name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
-                    })
-                    .name;
-                Some(workflow::waiter(
-                    extension,
-                    &response,
-                    |path| self.find_type(path),
-                    handle,
-                    &f.at,
-                )?)
-            }
-            None => None,
-        };
-        let body = match (&f.op.request_body, body_ident) {
-            (Some(body), Some(ident)) => {
-                Some(self.request_body(body, ident, &module, &base, &f.at)?)
-            }
-            _ => None,
-        };
+        })
+    }
 
-        let mut operation = Operation {
-            security_set: 0,
-            params_default: false,
-            form_default: false,
-            spec_id: f
-                .op
-                .operation_id
-                .clone()
-                .unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
-            summary: f.op.summary.clone(),
-            description: f.op.description.clone(),
-            method: f.method.to_uppercase(),
-            path_template: f.path.to_owned(),
-            segments,
-            resource: module,
-            fn_name,
-            positional,
-            params,
-            params_type,
-            body,
-            response,
-            response_type,
-            security: self.security(f.op, &f.at)?,
-            permissions: f
-                .op
-                .extensions
-                .get("x-api-token-group")
-                .and_then(|v| v.as_array())
-                .map(|groups| {
-                    groups
-                        .iter()
-                        .filter_map(|g| g.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            error_responses: f
-                .op
-                .responses
-                .responses
-                .iter()
-                .filter(|(code, _)| !is_success(code))
-                .map(|(code, r)| (status_text(code), self.response_description(r)))
-                .collect(),
-            deprecated: f.op.deprecated,
-            origin: f.at.clone(),
-            paging: None,
-            waiter,
-            starts: None,
+    /// `x-sdk-waiter`: the call reports a long-running operation's state, with a handle type named after
+    /// its resource.
+    fn operation_waiter(
+        &mut self,
+        f: &Found<'a>,
+        module: &[String],
+        response: &Response,
+    ) -> Result<Option<crate::ir::Waiter>> {
+        let Some(extension) = f.op.extensions.get(workflow::WAITER_EXTENSION) else {
+            return Ok(None);
         };
-        operation.paging = workflow::paging(&operation, |path| self.find_type(path));
-        workflow::count_pages_in_integers(&mut operation);
-        Ok(operation)
+        let last = module.last().map(String::as_str).unwrap_or("root");
+        let handle = self
+            .claim_type(&Hint {
+                module: module.to_vec(),
+                name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
+            })
+            .name;
+        workflow::waiter(
+            extension,
+            response,
+            |path| self.find_type(path),
+            handle,
+            &f.at,
+        )
+        .map(Some)
     }
 
     /// The item itself, or the one its `$ref` names in `components.<kind>` (one level: a reference to a
@@ -1153,6 +1108,99 @@ fn canonical_path_names<'t, 'p: 't>(
             Some((literal, best.0.clone()))
         })
         .collect()
+}
+
+/// A call's parameters, lowered: its own arguments, the params struct's fields, and the body's field name.
+#[derive(Default)]
+struct LoweredParams {
+    positional: Vec<Param>,
+    params: Vec<Param>,
+    body_ident: Option<String>,
+}
+
+/// Path parameters in path order (each must be declared), then query, header and cookie parameters in
+/// spec order.
+fn ordered_params<'d, 'a>(
+    f: &Found<'a>,
+    declared: &'d [Declared<'a>],
+) -> Result<Vec<&'d Declared<'a>>> {
+    let mut ordered: Vec<&Declared<'a>> = Vec::new();
+    for segment in &f.template.segments {
+        match *segment {
+            PathSegment::Param(name) => {
+                let p = declared
+                    .iter()
+                    .find(|d| d.data.name == name && d.location == ParamLocation::Path)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
+                            f.path
+                        )
+                    })?;
+                ordered.push(p);
+            }
+            PathSegment::Literal(text) if segment.is_mixed() => {
+                bail!("paths.{}: segment `{text}` mixes literal text and parameters, which is not supported", f.path);
+            }
+            PathSegment::Literal(_) => {}
+        }
+    }
+    for location in [
+        ParamLocation::Query,
+        ParamLocation::Header,
+        ParamLocation::Cookie,
+    ] {
+        ordered.extend(declared.iter().filter(|d| d.location == location));
+    }
+    Ok(ordered)
+}
+
+/// The URL's segments: literals, and each path parameter as the argument or params field it was lowered
+/// to. `/things/` is another URL than `/things`: a trailing slash is kept.
+fn url_segments(f: &Found, positional: &[Param], params: &[Param]) -> Result<Vec<Segment>> {
+    let undeclared = |name: &str| {
+        anyhow::anyhow!(
+            "paths.{}: path parameter `{{{name}}}` is not declared",
+            f.path
+        )
+    };
+    let positional_names: Vec<&str> = f.template.positional().collect();
+    let mut segments = Vec::with_capacity(f.template.segments.len() + 1);
+    for s in &f.template.segments {
+        segments.push(match *s {
+            PathSegment::Param(name) if positional_names.contains(&name) => Segment::Positional(
+                positional
+                    .iter()
+                    .position(|p| p.wire == name)
+                    .ok_or_else(|| undeclared(name))?,
+            ),
+            PathSegment::Param(name) => Segment::Param(
+                params
+                    .iter()
+                    .position(|p| p.wire == name && p.location == ParamLocation::Path)
+                    .ok_or_else(|| undeclared(name))?,
+            ),
+            PathSegment::Literal(text) => Segment::Literal(text.to_owned()),
+        });
+    }
+    if f.template.trailing_slash {
+        segments.push(Segment::Literal(String::new()));
+    }
+    Ok(segments)
+}
+
+/// `x-api-token-group`: the API token permissions that allow the call.
+fn permissions(op: &openapiv3::Operation) -> Vec<String> {
+    op.extensions
+        .get("x-api-token-group")
+        .and_then(|v| v.as_array())
+        .map(|groups| {
+            groups
+                .iter()
+                .filter_map(|g| g.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn is_success(code: &StatusCode) -> bool {

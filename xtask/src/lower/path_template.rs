@@ -66,6 +66,12 @@ impl<'p> PathTemplate<'p> {
         })
     }
 
+    /// The parameters after the scope, in path order: a call's own arguments.
+    pub fn positional(&self) -> impl Iterator<Item = &'p str> + '_ {
+        let scope = self.scope();
+        self.params().filter(move |name| Some(*name) != scope)
+    }
+
     /// The literal segments, in path order.
     pub fn literals(&self) -> impl Iterator<Item = &'p str> + '_ {
         self.segments.iter().filter_map(|s| match s {
