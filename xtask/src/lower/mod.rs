@@ -18,7 +18,7 @@ use crate::ident::{Case, Scope};
 use crate::ir::{Api, Ty, TypeDef, TypePath};
 use anyhow::Result;
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
-use schema::Hint;
+use schema::{Direction, Hint};
 use std::collections::{BTreeMap, HashMap};
 use typed_arena::Arena;
 
@@ -46,8 +46,6 @@ pub struct Lowerer<'a> {
     input_components: HashMap<&'a str, Ty>,
     /// Whether a `readOnly` property is reachable from the schema at a location.
     read_only_cache: HashMap<String, bool>,
-    /// Lowering a request body: `readOnly` properties are left out.
-    request_mode: bool,
     /// Named types made for schemas written in place, by location, so a shared location yields one type.
     inline_types: HashMap<String, Ty>,
     /// Type names taken in each module.
@@ -68,7 +66,6 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         components: HashMap::new(),
         input_components: HashMap::new(),
         read_only_cache: HashMap::new(),
-        request_mode: false,
         inline_types: HashMap::new(),
         scopes: BTreeMap::new(),
         left_out: Vec::new(),
@@ -120,14 +117,19 @@ impl<'a> Lowerer<'a> {
             let at = crate::location::component("schemas", name);
             match schema {
                 openapiv3::ReferenceOr::Item(item) => {
-                    self.lower_component(name, item, &at)?;
+                    self.lower_component(name, item, &at, Direction::Response)?;
                 }
                 openapiv3::ReferenceOr::Reference { reference } => {
                     let hint = Hint {
                         module: vec!["types".to_owned()],
                         name: crate::ident::ident(name, Case::Pascal),
                     };
-                    self.lower(schema::SchemaRef::Ref(reference), &hint, &at)?;
+                    self.lower(
+                        schema::SchemaRef::Ref(reference),
+                        &hint,
+                        &at,
+                        Direction::Response,
+                    )?;
                 }
             }
         }

@@ -3,7 +3,7 @@
 
 use super::path_template::{PathSegment, PathTemplate};
 use super::resource::{place, singular, Placement};
-use super::schema::{component_name, Hint, SchemaRef};
+use super::schema::{component_name, Direction, Hint, SchemaRef};
 use super::view::{allows_null, shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
@@ -369,7 +369,9 @@ impl<'a> Lowerer<'a> {
             Success::Envelope {
                 whole: Some((r, at)),
                 ..
-            } => Response::EnvelopedWhole(self.lower(*r, response_hint, at)?),
+            } => {
+                Response::EnvelopedWhole(self.lower(*r, response_hint, at, Direction::Response)?)
+            }
             Success::Envelope {
                 result: (r, at), ..
             } => {
@@ -380,12 +382,14 @@ impl<'a> Lowerer<'a> {
                         module: response_hint.module.clone(),
                         name: format!("{base}Result"),
                     };
-                    Response::EnvelopedNullable(self.lower(*r, &hint, at)?)
+                    Response::EnvelopedNullable(self.lower(*r, &hint, at, Direction::Response)?)
                 } else {
-                    Response::Enveloped(self.lower(*r, response_hint, at)?)
+                    Response::Enveloped(self.lower(*r, response_hint, at, Direction::Response)?)
                 }
             }
-            Success::Json(Some((r, at))) => Response::Json(self.lower(*r, response_hint, at)?),
+            Success::Json(Some((r, at))) => {
+                Response::Json(self.lower(*r, response_hint, at, Direction::Response)?)
+            }
             Success::Json(None) => Response::Json(Ty::Json),
             Success::Text => Response::Text,
             Success::Bytes => Response::Bytes,
@@ -493,7 +497,12 @@ impl<'a> Lowerer<'a> {
             );
         };
         let schema_at = format!("{at}.schema");
-        let ty = as_text(self.lower(schema.into(), &owner.child(rust_name), &schema_at)?);
+        let ty = as_text(self.lower(
+            schema.into(),
+            &owner.child(rust_name),
+            &schema_at,
+            Direction::Response,
+        )?);
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
         let example = data
             .example
@@ -687,9 +696,7 @@ impl<'a> Lowerer<'a> {
         for (media, content) in offered {
             let media_at = format!("{at}.content.{media}");
             let defined = self.types.len();
-            self.request_mode = true;
             let lowered = self.body_media(media, content, &hint, &media_at);
-            self.request_mode = false;
             match lowered {
                 Ok(lowered) => {
                     self.warnings.extend(
@@ -723,7 +730,12 @@ impl<'a> Lowerer<'a> {
     ) -> Result<BodyMedia> {
         if is_json(media) {
             return Ok(BodyMedia::Json(match &content.schema {
-                Some(schema) => self.lower(schema.into(), hint, &format!("{at}.schema"))?,
+                Some(schema) => self.lower(
+                    schema.into(),
+                    hint,
+                    &format!("{at}.schema"),
+                    Direction::Request,
+                )?,
                 None => Ty::Json,
             }));
         }
@@ -758,7 +770,7 @@ impl<'a> Lowerer<'a> {
                 let ty = if binary {
                     Ty::String
                 } else {
-                    self.lower(*r, &hint.child(wire), location)?
+                    self.lower(*r, &hint.child(wire), location, Direction::Request)?
                 };
                 parts.push(FormPart {
                     wire: wire.clone(),

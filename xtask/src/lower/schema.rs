@@ -72,6 +72,15 @@ const MAX_REF_DEPTH: usize = 64;
 static ANY_OTHER_KEYS: AdditionalProperties = AdditionalProperties::Any(true);
 
 /// Where component schemas are in the document, as spec locations spell it.
+/// What a schema is lowered for. A request body leaves out `readOnly` properties (through `...Input` twins
+/// of the components that have them); responses, parameters and the components themselves keep every
+/// property as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Request,
+    Response,
+}
+
 pub const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
 impl<'a> Lowerer<'a> {
@@ -106,14 +115,14 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers the schema at `r` to a type, defining named types as needed.
-    pub fn lower(&mut self, r: SchemaRef<'a>, hint: &Hint, at: &str) -> Result<Ty> {
+    pub fn lower(&mut self, r: SchemaRef<'a>, hint: &Hint, at: &str, dir: Direction) -> Result<Ty> {
         let (schema, component, location) = self.resolve(r, at)?;
         match component {
-            Some(name) => self.lower_component(name, schema, &location),
+            Some(name) => self.lower_component(name, schema, &location, dir),
             None => match hint_from_location(&location) {
                 // Inside a component, a type is named after where it sits there, whichever call reached it first.
-                Some(own) => self.lower_inline(schema, &own, &location),
-                None => self.lower_inline(schema, hint, &location),
+                Some(own) => self.lower_inline(schema, &own, &location, dir),
+                None => self.lower_inline(schema, hint, &location, dir),
             },
         }
     }
@@ -123,9 +132,11 @@ impl<'a> Lowerer<'a> {
         name: &'a str,
         schema: &'a Schema,
         at: &str,
+        dir: Direction,
     ) -> Result<Ty> {
         // In a request body, a component with `readOnly` properties gets a type of its own without them.
-        let input = self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())?;
+        let input =
+            dir == Direction::Request && self.has_read_only(schema, at, &mut BTreeSet::new())?;
         let memo = if input {
             &self.input_components
         } else {
@@ -150,11 +161,11 @@ impl<'a> Lowerer<'a> {
             // Registered before its properties are lowered, so recursive schemas refer to themselves.
             let path = self.claim_type(&hint);
             memo(self, Ty::Named(path.clone()));
-            self.define(schema, path.clone(), at, false)?;
+            self.define(schema, path.clone(), at, false, dir)?;
             Ok(Ty::Named(path))
         } else {
             memo(self, Ty::Json);
-            let ty = self.lower_inline(schema, &hint, at)?;
+            let ty = self.lower_inline(schema, &hint, at, dir)?;
             memo(self, ty.clone());
             Ok(ty)
         }
@@ -214,20 +225,27 @@ impl<'a> Lowerer<'a> {
         Ok(found)
     }
 
-    fn lower_inline(&mut self, schema: &'a Schema, hint: &Hint, at: &str) -> Result<Ty> {
+    fn lower_inline(
+        &mut self,
+        schema: &'a Schema,
+        hint: &Hint,
+        at: &str,
+        dir: Direction,
+    ) -> Result<Ty> {
         // Request-mode types of one location differ from response-mode ones only when `readOnly` is inside.
-        let key = if self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())? {
-            format!("{at} (request)")
-        } else {
-            at.to_owned()
-        };
+        let key =
+            if dir == Direction::Request && self.has_read_only(schema, at, &mut BTreeSet::new())? {
+                format!("{at} (request)")
+            } else {
+                at.to_owned()
+            };
         if let Some(ty) = self.inline_types.get(&key) {
             return Ok(ty.clone());
         }
         let ty = match shape(schema) {
             Shape::String { format, values, .. } => {
                 if !values.is_empty() {
-                    self.define_new(schema, hint, at)?
+                    self.define_new(schema, hint, at, dir)?
                 } else if format.as_deref() == Some("date-time") {
                     Ty::DateTime
                 } else {
@@ -245,14 +263,14 @@ impl<'a> Lowerer<'a> {
                 ..
             } => {
                 if properties.is_empty() {
-                    self.map_type(additional, hint, at)?
+                    self.map_type(additional, hint, at, dir)?
                 } else {
-                    self.define_new(schema, hint, at)?
+                    self.define_new(schema, hint, at, dir)?
                 }
             }
             Shape::Array { items } => match items {
                 Some(items) => {
-                    let ty = self.lower(items.into(), &hint.child("Item"), &at.item())?;
+                    let ty = self.lower(items.into(), &hint.child("Item"), &at.item(), dir)?;
                     Ty::Array(Box::new(ty))
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
@@ -262,20 +280,20 @@ impl<'a> Lowerer<'a> {
             {
                 self.same_primitive(members, at)?.unwrap_or(Ty::Json)
             }
-            Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at)?,
+            Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at, dir)?,
             // One member and nothing beside it: that member's type, not a copy of it.
             Shape::AllOf {
                 members: [only],
                 own: None,
-            } => self.lower(only.into(), hint, &at.member("allOf").member("0"))?,
+            } => self.lower(only.into(), hint, &at.member("allOf").member("0"), dir)?,
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
                 if !merged.properties.is_empty() {
-                    self.define_new(schema, hint, at)?
+                    self.define_new(schema, hint, at, dir)?
                 } else if let [(only, location)] = merged.others.as_slice() {
-                    self.lower(*only, hint, location)?
+                    self.lower(*only, hint, location, dir)?
                 } else if merged.others.is_empty() {
-                    self.map_type(merged.additional, hint, at)?
+                    self.map_type(merged.additional, hint, at, dir)?
                 } else if let Some(ty) = self.same_primitive_refs(&merged.others)? {
                     // Every member is one primitive (each adding a format, a description...): that type.
                     ty
@@ -297,6 +315,7 @@ impl<'a> Lowerer<'a> {
         additional: Option<&'a AdditionalProperties>,
         hint: &Hint,
         at: &str,
+        dir: Direction,
     ) -> Result<Ty> {
         Ok(match additional {
             Some(AdditionalProperties::Schema(value)) => {
@@ -305,6 +324,7 @@ impl<'a> Lowerer<'a> {
                     r.into(),
                     &hint.child("Value"),
                     &at.member("additionalProperties"),
+                    dir,
                 )?))
             }
             _ => Ty::Map(Box::new(Ty::Json)),
@@ -331,14 +351,27 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn define_new(&mut self, schema: &'a Schema, hint: &Hint, at: &str) -> Result<Ty> {
+    fn define_new(
+        &mut self,
+        schema: &'a Schema,
+        hint: &Hint,
+        at: &str,
+        dir: Direction,
+    ) -> Result<Ty> {
         let path = self.claim_type(hint);
-        self.define(schema, path.clone(), at, true)?;
+        self.define(schema, path.clone(), at, true, dir)?;
         Ok(Ty::Named(path))
     }
 
     /// Builds the type named `path` from `schema` and adds it to the model.
-    fn define(&mut self, schema: &'a Schema, path: TypePath, at: &str, inline: bool) -> Result<()> {
+    fn define(
+        &mut self,
+        schema: &'a Schema,
+        path: TypePath,
+        at: &str,
+        inline: bool,
+        dir: Direction,
+    ) -> Result<()> {
         let data = &schema.schema_data;
         let mut doc = data.description.clone().or_else(|| data.title.clone());
         let kind = match shape(schema) {
@@ -353,7 +386,7 @@ impl<'a> Lowerer<'a> {
             } => {
                 let mut merged = Merged::from_object(properties, required, at);
                 merged.additional = additional;
-                self.struct_kind(&merged, &path, at)?
+                self.struct_kind(&merged, &path, at, dir)?
             }
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
@@ -375,10 +408,10 @@ impl<'a> Lowerer<'a> {
                 if !merged.others.is_empty() {
                     self.warnings.push(format!("{at}: `allOf` mixes objects with other schemas; the object members are used"));
                 }
-                self.struct_kind(&merged, &path, at)?
+                self.struct_kind(&merged, &path, at, dir)?
             }
             Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
-                let mut found = self.union(schema, members, own, &path, at, None)?;
+                let mut found = self.union(schema, members, own, &path, at, None, dir)?;
                 let mut members = members;
                 let mut members_at = None;
                 if found.is_none() {
@@ -386,8 +419,15 @@ impl<'a> Lowerer<'a> {
                         members = normal;
                         members_at = Some(format!("{at}/(members regrouped)"));
                         if members.len() > 1 || own.is_some() {
-                            found =
-                                self.union(schema, members, own, &path, at, members_at.as_deref())?;
+                            found = self.union(
+                                schema,
+                                members,
+                                own,
+                                &path,
+                                at,
+                                members_at.as_deref(),
+                                dir,
+                            )?;
                         }
                     }
                 }
@@ -400,7 +440,7 @@ impl<'a> Lowerer<'a> {
                             name: path.name.clone(),
                         };
                         let location = format!("{}/0", members_at.as_deref().unwrap_or(at));
-                        TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location)?)
+                        TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location, dir)?)
                     }
                     None if self.all_objects(members, own, at)? => {
                         let (kind, note) = self.merged_members(
@@ -410,6 +450,7 @@ impl<'a> Lowerer<'a> {
                             &path,
                             at,
                             members_at.as_deref(),
+                            dir,
                         )?;
                         doc = Some(match doc {
                             Some(d) => format!("{d}\n\n{note}"),
@@ -458,8 +499,14 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A struct from merged properties; `additionalProperties` beside them becomes a map of the other keys.
-    fn struct_kind(&mut self, merged: &Merged<'a>, path: &TypePath, at: &str) -> Result<TypeKind> {
-        let fields = self.fields(merged, path)?;
+    fn struct_kind(
+        &mut self,
+        merged: &Merged<'a>,
+        path: &TypePath,
+        at: &str,
+        dir: Direction,
+    ) -> Result<TypeKind> {
+        let fields = self.fields(merged, path, dir)?;
         let extra = match merged.additional {
             Some(AdditionalProperties::Schema(r)) => {
                 let r: &'a ReferenceOr<Schema> = r;
@@ -471,6 +518,7 @@ impl<'a> Lowerer<'a> {
                     r.into(),
                     &hint.child("Extra"),
                     &at.member("additionalProperties"),
+                    dir,
                 )?)
             }
             Some(AdditionalProperties::Any(true)) => Some(Ty::Json),
@@ -479,7 +527,12 @@ impl<'a> Lowerer<'a> {
         Ok(TypeKind::Struct { fields, extra })
     }
 
-    fn fields(&mut self, merged: &Merged<'a>, owner: &TypePath) -> Result<Vec<Field>> {
+    fn fields(
+        &mut self,
+        merged: &Merged<'a>,
+        owner: &TypePath,
+        dir: Direction,
+    ) -> Result<Vec<Field>> {
         // `extra` is the map of undeclared keys; a property of that name takes a suffix.
         let mut scope = Scope::with_reserved(&["extra"]);
         let owner_hint = Hint {
@@ -496,14 +549,14 @@ impl<'a> Lowerer<'a> {
             // require ids that are `readOnly` through a shared `$ref`. Those stay, optional, so the call
             // can still be made.
             let listed = merged.required.contains(wire);
-            let required_read_only = self.request_mode
+            let required_read_only = dir == Direction::Request
                 && data.read_only
                 && listed
                 && !location.starts_with(COMPONENT_SCHEMAS);
-            if self.request_mode && data.read_only && !required_read_only {
+            if dir == Direction::Request && data.read_only && !required_read_only {
                 continue;
             }
-            let ty = self.lower(*r, &owner_hint.child(wire), location)?;
+            let ty = self.lower(*r, &owner_hint.child(wire), location, dir)?;
             let mut doc = data.description.clone();
             if required_read_only {
                 let note = "Read-only in the spec, yet listed as required here: set it when the call needs it.";
@@ -515,7 +568,9 @@ impl<'a> Lowerer<'a> {
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
-                required: listed && !required_read_only && (self.request_mode || !data.write_only),
+                required: listed
+                    && !required_read_only
+                    && ((dir == Direction::Request) || !data.write_only),
                 nullable: allows_null(schema) || ty == Ty::Null,
                 ty,
                 doc,
@@ -637,13 +692,14 @@ impl<'a> Lowerer<'a> {
         path: &TypePath,
         at: &str,
         members_at: Option<&str>,
+        dir: Direction,
     ) -> Result<Option<Union>> {
         let (_, base) = members_location(schema, at, members_at);
         let member_at = |i: usize| base.index(i);
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
                 return self
-                    .property_union(members, properties, required, &markers, path, at)
+                    .property_union(members, properties, required, &markers, path, at, dir)
                     .map(Some);
             }
         }
@@ -704,7 +760,7 @@ impl<'a> Lowerer<'a> {
                         .cloned()
                         .unwrap_or_else(|| format!("Variant{i}")),
                 });
-            tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
+            tys.push(self.lower(member.into(), &hint.child(&title), &location, dir)?);
         }
         // Only members defined here, in a union regrouped by this generator, take the shorter name.
         let own_members: Vec<bool> = tys
@@ -884,6 +940,7 @@ impl<'a> Lowerer<'a> {
         path: &TypePath,
         at: &str,
         members_at: Option<&str>,
+        dir: Direction,
     ) -> Result<(TypeKind, String)> {
         let (keyword, base) = members_location(schema, at, members_at);
         let mut merged = Merged::empty();
@@ -970,7 +1027,7 @@ impl<'a> Lowerer<'a> {
             };
             merged.properties.insert(name, chosen);
         }
-        let kind = self.struct_kind(&merged, path, at)?;
+        let kind = self.struct_kind(&merged, path, at, dir)?;
         let note = format!(
             "One of these shapes (`{keyword}`), which nothing in the spec tells apart: {}. Typed as one \
              struct of all their properties, each required only when every shape requires it.",
@@ -989,6 +1046,7 @@ impl<'a> Lowerer<'a> {
         markers: &[String],
         path: &TypePath,
         at: &str,
+        dir: Direction,
     ) -> Result<Union> {
         let hint = Hint {
             module: path.module.clone(),
@@ -1007,7 +1065,7 @@ impl<'a> Lowerer<'a> {
             merged.required.extend(required.iter().cloned());
             merged.required.insert(marker.clone());
             let variant_path = self.claim_type(&hint.child(&format!("With_{marker}")));
-            let kind = self.struct_kind(&merged, &variant_path, at)?;
+            let kind = self.struct_kind(&merged, &variant_path, at, dir)?;
             let (member, _, _) =
                 self.resolve((&members[i]).into(), &at.member("oneOf").index(i))?;
             let doc = member.schema_data.description.clone();
