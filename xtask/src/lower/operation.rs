@@ -128,7 +128,8 @@ impl<'a> Lowerer<'a> {
         for (module, kids) in &children {
             let Some(last) = module.last() else { continue };
             let handle = self
-                .claim_type(&Hint {
+                .table
+                .claim(&Hint {
                     module: module.clone(),
                     name: ident(last, Case::Pascal),
                 })
@@ -210,7 +211,8 @@ impl<'a> Lowerer<'a> {
             ident(&fn_name, Case::Pascal)
         );
         let params_type = self
-            .claim_type(&Hint {
+            .table
+            .claim(&Hint {
                 module: module.clone(),
                 name: format!("{base}Params"),
             })
@@ -236,7 +238,7 @@ impl<'a> Lowerer<'a> {
             {
                 p.name.clone()
             }
-            _ => self.claim_type(&response_hint).name,
+            _ => self.table.claim(&response_hint).name,
         };
         let waiter = self.operation_waiter(f, &module, &response)?;
         let body = match (&f.op.request_body, lowered.body_ident) {
@@ -284,7 +286,7 @@ impl<'a> Lowerer<'a> {
             waiter,
             starts: None,
         };
-        operation.paging = workflow::paging(&operation, |path| self.find_type(path));
+        operation.paging = workflow::paging(&operation, |path| self.table.find(path));
         workflow::count_pages_in_integers(&mut operation);
         Ok(operation)
     }
@@ -410,7 +412,8 @@ impl<'a> Lowerer<'a> {
         };
         let last = module.last().map(String::as_str).unwrap_or("root");
         let handle = self
-            .claim_type(&Hint {
+            .table
+            .claim(&Hint {
                 module: module.to_vec(),
                 name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
             })
@@ -418,7 +421,7 @@ impl<'a> Lowerer<'a> {
         workflow::waiter(
             extension,
             response,
-            |path| self.find_type(path),
+            |path| self.table.find(path),
             handle,
             &f.at,
         )
@@ -607,7 +610,7 @@ impl<'a> Lowerer<'a> {
         let crate::ir::TypeKind::Struct {
             fields,
             extra: None,
-        } = &self.find_type(path)?.kind
+        } = &self.table.find(path)?.kind
         else {
             return None;
         };
@@ -618,7 +621,7 @@ impl<'a> Lowerer<'a> {
     /// Whether a value of `ty` can be written as one piece of text in a URL or header.
     fn is_text(&self, ty: &Ty) -> bool {
         matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
-            || crate::ir::is_string_enum(|p| self.find_type(p), ty)
+            || crate::ir::is_string_enum(|p| self.table.find(p), ty)
     }
 
     /// What the first 2xx response holds: Cloudflare's envelope, other JSON, text, bytes or nothing.
@@ -695,7 +698,7 @@ impl<'a> Lowerer<'a> {
         let mut refused: Vec<anyhow::Error> = Vec::new();
         for (media, content) in offered {
             let media_at = format!("{at}.content.{media}");
-            let defined = self.types.len();
+            let defined = self.table.types.len();
             let lowered = self.body_media(media, content, &hint, &media_at);
             match lowered {
                 Ok(lowered) => {
@@ -711,7 +714,7 @@ impl<'a> Lowerer<'a> {
                         doc: body.description.clone(),
                     });
                 }
-                Err(reason) if self.types.len() == defined => refused.push(reason),
+                Err(reason) if self.table.types.len() == defined => refused.push(reason),
                 Err(reason) => return Err(reason),
             }
         }
@@ -783,7 +786,8 @@ impl<'a> Lowerer<'a> {
                 });
             }
             let type_name = self
-                .claim_type(&Hint {
+                .table
+                .claim(&Hint {
                     module: hint.module.clone(),
                     name: hint.name.replace("Body", "Form"),
                 })

@@ -159,7 +159,7 @@ impl<'a> Lowerer<'a> {
         };
         if self.needs_named_type(schema, at)? {
             // Registered before its properties are lowered, so recursive schemas refer to themselves.
-            let path = self.claim_type(&hint);
+            let path = self.table.claim(&hint);
             memo(self, Ty::Named(path.clone()));
             self.define(schema, path.clone(), at, false, dir)?;
             Ok(Ty::Named(path))
@@ -358,7 +358,7 @@ impl<'a> Lowerer<'a> {
         at: &str,
         dir: Direction,
     ) -> Result<Ty> {
-        let path = self.claim_type(hint);
+        let path = self.table.claim(hint);
         self.define(schema, path.clone(), at, true, dir)?;
         Ok(Ty::Named(path))
     }
@@ -461,7 +461,7 @@ impl<'a> Lowerer<'a> {
                     None => {
                         let why = "no property whose values tell the members apart (and no `discriminator`)";
                         let ty = self.loose(at, why);
-                        self.add_type(TypeDef {
+                        self.table.add(TypeDef {
                             features: Vec::new(),
                             sent: false,
                             received: false,
@@ -481,7 +481,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => bail!("internal: {at} does not need a named type"),
         };
-        self.add_type(TypeDef {
+        self.table.add(TypeDef {
             features: Vec::new(),
             sent: false,
             received: false,
@@ -767,7 +767,7 @@ impl<'a> Lowerer<'a> {
             .iter()
             .map(|ty| {
                 members_at.is_some()
-                    && matches!(ty, Ty::Named(p) if self.find_type(p).is_some_and(|t| t.inline))
+                    && matches!(ty, Ty::Named(p) if self.table.find(p).is_some_and(|t| t.inline))
             })
             .collect();
         let names = variant_names(&path.name, &own_members, &tys, &tags, &kinds);
@@ -777,7 +777,7 @@ impl<'a> Lowerer<'a> {
                 self.close_tag_enum(&ty, tag);
             }
             let doc = match &ty {
-                Ty::Named(p) => self.find_type(p).and_then(|t| t.doc.clone()),
+                Ty::Named(p) => self.table.find(p).and_then(|t| t.doc.clone()),
                 _ => None,
             };
             variants.push(Variant {
@@ -1064,12 +1064,12 @@ impl<'a> Lowerer<'a> {
             }
             merged.required.extend(required.iter().cloned());
             merged.required.insert(marker.clone());
-            let variant_path = self.claim_type(&hint.child(&format!("With_{marker}")));
+            let variant_path = self.table.claim(&hint.child(&format!("With_{marker}")));
             let kind = self.struct_kind(&merged, &variant_path, at, dir)?;
             let (member, _, _) =
                 self.resolve((&members[i]).into(), &at.member("oneOf").index(i))?;
             let doc = member.schema_data.description.clone();
-            self.add_type(TypeDef {
+            self.table.add(TypeDef {
                 features: Vec::new(),
                 sent: false,
                 received: false,
@@ -1281,7 +1281,7 @@ impl<'a> Lowerer<'a> {
         let Ty::Named(member_path) = member else {
             return;
         };
-        let enum_path = self.find_type(member_path).and_then(|t| match &t.kind {
+        let enum_path = self.table.find(member_path).and_then(|t| match &t.kind {
             TypeKind::Struct { fields, .. } => {
                 fields
                     .iter()
@@ -1293,7 +1293,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => None,
         });
-        if let Some(def) = enum_path.and_then(|p| self.find_type_mut(&p)) {
+        if let Some(def) = enum_path.and_then(|p| self.table.find_mut(&p)) {
             if let (true, TypeKind::StringEnum { open, .. }) = (def.inline, &mut def.kind) {
                 *open = false;
             }
