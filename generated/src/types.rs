@@ -17234,18 +17234,12 @@ pub struct DlpCustomEntryInput {
     /// Whether the entry is enabled or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// Unique identifier for a DLP entry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
     /// The name of the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A pattern that matches an entry
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<DlpPattern>,
-    /// Unique identifier for a DLP profile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile_id: Option<String>,
 }
 #[cfg(feature = "dlp")]
 impl DlpCustomEntryInput {
@@ -17253,22 +17247,14 @@ impl DlpCustomEntryInput {
     pub fn new() -> Self {
         Self {
             enabled: None,
-            id: None,
             name: None,
             pattern: None,
-            profile_id: None,
         }
     }
     /// Sets `enabled`.
     #[must_use]
     pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
         self.enabled = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
         self
     }
     /// Sets `name`.
@@ -17281,12 +17267,6 @@ impl DlpCustomEntryInput {
     #[must_use]
     pub fn with_pattern(mut self, value: impl Into<DlpPattern>) -> Self {
         self.pattern = Some(value.into());
-        self
-    }
-    /// Sets `profile_id`.
-    #[must_use]
-    pub fn with_profile_id(mut self, value: impl Into<String>) -> Self {
-        self.profile_id = Some(value.into());
         self
     }
 }
@@ -18591,72 +18571,36 @@ impl DlpSkipConfig {
         Self { files: files.into() }
     }
 }
-#[cfg(feature = "dlp")]
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "dlp",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Update predefined entry`, `Update integration entry`. Typed as one struct of all their properties, each required only when every shape requires it.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct DlpUpdateCustomProfileSharedEntriesItem {
-    /// Whether the entry is enabled or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Unique identifier for a DLP entry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entry_id: Option<String>,
-}
-#[cfg(feature = "dlp")]
-impl DlpUpdateCustomProfileSharedEntriesItem {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self {
-            enabled: None,
-            entry_id: None,
-        }
-    }
-    /// Sets `enabled`.
-    #[must_use]
-    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
-        self.enabled = Some(value.into());
-        self
-    }
-    /// Sets `entry_id`.
-    #[must_use]
-    pub fn with_entry_id(mut self, value: impl Into<String>) -> Self {
-        self.entry_id = Some(value.into());
-        self
-    }
-}
-#[cfg(any(feature = "dlp", feature = "managed_headers"))]
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type DlpUpdateCustomProfileSharedEntriesItem = TunnelConfigWarpRouting;
+#[cfg(
+    any(
+        feature = "cfd_tunnel",
+        feature = "dlp",
+        feature = "gateway",
+        feature = "origin_tls_client_auth",
+        feature = "r2",
+        feature = "settings",
+        feature = "ssl"
+    )
+)]
 /// The `entries` property of `PredefinedUpdateBody`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct DlpUpdatePredefinedProfileEntriesItem {
-    /// Whether the entry is enabled or not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// Unique identifier for a DLP entry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-#[cfg(any(feature = "dlp", feature = "managed_headers"))]
-impl DlpUpdatePredefinedProfileEntriesItem {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self { enabled: None, id: None }
-    }
-    /// Sets `enabled`.
-    #[must_use]
-    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
-        self.enabled = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-}
+///
+/// The same shape as [`crate::types::TunnelConfigWarpRouting`], which the document defines again here.
+pub type DlpUpdatePredefinedProfileEntriesItem = TunnelConfigWarpRouting;
 #[cfg(
     any(
         feature = "access",
@@ -27116,121 +27060,10 @@ impl EmailSettings {
     }
 }
 #[cfg(any(feature = "firewall", feature = "rate_limits"))]
-/// The action to perform when the threshold of matched traffic within the configured period is exceeded.
-///
-/// Decided by `mode`; a value this version does not know is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum FirewallAction {
-    /// `mode`: `simulate`, `ban`, `challenge`, `js_challenge`, `managed_challenge`.
-    FirewallActionSimulate(FirewallActionSimulate),
-    /// A `mode` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl<'de> ::serde::Deserialize<'de> for FirewallAction {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "mode").as_deref() {
-            Some(
-                "simulate" | "ban" | "challenge" | "js_challenge" | "managed_challenge",
-            ) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallAction",
-                        "FirewallActionSimulate",
-                    )
-                    .map(Self::FirewallActionSimulate)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl ::serde::Serialize for FirewallAction {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::FirewallActionSimulate(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl FirewallAction {
-    /// The variant whose `mode` is `simulate`; its other properties are empty.
-    pub fn simulate() -> Self {
-        Self::FirewallActionSimulate(FirewallActionSimulate {
-            mode: Some(FirewallMode::Simulate),
-            response: None,
-            timeout: None,
-        })
-    }
-    /// The variant whose `mode` is `ban`; its other properties are empty.
-    pub fn ban() -> Self {
-        Self::FirewallActionSimulate(FirewallActionSimulate {
-            mode: Some(FirewallMode::Ban),
-            response: None,
-            timeout: None,
-        })
-    }
-    /// The variant whose `mode` is `challenge`; its other properties are empty.
-    pub fn challenge() -> Self {
-        Self::FirewallActionSimulate(FirewallActionSimulate {
-            mode: Some(FirewallMode::Challenge),
-            response: None,
-            timeout: None,
-        })
-    }
-    /// The variant whose `mode` is `js_challenge`; its other properties are empty.
-    pub fn js_challenge() -> Self {
-        Self::FirewallActionSimulate(FirewallActionSimulate {
-            mode: Some(FirewallMode::JsChallenge),
-            response: None,
-            timeout: None,
-        })
-    }
-    /// The variant whose `mode` is `managed_challenge`; its other properties are empty.
-    pub fn managed_challenge() -> Self {
-        Self::FirewallActionSimulate(FirewallActionSimulate {
-            mode: Some(FirewallMode::ManagedChallenge),
-            response: None,
-            timeout: None,
-        })
-    }
-}
-#[cfg(feature = "firewall")]
-/// The default action performed by the rules in the WAF package.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum FirewallActionMode {
-    /// `simulate`
-    Simulate,
-    /// `block`
-    Block,
-    /// `challenge`
-    Challenge,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "firewall")]
-crate::runtime::string_enum!(
-    open FirewallActionMode { Simulate = "simulate", Block = "block", Challenge =
-    "challenge" }
-);
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-/// A variant of `FirewallAction`.
+/// The `action` property of `RuleCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallActionSimulate {
+pub struct FirewallAction {
     /// The action to perform.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<FirewallMode>,
@@ -27244,7 +27077,7 @@ pub struct FirewallActionSimulate {
     pub timeout: Option<f64>,
 }
 #[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl FirewallActionSimulate {
+impl FirewallAction {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -27272,6 +27105,25 @@ impl FirewallActionSimulate {
         self
     }
 }
+#[cfg(feature = "firewall")]
+/// The default action performed by the rules in the WAF package.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FirewallActionMode {
+    /// `simulate`
+    Simulate,
+    /// `block`
+    Block,
+    /// `challenge`
+    Challenge,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "firewall")]
+crate::runtime::string_enum!(
+    open FirewallActionMode { Simulate = "simulate", Block = "block", Challenge =
+    "challenge" }
+);
 #[cfg(feature = "firewall")]
 /// Anomaly detection WAF package (OWASP)
 ///
@@ -27404,7 +27256,7 @@ impl FirewallBypassItem {
         self
     }
 }
-#[cfg(feature = "rate_limits")]
+#[cfg(any(feature = "pagerules", feature = "rate_limits"))]
 /// The `name` property of `FirewallBypassItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27414,7 +27266,7 @@ pub enum FirewallBypassItemName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
-#[cfg(feature = "rate_limits")]
+#[cfg(any(feature = "pagerules", feature = "rate_limits"))]
 crate::runtime::string_enum!(open FirewallBypassItemName { Url = "url" });
 #[cfg(any(feature = "firewall", feature = "user"))]
 /// An IP address range configuration.
@@ -27758,66 +27610,10 @@ crate::runtime::string_enum!(
     closed FirewallCountryConfigurationTarget { Country = "country" }
 );
 #[cfg(any(feature = "firewall", feature = "rate_limits"))]
-/// A custom content type and reponse to return when the threshold is exceeded. The custom response configured in this object will override the custom error for the zone. This object is optional.
-/// Notes: If you omit this object, Cloudflare will use the default HTML error page. If "mode" is "challenge", "managed_challenge", or "js_challenge", Cloudflare will use the zone challenge pages and you should not provide the "response" object.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum FirewallCustomResponse {
-    /// A JSON object.
-    FirewallCustomResponseObject(FirewallCustomResponseObject),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl<'de> ::serde::Deserialize<'de> for FirewallCustomResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "FirewallCustomResponse",
-                    "FirewallCustomResponseObject",
-                )
-                .map(Self::FirewallCustomResponseObject);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl ::serde::Serialize for FirewallCustomResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::FirewallCustomResponseObject(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl FirewallCustomResponse {
-    /// The `FirewallCustomResponseObject` variant; its other properties are empty.
-    pub fn firewall_custom_response_object() -> Self {
-        Self::FirewallCustomResponseObject(FirewallCustomResponseObject {
-            body: None,
-            content_type: None,
-        })
-    }
-}
-#[cfg(any(feature = "firewall", feature = "rate_limits"))]
-/// A variant of `FirewallCustomResponse`.
+/// The `response` property of `FirewallAction`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallCustomResponseObject {
+pub struct FirewallCustomResponse {
     /// The response body to return. The value must conform to the configured content type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -27826,7 +27622,7 @@ pub struct FirewallCustomResponseObject {
     pub content_type: Option<String>,
 }
 #[cfg(any(feature = "firewall", feature = "rate_limits"))]
-impl FirewallCustomResponseObject {
+impl FirewallCustomResponse {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -28370,78 +28166,22 @@ pub enum FirewallIpv6ConfigurationTarget {
 #[cfg(any(feature = "firewall", feature = "user"))]
 crate::runtime::string_enum!(closed FirewallIpv6ConfigurationTarget { Ip6 = "ip6" });
 #[cfg(feature = "rate_limits")]
-/// Determines which traffic the rate limit counts towards the threshold.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
+/// The `match` property of `FirewallRateLimits`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum FirewallMatch {
-    /// A JSON object.
-    FirewallMatchObject(FirewallMatchObject),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "rate_limits")]
-impl<'de> ::serde::Deserialize<'de> for FirewallMatch {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "FirewallMatch",
-                    "FirewallMatchObject",
-                )
-                .map(Self::FirewallMatchObject);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "rate_limits")]
-impl ::serde::Serialize for FirewallMatch {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::FirewallMatchObject(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct FirewallMatch {
+    /// The `headers` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<FirewallMatchHeadersItem>>,
+    /// The `request` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<FirewallMatchRequest>,
+    /// The `response` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<FirewallMatchResponse>,
 }
 #[cfg(feature = "rate_limits")]
 impl FirewallMatch {
-    /// The `FirewallMatchObject` variant; its other properties are empty.
-    pub fn firewall_match_object() -> Self {
-        Self::FirewallMatchObject(FirewallMatchObject {
-            headers: None,
-            request: None,
-            response: None,
-        })
-    }
-}
-#[cfg(feature = "rate_limits")]
-/// A variant of `FirewallMatch`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallMatchObject {
-    /// The `headers` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Vec<FirewallMatchObjectHeadersItem>>,
-    /// The `request` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<FirewallMatchObjectRequest>,
-    /// The `response` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<FirewallMatchObjectResponse>,
-}
-#[cfg(feature = "rate_limits")]
-impl FirewallMatchObject {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -28454,32 +28194,29 @@ impl FirewallMatchObject {
     #[must_use]
     pub fn with_headers(
         mut self,
-        value: impl Into<Vec<FirewallMatchObjectHeadersItem>>,
+        value: impl Into<Vec<FirewallMatchHeadersItem>>,
     ) -> Self {
         self.headers = Some(value.into());
         self
     }
     /// Sets `request`.
     #[must_use]
-    pub fn with_request(mut self, value: impl Into<FirewallMatchObjectRequest>) -> Self {
+    pub fn with_request(mut self, value: impl Into<FirewallMatchRequest>) -> Self {
         self.request = Some(value.into());
         self
     }
     /// Sets `response`.
     #[must_use]
-    pub fn with_response(
-        mut self,
-        value: impl Into<FirewallMatchObjectResponse>,
-    ) -> Self {
+    pub fn with_response(mut self, value: impl Into<FirewallMatchResponse>) -> Self {
         self.response = Some(value.into());
         self
     }
 }
 #[cfg(feature = "rate_limits")]
-/// The `headers` property of `FirewallMatchObject`.
+/// The `headers` property of `FirewallMatch`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallMatchObjectHeadersItem {
+pub struct FirewallMatchHeadersItem {
     /// The name of the response header to match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -28491,7 +28228,7 @@ pub struct FirewallMatchObjectHeadersItem {
     pub value: Option<String>,
 }
 #[cfg(feature = "rate_limits")]
-impl FirewallMatchObjectHeadersItem {
+impl FirewallMatchHeadersItem {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -28520,10 +28257,10 @@ impl FirewallMatchObjectHeadersItem {
     }
 }
 #[cfg(feature = "rate_limits")]
-/// The `request` property of `FirewallMatchObject`.
+/// The `request` property of `FirewallMatch`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallMatchObjectRequest {
+pub struct FirewallMatchRequest {
     /// The HTTP methods to match. You can specify a subset (for example, `['POST','PUT']`) or all methods (`['_ALL_']`). This field is optional when creating a rate limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub methods: Option<Vec<FirewallMethodsItem>>,
@@ -28535,7 +28272,7 @@ pub struct FirewallMatchObjectRequest {
     pub url: Option<String>,
 }
 #[cfg(feature = "rate_limits")]
-impl FirewallMatchObjectRequest {
+impl FirewallMatchRequest {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -28564,17 +28301,17 @@ impl FirewallMatchObjectRequest {
     }
 }
 #[cfg(feature = "rate_limits")]
-/// The `response` property of `FirewallMatchObject`.
+/// The `response` property of `FirewallMatch`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct FirewallMatchObjectResponse {
+pub struct FirewallMatchResponse {
     /// When true, only the uncached traffic served from your origin servers will count towards rate limiting. In this case, any cached traffic served by Cloudflare will not count towards rate limiting. This field is optional.
     /// Notes: This field is deprecated. Instead, use response headers and set "origin_traffic" to "false" to avoid legacy behaviour interacting with the "response_headers" property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_traffic: Option<bool>,
 }
 #[cfg(feature = "rate_limits")]
-impl FirewallMatchObjectResponse {
+impl FirewallMatchResponse {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self { origin_traffic: None }
@@ -30822,10 +30559,11 @@ pub type IamCreateScope = IamScope;
 ///
 /// The same shape as [`crate::types::IamAccess`], which the document defines again here.
 pub type IamEffect = IamAccess;
-#[cfg(any(feature = "members", feature = "memberships"))]
-/// The `analytics` property of `IamRolePermissions`.
+#[cfg(feature = "memberships")]
+/// The `analytics` property of `IamPermissions`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct IamGrants {
     /// The `read` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30834,7 +30572,7 @@ pub struct IamGrants {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write: Option<bool>,
 }
-#[cfg(any(feature = "members", feature = "memberships"))]
+#[cfg(feature = "memberships")]
 impl IamGrants {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
@@ -31469,11 +31207,141 @@ impl IamPermissionGroupInput {
         self
     }
 }
-#[cfg(any(feature = "members", feature = "memberships"))]
+#[cfg(feature = "memberships")]
 /// The `permissions` property of `MembershipGetResponseResultItem`.
-///
-/// The same shape as [`crate::types::IamRolePermissions`], which the document defines again here.
-pub type IamPermissions = IamRolePermissions;
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct IamPermissions {
+    /// The `analytics` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<IamGrants>,
+    /// The `billing` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<IamGrants>,
+    /// The `cache_purge` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_purge: Option<IamGrants>,
+    /// The `dns` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<IamGrants>,
+    /// The `dns_records` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_records: Option<IamGrants>,
+    /// The `lb` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lb: Option<IamGrants>,
+    /// The `logs` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<IamGrants>,
+    /// The `organization` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<IamGrants>,
+    /// The `ssl` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl: Option<IamGrants>,
+    /// The `waf` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waf: Option<IamGrants>,
+    /// The `zone_settings` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_settings: Option<IamGrants>,
+    /// The `zones` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<IamGrants>,
+}
+#[cfg(feature = "memberships")]
+impl IamPermissions {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            analytics: None,
+            billing: None,
+            cache_purge: None,
+            dns: None,
+            dns_records: None,
+            lb: None,
+            logs: None,
+            organization: None,
+            ssl: None,
+            waf: None,
+            zone_settings: None,
+            zones: None,
+        }
+    }
+    /// Sets `analytics`.
+    #[must_use]
+    pub fn with_analytics(mut self, value: impl Into<IamGrants>) -> Self {
+        self.analytics = Some(value.into());
+        self
+    }
+    /// Sets `billing`.
+    #[must_use]
+    pub fn with_billing(mut self, value: impl Into<IamGrants>) -> Self {
+        self.billing = Some(value.into());
+        self
+    }
+    /// Sets `cache_purge`.
+    #[must_use]
+    pub fn with_cache_purge(mut self, value: impl Into<IamGrants>) -> Self {
+        self.cache_purge = Some(value.into());
+        self
+    }
+    /// Sets `dns`.
+    #[must_use]
+    pub fn with_dns(mut self, value: impl Into<IamGrants>) -> Self {
+        self.dns = Some(value.into());
+        self
+    }
+    /// Sets `dns_records`.
+    #[must_use]
+    pub fn with_dns_records(mut self, value: impl Into<IamGrants>) -> Self {
+        self.dns_records = Some(value.into());
+        self
+    }
+    /// Sets `lb`.
+    #[must_use]
+    pub fn with_lb(mut self, value: impl Into<IamGrants>) -> Self {
+        self.lb = Some(value.into());
+        self
+    }
+    /// Sets `logs`.
+    #[must_use]
+    pub fn with_logs(mut self, value: impl Into<IamGrants>) -> Self {
+        self.logs = Some(value.into());
+        self
+    }
+    /// Sets `organization`.
+    #[must_use]
+    pub fn with_organization(mut self, value: impl Into<IamGrants>) -> Self {
+        self.organization = Some(value.into());
+        self
+    }
+    /// Sets `ssl`.
+    #[must_use]
+    pub fn with_ssl(mut self, value: impl Into<IamGrants>) -> Self {
+        self.ssl = Some(value.into());
+        self
+    }
+    /// Sets `waf`.
+    #[must_use]
+    pub fn with_waf(mut self, value: impl Into<IamGrants>) -> Self {
+        self.waf = Some(value.into());
+        self
+    }
+    /// Sets `zone_settings`.
+    #[must_use]
+    pub fn with_zone_settings(mut self, value: impl Into<IamGrants>) -> Self {
+        self.zone_settings = Some(value.into());
+        self
+    }
+    /// Sets `zones`.
+    #[must_use]
+    pub fn with_zones(mut self, value: impl Into<IamGrants>) -> Self {
+        self.zones = Some(value.into());
+        self
+    }
+}
 #[cfg(feature = "user")]
 /// policy_with_permission_groups_and_resources
 #[non_exhaustive]
@@ -31794,164 +31662,25 @@ impl IamResultInfo {
         self
     }
 }
-#[cfg(feature = "members")]
+#[cfg(
+    any(
+        feature = "access",
+        feature = "firewall",
+        feature = "gateway",
+        feature = "iam",
+        feature = "members",
+        feature = "pagerules",
+        feature = "purge_cache",
+        feature = "user",
+        feature = "web3",
+        feature = "workers",
+        feature = "zones"
+    )
+)]
 /// The `roles` property of `MemberUpdateBody`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct IamRoleInput {
-    /// Role identifier tag.
-    pub id: String,
-    /// The `permissions` property.
-    pub permissions: IamRolePermissions,
-}
-#[cfg(feature = "members")]
-impl IamRoleInput {
-    /// Takes the required fields (`id`, `permissions`); the `with_` methods set the others.
-    pub fn new(
-        id: impl Into<String>,
-        permissions: impl Into<IamRolePermissions>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            permissions: permissions.into(),
-        }
-    }
-}
-#[cfg(any(feature = "members", feature = "memberships"))]
-/// The `permissions` property of `IamRoleInput`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct IamRolePermissions {
-    /// The `analytics` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub analytics: Option<IamGrants>,
-    /// The `billing` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing: Option<IamGrants>,
-    /// The `cache_purge` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_purge: Option<IamGrants>,
-    /// The `dns` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns: Option<IamGrants>,
-    /// The `dns_records` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_records: Option<IamGrants>,
-    /// The `lb` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lb: Option<IamGrants>,
-    /// The `logs` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logs: Option<IamGrants>,
-    /// The `organization` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization: Option<IamGrants>,
-    /// The `ssl` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssl: Option<IamGrants>,
-    /// The `waf` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waf: Option<IamGrants>,
-    /// The `zone_settings` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone_settings: Option<IamGrants>,
-    /// The `zones` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zones: Option<IamGrants>,
-}
-#[cfg(any(feature = "members", feature = "memberships"))]
-impl IamRolePermissions {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self {
-            analytics: None,
-            billing: None,
-            cache_purge: None,
-            dns: None,
-            dns_records: None,
-            lb: None,
-            logs: None,
-            organization: None,
-            ssl: None,
-            waf: None,
-            zone_settings: None,
-            zones: None,
-        }
-    }
-    /// Sets `analytics`.
-    #[must_use]
-    pub fn with_analytics(mut self, value: impl Into<IamGrants>) -> Self {
-        self.analytics = Some(value.into());
-        self
-    }
-    /// Sets `billing`.
-    #[must_use]
-    pub fn with_billing(mut self, value: impl Into<IamGrants>) -> Self {
-        self.billing = Some(value.into());
-        self
-    }
-    /// Sets `cache_purge`.
-    #[must_use]
-    pub fn with_cache_purge(mut self, value: impl Into<IamGrants>) -> Self {
-        self.cache_purge = Some(value.into());
-        self
-    }
-    /// Sets `dns`.
-    #[must_use]
-    pub fn with_dns(mut self, value: impl Into<IamGrants>) -> Self {
-        self.dns = Some(value.into());
-        self
-    }
-    /// Sets `dns_records`.
-    #[must_use]
-    pub fn with_dns_records(mut self, value: impl Into<IamGrants>) -> Self {
-        self.dns_records = Some(value.into());
-        self
-    }
-    /// Sets `lb`.
-    #[must_use]
-    pub fn with_lb(mut self, value: impl Into<IamGrants>) -> Self {
-        self.lb = Some(value.into());
-        self
-    }
-    /// Sets `logs`.
-    #[must_use]
-    pub fn with_logs(mut self, value: impl Into<IamGrants>) -> Self {
-        self.logs = Some(value.into());
-        self
-    }
-    /// Sets `organization`.
-    #[must_use]
-    pub fn with_organization(mut self, value: impl Into<IamGrants>) -> Self {
-        self.organization = Some(value.into());
-        self
-    }
-    /// Sets `ssl`.
-    #[must_use]
-    pub fn with_ssl(mut self, value: impl Into<IamGrants>) -> Self {
-        self.ssl = Some(value.into());
-        self
-    }
-    /// Sets `waf`.
-    #[must_use]
-    pub fn with_waf(mut self, value: impl Into<IamGrants>) -> Self {
-        self.waf = Some(value.into());
-        self
-    }
-    /// Sets `zone_settings`.
-    #[must_use]
-    pub fn with_zone_settings(mut self, value: impl Into<IamGrants>) -> Self {
-        self.zone_settings = Some(value.into());
-        self
-    }
-    /// Sets `zones`.
-    #[must_use]
-    pub fn with_zones(mut self, value: impl Into<IamGrants>) -> Self {
-        self.zones = Some(value.into());
-        self
-    }
-}
+///
+/// The same shape as [`crate::types::AccessEmailListRuleEmailList`], which the document defines again here.
+pub type IamRoleInput = AccessEmailListRuleEmailList;
 #[cfg(feature = "memberships")]
 /// The `account` property of `MembershipGetResponseResultItem`.
 #[non_exhaustive]
@@ -32221,84 +31950,7 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "user")]
 /// The `policies` property of `TokenCreateBody`.
-///
-/// Exactly one of these shapes: build it with the constructor named after the one you mean.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum IamTokenAccessPolicyInput {
-    /// `effect`: `allow`, `deny`.
-    ///
-    /// policy_with_permission_groups_and_resources
-    IamPolicyWithPermissionGroupsAndResourcesInput(
-        IamPolicyWithPermissionGroupsAndResourcesInput,
-    ),
-}
-#[cfg(feature = "user")]
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for IamTokenAccessPolicyInput {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "effect").as_deref() {
-            Some("allow" | "deny") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "IamTokenAccessPolicyInput",
-                        "IamPolicyWithPermissionGroupsAndResourcesInput",
-                    )
-                    .map(Self::IamPolicyWithPermissionGroupsAndResourcesInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of IamTokenAccessPolicyInput matches",
-                    ),
-                )
-            }
-        }
-    }
-}
-#[cfg(feature = "user")]
-impl ::serde::Serialize for IamTokenAccessPolicyInput {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::IamPolicyWithPermissionGroupsAndResourcesInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-        }
-    }
-}
-#[cfg(feature = "user")]
-impl IamTokenAccessPolicyInput {
-    /// The variant whose `effect` is `allow`, from `permission_groups`, `resources`; its other properties are empty.
-    pub fn allow(
-        permission_groups: impl Into<Vec<IamPermissionGroupInput>>,
-        resources: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
-    ) -> Self {
-        Self::IamPolicyWithPermissionGroupsAndResourcesInput(IamPolicyWithPermissionGroupsAndResourcesInput {
-            effect: IamEffect::Allow,
-            permission_groups: permission_groups.into(),
-            resources: resources.into(),
-        })
-    }
-    /// The variant whose `effect` is `deny`, from `permission_groups`, `resources`; its other properties are empty.
-    pub fn deny(
-        permission_groups: impl Into<Vec<IamPermissionGroupInput>>,
-        resources: impl Into<::std::collections::BTreeMap<String, ::serde_json::Value>>,
-    ) -> Self {
-        Self::IamPolicyWithPermissionGroupsAndResourcesInput(IamPolicyWithPermissionGroupsAndResourcesInput {
-            effect: IamEffect::Deny,
-            permission_groups: permission_groups.into(),
-            resources: resources.into(),
-        })
-    }
-}
+pub type IamTokenAccessPolicyInput = IamPolicyWithPermissionGroupsAndResourcesInput;
 #[cfg(feature = "user")]
 /// Current status of the invitation.
 #[non_exhaustive]
@@ -43821,10 +43473,10 @@ impl PagesBuildConfig {
 pub struct PagesDeploymentConfigs {
     /// Configs for preview deploys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preview: Option<PagesDeploymentConfigsPreview>,
+    pub preview: Option<PagesDeploymentConfigsValues>,
     /// Configs for production deploys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub production: Option<PagesDeploymentConfigsProduction>,
+    pub production: Option<PagesDeploymentConfigsValues>,
 }
 #[cfg(feature = "pages")]
 impl PagesDeploymentConfigs {
@@ -43839,7 +43491,7 @@ impl PagesDeploymentConfigs {
     #[must_use]
     pub fn with_preview(
         mut self,
-        value: impl Into<PagesDeploymentConfigsPreview>,
+        value: impl Into<PagesDeploymentConfigsValues>,
     ) -> Self {
         self.preview = Some(value.into());
         self
@@ -43848,88 +43500,14 @@ impl PagesDeploymentConfigs {
     #[must_use]
     pub fn with_production(
         mut self,
-        value: impl Into<PagesDeploymentConfigsProduction>,
+        value: impl Into<PagesDeploymentConfigsValues>,
     ) -> Self {
         self.production = Some(value.into());
         self
     }
 }
 #[cfg(feature = "pages")]
-/// Configs for preview deploys.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum PagesDeploymentConfigsPreview {
-    /// A JSON object.
-    PagesDeploymentConfigsValues(PagesDeploymentConfigsValues),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "pages")]
-impl<'de> ::serde::Deserialize<'de> for PagesDeploymentConfigsPreview {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "PagesDeploymentConfigsPreview",
-                    "PagesDeploymentConfigsValues",
-                )
-                .map(Self::PagesDeploymentConfigsValues);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "pages")]
-impl ::serde::Serialize for PagesDeploymentConfigsPreview {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::PagesDeploymentConfigsValues(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "pages")]
-impl PagesDeploymentConfigsPreview {
-    /// The `PagesDeploymentConfigsValues` variant; its other properties are empty.
-    pub fn pages_deployment_configs_values() -> Self {
-        Self::PagesDeploymentConfigsValues(PagesDeploymentConfigsValues {
-            ai_bindings: None,
-            analytics_engine_datasets: None,
-            browsers: None,
-            compatibility_date: None,
-            compatibility_flags: None,
-            d1_databases: None,
-            durable_object_namespaces: None,
-            env_vars: None,
-            hyperdrive_bindings: None,
-            kv_namespaces: None,
-            mtls_certificates: None,
-            placement: None,
-            queue_producers: None,
-            r2_buckets: None,
-            services: None,
-            vectorize_bindings: None,
-        })
-    }
-}
-#[cfg(feature = "pages")]
-/// Configs for production deploys.
-///
-/// The same shape as [`crate::types::PagesDeploymentConfigsPreview`], which the document defines again here.
-pub type PagesDeploymentConfigsProduction = PagesDeploymentConfigsPreview;
-#[cfg(feature = "pages")]
-/// A variant of `PagesDeploymentConfigsPreview`.
+/// The `preview` property of `PagesDeploymentConfigs`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PagesDeploymentConfigsValues {
@@ -49627,11 +49205,37 @@ impl RulesetsRedirectRuleInput {
         self
     }
 }
-#[cfg(any(feature = "dlp", feature = "managed_headers"))]
+#[cfg(feature = "managed_headers")]
 /// The `managed_request_headers` property of `ManagedHeaderGetResponse`.
-///
-/// The same shape as [`crate::types::DlpUpdatePredefinedProfileEntriesItem`], which the document defines again here.
-pub type RulesetsRequestModel = DlpUpdatePredefinedProfileEntriesItem;
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct RulesetsRequestModel {
+    /// When true, the Managed Transform is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Human-readable identifier of the Managed Transform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+#[cfg(feature = "managed_headers")]
+impl RulesetsRequestModel {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self { enabled: None, id: None }
+    }
+    /// Sets `enabled`.
+    #[must_use]
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    #[must_use]
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}
 #[cfg(feature = "rulesets")]
 /// The `rules` property of `RulesetCreateResponse`.
 ///
@@ -54909,7 +54513,7 @@ impl SecondaryDnsTsigInput {
     }
 }
 #[cfg(feature = "intel")]
-/// The `issues` property of `IssueGetResponseObject`.
+/// The `issues` property of `IssueGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -55111,55 +54715,11 @@ crate::runtime::string_enum!(
     Critical = "critical" }
 );
 #[cfg(feature = "intel")]
-/// The result of `client.intel().attack_surface_report().issues().class().get()`. Also used by 2 other calls.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum SecurityCenterValueCountsResponseResult {
-    /// A JSON array.
-    Array(Vec<SecurityCenterValueCountsResponseResultArrayItem>),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "intel")]
-impl<'de> ::serde::Deserialize<'de> for SecurityCenterValueCountsResponseResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_array() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "SecurityCenterValueCountsResponseResult",
-                    "Array",
-                )
-                .map(Self::Array);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "intel")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for SecurityCenterValueCountsResponseResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "intel")]
-/// A variant of `SecurityCenterValueCountsResponseResult`.
+/// An item of the result of `client.intel().attack_surface_report().issues().class().get()`. Also used by 2 other calls.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct SecurityCenterValueCountsResponseResultArrayItem {
+pub struct SecurityCenterValueCountsResponseResultItem {
     /// The `count` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
@@ -55168,7 +54728,7 @@ pub struct SecurityCenterValueCountsResponseResultArrayItem {
     pub value: Option<String>,
 }
 #[cfg(feature = "intel")]
-impl SecurityCenterValueCountsResponseResultArrayItem {
+impl SecurityCenterValueCountsResponseResultItem {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self { count: None, value: None }
@@ -57085,52 +56645,7 @@ impl TeamsDevicesConfigRequest {
 }
 #[cfg(feature = "devices")]
 /// The configuration object containing third-party integration information.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TeamsDevicesConfigResponse {
-    /// A JSON object.
-    ///
-    /// The Workspace One Config Response.
-    TeamsDevicesWorkspaceOneConfigResponse(TeamsDevicesWorkspaceOneConfigResponse),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "devices")]
-impl<'de> ::serde::Deserialize<'de> for TeamsDevicesConfigResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TeamsDevicesConfigResponse",
-                    "TeamsDevicesWorkspaceOneConfigResponse",
-                )
-                .map(Self::TeamsDevicesWorkspaceOneConfigResponse);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "devices")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for TeamsDevicesConfigResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TeamsDevicesWorkspaceOneConfigResponse(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+pub type TeamsDevicesConfigResponse = TeamsDevicesWorkspaceOneConfigResponse;
 #[cfg(feature = "devices")]
 /// For more details on state, please refer to the Crowdstrike documentation.
 #[non_exhaustive]
@@ -59162,109 +58677,10 @@ crate::runtime::string_enum!(
 pub type TeamsDevicesResultInfo = IamResultInfo;
 #[cfg(feature = "devices")]
 /// The configuration object containing information for the WARP client to detect the managed network.
-///
-/// Exactly one of these shapes: build it with the constructor named after the one you mean.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TeamsDevicesSchemasConfigRequest {
-    /// A JSON object.
-    TeamsDevicesTlsConfigRequest(TeamsDevicesTlsConfigRequest),
-}
-#[cfg(feature = "devices")]
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigRequest {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TeamsDevicesSchemasConfigRequest",
-                    "TeamsDevicesTlsConfigRequest",
-                )
-                .map(Self::TeamsDevicesTlsConfigRequest);
-        }
-        Err(
-            <D::Error as ::serde::de::Error>::custom(
-                "no variant of TeamsDevicesSchemasConfigRequest matches",
-            ),
-        )
-    }
-}
-#[cfg(feature = "devices")]
-impl ::serde::Serialize for TeamsDevicesSchemasConfigRequest {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TeamsDevicesTlsConfigRequest(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-        }
-    }
-}
-#[cfg(feature = "devices")]
-impl TeamsDevicesSchemasConfigRequest {
-    /// The `TeamsDevicesTlsConfigRequest` variant, from `tls_sockaddr`; its other properties are empty.
-    pub fn teams_devices_tls_config_request(tls_sockaddr: impl Into<String>) -> Self {
-        Self::TeamsDevicesTlsConfigRequest(TeamsDevicesTlsConfigRequest {
-            sha256: None,
-            tls_sockaddr: tls_sockaddr.into(),
-        })
-    }
-}
+pub type TeamsDevicesSchemasConfigRequest = TeamsDevicesTlsConfigRequest;
 #[cfg(feature = "devices")]
 /// The configuration object containing information for the WARP client to detect the managed network.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TeamsDevicesSchemasConfigResponse {
-    /// A JSON object.
-    ///
-    /// The Managed Network TLS Config Response.
-    TeamsDevicesTlsConfigResponse(TeamsDevicesTlsConfigResponse),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "devices")]
-impl<'de> ::serde::Deserialize<'de> for TeamsDevicesSchemasConfigResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TeamsDevicesSchemasConfigResponse",
-                    "TeamsDevicesTlsConfigResponse",
-                )
-                .map(Self::TeamsDevicesTlsConfigResponse);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "devices")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for TeamsDevicesSchemasConfigResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TeamsDevicesTlsConfigResponse(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+pub type TeamsDevicesSchemasConfigResponse = TeamsDevicesTlsConfigResponse;
 #[cfg(feature = "devices")]
 /// The type of device posture integration.
 #[non_exhaustive]
@@ -59471,7 +58887,7 @@ pub type TeamsDevicesTaniumInputRequestScoreOperator = TeamsDevicesOsVersionInpu
 /// The same shape as [`crate::types::BillSubsApiZone`], which the document defines again here.
 pub type TeamsDevicesTargetDexTest = BillSubsApiZone;
 #[cfg(feature = "devices")]
-/// A variant of `TeamsDevicesSchemasConfigRequest`.
+/// What `TeamsDevicesSchemasConfigRequest` stands for.
 ///
 /// The same shape as [`crate::types::TeamsDevicesTlsConfigResponse`], which the document defines again here.
 pub type TeamsDevicesTlsConfigRequest = TeamsDevicesTlsConfigResponse;
@@ -59875,6 +59291,7 @@ pub type TlsCertificatesAndHostnamesBase = TlsCertificatesAndHostnamesKeylessCer
 #[cfg(
     any(
         feature = "custom_certificates",
+        feature = "custom_hostnames",
         feature = "keyless_certificates",
         feature = "ssl"
     )
@@ -59895,6 +59312,7 @@ pub enum TlsCertificatesAndHostnamesBundleMethod {
 #[cfg(
     any(
         feature = "custom_certificates",
+        feature = "custom_hostnames",
         feature = "keyless_certificates",
         feature = "ssl"
     )
@@ -59927,8 +59345,8 @@ crate::runtime::string_enum!(
 #[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 /// Status of certificate pack.
 ///
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousStatus`], which the document defines again here.
-pub type TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A = TlsCertificatesAndHostnamesSslUbiquitousStatus;
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslStatus`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesCertificatePacksComponentsScH17D8564A = TlsCertificatesAndHostnamesSslStatus;
 #[cfg(feature = "custom_certificates")]
 /// Merged from `allOf`; where members disagree the later one wins (`result`).
 #[non_exhaustive]
@@ -60607,7 +60025,7 @@ impl TlsCertificatesAndHostnamesCustomCertificate {
 #[cfg(feature = "custom_hostnames")]
 /// Merged from `allOf`; where members disagree the later one wins (`hostname`, `id`, `ssl`).
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct TlsCertificatesAndHostnamesCustomHostname {
     /// This is the time the hostname was created.
@@ -60733,73 +60151,17 @@ impl TlsCertificatesAndHostnamesCustomHostname {
         self
     }
 }
-#[cfg(feature = "custom_hostnames")]
-/// These are per-hostname (customer) settings.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TlsCertificatesAndHostnamesCustomMetadata {
-    /// A JSON object.
-    TlsCertificatesAndHostnamesCustomMetadataObject(
-        TlsCertificatesAndHostnamesCustomMetadataObject,
-    ),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "custom_hostnames")]
-impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesCustomMetadata {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TlsCertificatesAndHostnamesCustomMetadata",
-                    "TlsCertificatesAndHostnamesCustomMetadataObject",
-                )
-                .map(Self::TlsCertificatesAndHostnamesCustomMetadataObject);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-impl ::serde::Serialize for TlsCertificatesAndHostnamesCustomMetadata {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TlsCertificatesAndHostnamesCustomMetadataObject(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesCustomMetadata {
-    /// The `TlsCertificatesAndHostnamesCustomMetadataObject` variant; its other properties are empty.
-    pub fn tls_certificates_and_hostnames_custom_metadata_object() -> Self {
-        Self::TlsCertificatesAndHostnamesCustomMetadataObject(TlsCertificatesAndHostnamesCustomMetadataObject {
-            key: None,
-        })
-    }
-}
 #[cfg(any(feature = "custom_hostnames", feature = "logs"))]
-/// A variant of `TlsCertificatesAndHostnamesCustomMetadata`.
+/// The `custom_metadata` property of `TlsCertificatesAndHostnamesCustomHostname`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct TlsCertificatesAndHostnamesCustomMetadataObject {
+pub struct TlsCertificatesAndHostnamesCustomMetadata {
     /// Unique metadata for this hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
 #[cfg(any(feature = "custom_hostnames", feature = "logs"))]
-impl TlsCertificatesAndHostnamesCustomMetadataObject {
+impl TlsCertificatesAndHostnamesCustomMetadata {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self { key: None }
@@ -60814,6 +60176,7 @@ impl TlsCertificatesAndHostnamesCustomMetadataObject {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -61318,111 +60681,59 @@ impl TlsCertificatesAndHostnamesKeylessTunnel {
 /// The same shape as [`crate::types::IamMessagesItem`], which the document defines again here.
 pub type TlsCertificatesAndHostnamesMessagesItem = IamMessagesItem;
 #[cfg(feature = "custom_hostnames")]
-/// This is a record which can be placed to activate a hostname.
-///
-/// Decided by `type`; a value this version does not know is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TlsCertificatesAndHostnamesOwnershipVerification {
-    /// `type`: `txt`.
-    TlsCertificatesAndHostnamesOwnershipVerificationTxt(
-        TlsCertificatesAndHostnamesOwnershipVerificationTxt,
-    ),
-    /// A `type` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "custom_hostnames")]
-impl<'de> ::serde::Deserialize<'de>
-for TlsCertificatesAndHostnamesOwnershipVerification {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("txt") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "TlsCertificatesAndHostnamesOwnershipVerification",
-                        "TlsCertificatesAndHostnamesOwnershipVerificationTxt",
-                    )
-                    .map(Self::TlsCertificatesAndHostnamesOwnershipVerificationTxt)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerification {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TlsCertificatesAndHostnamesOwnershipVerificationTxt(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-/// This presents the token to be served by the given http url to activate a hostname.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TlsCertificatesAndHostnamesOwnershipVerificationHttp {
-    /// A JSON object.
-    TlsCertificatesAndHostnamesOwnershipVerificationHttpObject(
-        TlsCertificatesAndHostnamesOwnershipVerificationHttpObject,
-    ),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "custom_hostnames")]
-impl<'de> ::serde::Deserialize<'de>
-for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "TlsCertificatesAndHostnamesOwnershipVerificationHttp",
-                    "TlsCertificatesAndHostnamesOwnershipVerificationHttpObject",
-                )
-                .map(Self::TlsCertificatesAndHostnamesOwnershipVerificationHttpObject);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for TlsCertificatesAndHostnamesOwnershipVerificationHttp {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TlsCertificatesAndHostnamesOwnershipVerificationHttpObject(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-/// A variant of `TlsCertificatesAndHostnamesOwnershipVerificationHttp`.
+/// The `ownership_verification` property of `TlsCertificatesAndHostnamesCustomHostname`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
+pub struct TlsCertificatesAndHostnamesOwnershipVerification {
+    /// DNS Name for record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// DNS Record type.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<TlsCertificatesAndHostnamesOwnershipVerificationType>,
+    /// Content for the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+#[cfg(feature = "custom_hostnames")]
+impl TlsCertificatesAndHostnamesOwnershipVerification {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            type_: None,
+            value: None,
+        }
+    }
+    /// Sets `name`.
+    #[must_use]
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    #[must_use]
+    pub fn with_type(
+        mut self,
+        value: impl Into<TlsCertificatesAndHostnamesOwnershipVerificationType>,
+    ) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "custom_hostnames")]
+/// The `ownership_verification_http` property of `TlsCertificatesAndHostnamesCustomHostname`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     /// Token to be served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_body: Option<String>,
@@ -61431,7 +60742,7 @@ pub struct TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
     pub http_url: Option<String>,
 }
 #[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
+impl TlsCertificatesAndHostnamesOwnershipVerificationHttp {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -61453,64 +60764,18 @@ impl TlsCertificatesAndHostnamesOwnershipVerificationHttpObject {
     }
 }
 #[cfg(feature = "custom_hostnames")]
-/// A variant of `TlsCertificatesAndHostnamesOwnershipVerification`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesOwnershipVerificationTxt {
-    /// DNS Name for record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// DNS Record type.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<TlsCertificatesAndHostnamesOwnershipVerificationTxtType>,
-    /// Content for the record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-#[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesOwnershipVerificationTxt {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self {
-            name: None,
-            type_: None,
-            value: None,
-        }
-    }
-    /// Sets `name`.
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `type_`.
-    #[must_use]
-    pub fn with_type(
-        mut self,
-        value: impl Into<TlsCertificatesAndHostnamesOwnershipVerificationTxtType>,
-    ) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    #[must_use]
-    pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-#[cfg(feature = "custom_hostnames")]
 /// DNS Record type.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesOwnershipVerificationTxtType {
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TlsCertificatesAndHostnamesOwnershipVerificationType {
     /// `txt`
     Txt,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
 }
 #[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
-    closed TlsCertificatesAndHostnamesOwnershipVerificationTxtType { Txt = "txt" }
+    open TlsCertificatesAndHostnamesOwnershipVerificationType { Txt = "txt" }
 );
 #[cfg(feature = "ssl")]
 /// The `advanced` property of `QuotaGetResponse`.
@@ -61814,62 +61079,14 @@ crate::runtime::string_enum!(
     "min_tls_version", Http2 = "http2" }
 );
 #[cfg(feature = "custom_hostnames")]
-/// SSL properties for the custom hostname.
-///
-/// Decided by `bundle_method`; a value this version does not know is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TlsCertificatesAndHostnamesSsl {
-    /// `bundle_method`: `ubiquitous`, `optimal`, `force`.
-    TlsCertificatesAndHostnamesSslUbiquitous(TlsCertificatesAndHostnamesSslUbiquitous),
-    /// A `bundle_method` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "custom_hostnames")]
-impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSsl {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "bundle_method").as_deref() {
-            Some("ubiquitous" | "optimal" | "force") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "TlsCertificatesAndHostnamesSsl",
-                        "TlsCertificatesAndHostnamesSslUbiquitous",
-                    )
-                    .map(Self::TlsCertificatesAndHostnamesSslUbiquitous)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for TlsCertificatesAndHostnamesSsl {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TlsCertificatesAndHostnamesSslUbiquitous(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-/// A variant of `TlsCertificatesAndHostnamesSsl`.
+/// The `ssl` property of `TlsCertificatesAndHostnamesCustomHostname`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesSslUbiquitous {
+pub struct TlsCertificatesAndHostnamesSsl {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bundle_method: Option<TlsCertificatesAndHostnamesSslUbiquitousBundleMethod>,
+    pub bundle_method: Option<TlsCertificatesAndHostnamesSslBundleMethod>,
     /// The Certificate Authority that will issue the certificate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_authority: Option<TlsCertificatesAndHostnamesCertificateAuthority>,
@@ -61900,7 +61117,7 @@ pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     pub issuer: Option<String>,
     /// Domain control validation (DCV) method used for this hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<TlsCertificatesAndHostnamesSslUbiquitousMethod>,
+    pub method: Option<TlsCertificatesAndHostnamesSslMethod>,
     /// The serial number on a custom uploaded certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
@@ -61912,10 +61129,10 @@ pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     pub signature: Option<String>,
     /// Status of the hostname's SSL certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<TlsCertificatesAndHostnamesSslUbiquitousStatus>,
+    pub status: Option<TlsCertificatesAndHostnamesSslStatus>,
     /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<TlsCertificatesAndHostnamesSslUbiquitousType>,
+    pub type_: Option<TlsCertificatesAndHostnamesSslType>,
     /// The time the custom certificate was uploaded.
     #[serde(
         default,
@@ -61926,7 +61143,7 @@ pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     /// Domain validation errors that have been received by the certificate authority (CA).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_errors: Option<
-        Vec<TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem>,
+        Vec<TlsCertificatesAndHostnamesSslValidationErrorsItem>,
     >,
     /// The `validation_records` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61936,7 +61153,7 @@ pub struct TlsCertificatesAndHostnamesSslUbiquitous {
     pub wildcard: Option<bool>,
 }
 #[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesSslUbiquitous {
+impl TlsCertificatesAndHostnamesSsl {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -61965,7 +61182,7 @@ impl TlsCertificatesAndHostnamesSslUbiquitous {
     #[must_use]
     pub fn with_bundle_method(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslUbiquitousBundleMethod>,
+        value: impl Into<TlsCertificatesAndHostnamesSslBundleMethod>,
     ) -> Self {
         self.bundle_method = Some(value.into());
         self
@@ -62025,7 +61242,7 @@ impl TlsCertificatesAndHostnamesSslUbiquitous {
     #[must_use]
     pub fn with_method(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslUbiquitousMethod>,
+        value: impl Into<TlsCertificatesAndHostnamesSslMethod>,
     ) -> Self {
         self.method = Some(value.into());
         self
@@ -62055,7 +61272,7 @@ impl TlsCertificatesAndHostnamesSslUbiquitous {
     #[must_use]
     pub fn with_status(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslUbiquitousStatus>,
+        value: impl Into<TlsCertificatesAndHostnamesSslStatus>,
     ) -> Self {
         self.status = Some(value.into());
         self
@@ -62064,7 +61281,7 @@ impl TlsCertificatesAndHostnamesSslUbiquitous {
     #[must_use]
     pub fn with_type(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslUbiquitousType>,
+        value: impl Into<TlsCertificatesAndHostnamesSslType>,
     ) -> Self {
         self.type_ = Some(value.into());
         self
@@ -62079,9 +61296,7 @@ impl TlsCertificatesAndHostnamesSslUbiquitous {
     #[must_use]
     pub fn with_validation_errors(
         mut self,
-        value: impl Into<
-            Vec<TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem>,
-        >,
+        value: impl Into<Vec<TlsCertificatesAndHostnamesSslValidationErrorsItem>>,
     ) -> Self {
         self.validation_errors = Some(value.into());
         self
@@ -62102,28 +61317,23 @@ impl TlsCertificatesAndHostnamesSslUbiquitous {
         self
     }
 }
-#[cfg(feature = "custom_hostnames")]
+#[cfg(
+    any(
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "keyless_certificates",
+        feature = "ssl"
+    )
+)]
 /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslUbiquitousBundleMethod {
-    /// `ubiquitous`
-    Ubiquitous,
-    /// `optimal`
-    Optimal,
-    /// `force`
-    Force,
-}
-#[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    closed TlsCertificatesAndHostnamesSslUbiquitousBundleMethod { Ubiquitous =
-    "ubiquitous", Optimal = "optimal", Force = "force" }
-);
+///
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesBundleMethod`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslBundleMethod = TlsCertificatesAndHostnamesBundleMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Domain control validation (DCV) method used for this hostname.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslUbiquitousMethod {
+pub enum TlsCertificatesAndHostnamesSslMethod {
     /// `http`
     Http,
     /// `txt`
@@ -62135,14 +61345,14 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousMethod {
 }
 #[cfg(feature = "custom_hostnames")]
 crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslUbiquitousMethod { Http = "http", Txt = "txt",
-    Email = "email" }
+    open TlsCertificatesAndHostnamesSslMethod { Http = "http", Txt = "txt", Email =
+    "email" }
 );
 #[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 /// Status of the hostname's SSL certificates.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslUbiquitousStatus {
+pub enum TlsCertificatesAndHostnamesSslStatus {
     /// `initializing`
     Initializing,
     /// `pending_validation`
@@ -62190,7 +61400,7 @@ pub enum TlsCertificatesAndHostnamesSslUbiquitousStatus {
 }
 #[cfg(any(feature = "custom_hostnames", feature = "ssl"))]
 crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslUbiquitousStatus { Initializing = "initializing",
+    open TlsCertificatesAndHostnamesSslStatus { Initializing = "initializing",
     PendingValidation = "pending_validation", Deleted = "deleted", PendingIssuance =
     "pending_issuance", PendingDeployment = "pending_deployment", PendingDeletion =
     "pending_deletion", PendingExpiration = "pending_expiration", Expired = "expired",
@@ -62206,28 +61416,26 @@ crate::runtime::string_enum!(
 /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TlsCertificatesAndHostnamesSslUbiquitousType {
+pub enum TlsCertificatesAndHostnamesSslType {
     /// `dv`
     Dv,
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
 #[cfg(feature = "custom_hostnames")]
-crate::runtime::string_enum!(
-    open TlsCertificatesAndHostnamesSslUbiquitousType { Dv = "dv" }
-);
+crate::runtime::string_enum!(open TlsCertificatesAndHostnamesSslType { Dv = "dv" });
 #[cfg(feature = "custom_hostnames")]
-/// The `validation_errors` property of `TlsCertificatesAndHostnamesSslUbiquitous`.
+/// The `validation_errors` property of `TlsCertificatesAndHostnamesSsl`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem {
+pub struct TlsCertificatesAndHostnamesSslValidationErrorsItem {
     /// A domain validation error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 #[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem {
+impl TlsCertificatesAndHostnamesSslValidationErrorsItem {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self { message: None }
@@ -62240,115 +61448,14 @@ impl TlsCertificatesAndHostnamesSslUbiquitousValidationErrorsItem {
     }
 }
 #[cfg(feature = "custom_hostnames")]
-/// SSL properties used when creating the custom hostname.
-///
-/// Exactly one of these shapes: build it with the constructor named after the one you mean.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum TlsCertificatesAndHostnamesSslpost {
-    /// `bundle_method`: `ubiquitous`, `optimal`, `force`.
-    TlsCertificatesAndHostnamesSslpostUbiquitous(
-        TlsCertificatesAndHostnamesSslpostUbiquitous,
-    ),
-}
-#[cfg(feature = "custom_hostnames")]
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for TlsCertificatesAndHostnamesSslpost {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "bundle_method").as_deref() {
-            Some("ubiquitous" | "optimal" | "force") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "TlsCertificatesAndHostnamesSslpost",
-                        "TlsCertificatesAndHostnamesSslpostUbiquitous",
-                    )
-                    .map(Self::TlsCertificatesAndHostnamesSslpostUbiquitous)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of TlsCertificatesAndHostnamesSslpost matches",
-                    ),
-                )
-            }
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-impl ::serde::Serialize for TlsCertificatesAndHostnamesSslpost {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::TlsCertificatesAndHostnamesSslpostUbiquitous(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-        }
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesSslpost {
-    /// The variant whose `bundle_method` is `ubiquitous`; its other properties are empty.
-    pub fn ubiquitous() -> Self {
-        Self::TlsCertificatesAndHostnamesSslpostUbiquitous(TlsCertificatesAndHostnamesSslpostUbiquitous {
-            bundle_method: Some(
-                TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod::Ubiquitous,
-            ),
-            certificate_authority: None,
-            custom_certificate: None,
-            custom_key: None,
-            method: None,
-            settings: None,
-            type_: None,
-            wildcard: None,
-        })
-    }
-    /// The variant whose `bundle_method` is `optimal`; its other properties are empty.
-    pub fn optimal() -> Self {
-        Self::TlsCertificatesAndHostnamesSslpostUbiquitous(TlsCertificatesAndHostnamesSslpostUbiquitous {
-            bundle_method: Some(
-                TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod::Optimal,
-            ),
-            certificate_authority: None,
-            custom_certificate: None,
-            custom_key: None,
-            method: None,
-            settings: None,
-            type_: None,
-            wildcard: None,
-        })
-    }
-    /// The variant whose `bundle_method` is `force`; its other properties are empty.
-    pub fn force() -> Self {
-        Self::TlsCertificatesAndHostnamesSslpostUbiquitous(TlsCertificatesAndHostnamesSslpostUbiquitous {
-            bundle_method: Some(
-                TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod::Force,
-            ),
-            certificate_authority: None,
-            custom_certificate: None,
-            custom_key: None,
-            method: None,
-            settings: None,
-            type_: None,
-            wildcard: None,
-        })
-    }
-}
-#[cfg(feature = "custom_hostnames")]
-/// A variant of `TlsCertificatesAndHostnamesSslpost`.
+/// The `ssl` property of `CustomHostnameCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
-pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
+pub struct TlsCertificatesAndHostnamesSslpost {
     /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bundle_method: Option<TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod>,
+    pub bundle_method: Option<TlsCertificatesAndHostnamesSslpostBundleMethod>,
     /// The Certificate Authority that will issue the certificate
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_authority: Option<TlsCertificatesAndHostnamesCertificateAuthority>,
@@ -62360,19 +61467,19 @@ pub struct TlsCertificatesAndHostnamesSslpostUbiquitous {
     pub custom_key: Option<String>,
     /// Domain control validation (DCV) method used for this hostname.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<TlsCertificatesAndHostnamesSslpostUbiquitousMethod>,
+    pub method: Option<TlsCertificatesAndHostnamesSslpostMethod>,
     /// SSL specific settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<TlsCertificatesAndHostnamesSslsettings>,
     /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<TlsCertificatesAndHostnamesSslpostUbiquitousType>,
+    pub type_: Option<TlsCertificatesAndHostnamesSslpostType>,
     /// Indicates whether the certificate covers a wildcard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wildcard: Option<bool>,
 }
 #[cfg(feature = "custom_hostnames")]
-impl TlsCertificatesAndHostnamesSslpostUbiquitous {
+impl TlsCertificatesAndHostnamesSslpost {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {
@@ -62390,7 +61497,7 @@ impl TlsCertificatesAndHostnamesSslpostUbiquitous {
     #[must_use]
     pub fn with_bundle_method(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod>,
+        value: impl Into<TlsCertificatesAndHostnamesSslpostBundleMethod>,
     ) -> Self {
         self.bundle_method = Some(value.into());
         self
@@ -62420,7 +61527,7 @@ impl TlsCertificatesAndHostnamesSslpostUbiquitous {
     #[must_use]
     pub fn with_method(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslpostUbiquitousMethod>,
+        value: impl Into<TlsCertificatesAndHostnamesSslpostMethod>,
     ) -> Self {
         self.method = Some(value.into());
         self
@@ -62438,7 +61545,7 @@ impl TlsCertificatesAndHostnamesSslpostUbiquitous {
     #[must_use]
     pub fn with_type(
         mut self,
-        value: impl Into<TlsCertificatesAndHostnamesSslpostUbiquitousType>,
+        value: impl Into<TlsCertificatesAndHostnamesSslpostType>,
     ) -> Self {
         self.type_ = Some(value.into());
         self
@@ -62450,21 +61557,28 @@ impl TlsCertificatesAndHostnamesSslpostUbiquitous {
         self
     }
 }
-#[cfg(feature = "custom_hostnames")]
+#[cfg(
+    any(
+        feature = "custom_certificates",
+        feature = "custom_hostnames",
+        feature = "keyless_certificates",
+        feature = "ssl"
+    )
+)]
 /// A ubiquitous bundle has the highest probability of being verified everywhere, even by clients using outdated or unusual trust stores. An optimal bundle uses the shortest chain and newest intermediates. And the force bundle verifies the chain, but does not otherwise modify it.
 ///
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousBundleMethod`], which the document defines again here.
-pub type TlsCertificatesAndHostnamesSslpostUbiquitousBundleMethod = TlsCertificatesAndHostnamesSslUbiquitousBundleMethod;
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesBundleMethod`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslpostBundleMethod = TlsCertificatesAndHostnamesBundleMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Domain control validation (DCV) method used for this hostname.
 ///
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousMethod`], which the document defines again here.
-pub type TlsCertificatesAndHostnamesSslpostUbiquitousMethod = TlsCertificatesAndHostnamesSslUbiquitousMethod;
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslMethod`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslpostMethod = TlsCertificatesAndHostnamesSslMethod;
 #[cfg(feature = "custom_hostnames")]
 /// Level of validation to be used for this hostname. Domain validation (dv) must be used.
 ///
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslUbiquitousType`], which the document defines again here.
-pub type TlsCertificatesAndHostnamesSslpostUbiquitousType = TlsCertificatesAndHostnamesSslUbiquitousType;
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesSslType`], which the document defines again here.
+pub type TlsCertificatesAndHostnamesSslpostType = TlsCertificatesAndHostnamesSslType;
 #[cfg(feature = "custom_hostnames")]
 /// SSL specific settings.
 #[non_exhaustive]
@@ -62696,6 +61810,7 @@ crate::runtime::string_enum!(
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -63356,6 +62471,7 @@ crate::runtime::string_enum!(
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -63374,6 +62490,7 @@ pub struct TunnelConfigWarpRouting {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -68355,11 +67472,12 @@ impl WorkersBindingInput {
             type_: WorkersDispatchNamespaceBindingType::DispatchNamespace,
         })
     }
-    /// The variant whose `type` is `mtls_certificate`; its other properties are empty.
-    pub fn mtls_certificate() -> Self {
+    /// The variant whose `type` is `mtls_certificate`, from `certificate`; its other properties are empty.
+    pub fn mtls_certificate(certificate: impl Into<::serde_json::Value>) -> Self {
         Self::MtlsCertBindingInput(WorkersMtlsCertBindingInput {
             certificate_id: None,
             type_: WorkersMtlsCertBindingType::MtlsCertificate,
+            certificate: certificate.into(),
         })
     }
 }
@@ -68530,6 +67648,40 @@ impl WorkersDeploymentsBaseAnnotations {
     pub fn with_workers_message(mut self, value: impl Into<String>) -> Self {
         self.workers_message = Some(value.into());
         self
+    }
+}
+#[cfg(feature = "workers")]
+/// The `strategy` property of `DeploymentGetResponseDeploymentsItem`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WorkersDeploymentsStrategyPercentageStrategy {
+    /// `percentage`
+    Percentage,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
+}
+#[cfg(feature = "workers")]
+crate::runtime::string_enum!(
+    open WorkersDeploymentsStrategyPercentageStrategy { Percentage = "percentage" }
+);
+#[cfg(feature = "workers")]
+/// The `versions` property of `DeploymentGetResponseDeploymentsItem`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct WorkersDeploymentsStrategyPercentageVersionsItem {
+    /// The `percentage` property.
+    pub percentage: f64,
+    /// The `version_id` property.
+    pub version_id: String,
+}
+#[cfg(feature = "workers")]
+impl WorkersDeploymentsStrategyPercentageVersionsItem {
+    /// Takes the required fields (`percentage`, `version_id`); the `with_` methods set the others.
+    pub fn new(percentage: impl Into<f64>, version_id: impl Into<String>) -> Self {
+        Self {
+            percentage: percentage.into(),
+            version_id: version_id.into(),
+        }
     }
 }
 #[cfg(feature = "workers")]
@@ -69595,14 +68747,20 @@ pub struct WorkersMtlsCertBindingInput {
     /// The class of resource that the binding provides.
     #[serde(rename = "type")]
     pub type_: WorkersMtlsCertBindingType,
+    /// Required by the spec, which does not describe it: any JSON value.
+    pub certificate: ::serde_json::Value,
 }
 #[cfg(feature = "workers")]
 impl WorkersMtlsCertBindingInput {
-    /// Takes the required fields (`type_`); the `with_` methods set the others.
-    pub fn new(type_: impl Into<WorkersMtlsCertBindingType>) -> Self {
+    /// Takes the required fields (`type_`, `certificate`); the `with_` methods set the others.
+    pub fn new(
+        type_: impl Into<WorkersMtlsCertBindingType>,
+        certificate: impl Into<::serde_json::Value>,
+    ) -> Self {
         Self {
             certificate_id: None,
             type_: type_.into(),
+            certificate: certificate.into(),
         }
     }
     /// Sets `certificate_id`.
@@ -72730,6 +71888,7 @@ crate::runtime::string_enum!(
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -73561,6 +72720,7 @@ impl ZeroTrustGatewayEndpoints {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -74170,6 +73330,7 @@ impl ZeroTrustGatewayIpNetwork {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -74617,6 +73778,7 @@ impl ZeroTrustGatewayNotificationSettings {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -75271,6 +74433,7 @@ pub type ZeroTrustGatewayRuleSettingsNotificationSettings = ZeroTrustGatewayNoti
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -75757,6 +74920,7 @@ impl ZeroTrustGatewaySubcategory {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -76884,113 +76048,6 @@ impl Zones0rttInput {
 ///
 /// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type Zones0rttValue = ArgoConfigValue;
-#[cfg(feature = "pagerules")]
-/// The `actions` property of `PageruleListResponseItem`.
-///
-/// Decided by `name`; a value this version does not know is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZonesActionsItem {
-    /// `name`: `forward_url`.
-    ZonesRoute(ZonesRoute),
-    /// A `name` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "pagerules")]
-impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "name").as_deref() {
-            Some("forward_url") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesActionsItem",
-                        "ZonesRoute",
-                    )
-                    .map(Self::ZonesRoute)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "pagerules")]
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for ZonesActionsItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ZonesRoute(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "pagerules")]
-/// The `actions` property of `PageruleCreateBody`.
-///
-/// Exactly one of these shapes: build it with the constructor named after the one you mean.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZonesActionsItem2 {
-    /// `name`: `forward_url`.
-    ZonesRouteInput(ZonesRouteInput),
-}
-#[cfg(feature = "pagerules")]
-#[cfg(feature = "all-serde")]
-impl<'de> ::serde::Deserialize<'de> for ZonesActionsItem2 {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "name").as_deref() {
-            Some("forward_url") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesActionsItem2",
-                        "ZonesRouteInput",
-                    )
-                    .map(Self::ZonesRouteInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of ZonesActionsItem2 matches",
-                    ),
-                )
-            }
-        }
-    }
-}
-#[cfg(feature = "pagerules")]
-impl ::serde::Serialize for ZonesActionsItem2 {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ZonesRouteInput(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-        }
-    }
-}
-#[cfg(feature = "pagerules")]
-impl ZonesActionsItem2 {
-    /// The variant whose `name` is `forward_url`; its other properties are empty.
-    pub fn forward_url() -> Self {
-        Self::ZonesRouteInput(ZonesRouteInput {
-            name: Some(ZonesRouteName::ForwardUrl),
-            value: None,
-        })
-    }
-}
 #[cfg(feature = "settings")]
 /// Advanced protection from Distributed Denial of Service (DDoS) attacks on your website. This is an uneditable value that is 'on' in the case of Business and Enterprise zones.
 ///
@@ -79955,6 +79012,7 @@ impl ZonesNelInput {
 #[cfg(
     any(
         feature = "cfd_tunnel",
+        feature = "dlp",
         feature = "gateway",
         feature = "origin_tls_client_auth",
         feature = "r2",
@@ -81125,7 +80183,7 @@ impl ZonesRocketLoaderInput {
 /// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesRocketLoaderValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
-/// A variant of `ZonesActionsItem`.
+/// The `actions` property of `PageruleListResponseItem`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -81174,7 +80232,7 @@ impl ZonesRoute {
     }
 }
 #[cfg(feature = "pagerules")]
-/// A variant of `ZonesActionsItem2`.
+/// The `actions` property of `PageruleCreateBody`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
@@ -81208,13 +80266,15 @@ impl ZonesRouteInput {
 #[cfg(feature = "pagerules")]
 /// The type of route.
 #[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ZonesRouteName {
     /// `forward_url`
     ForwardUrl,
+    /// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),
 }
 #[cfg(feature = "pagerules")]
-crate::runtime::string_enum!(closed ZonesRouteName { ForwardUrl = "forward_url" });
+crate::runtime::string_enum!(open ZonesRouteName { ForwardUrl = "forward_url" });
 #[cfg(feature = "pagerules")]
 /// The `value` property of `ZonesRoute`.
 #[non_exhaustive]
@@ -82097,59 +81157,7 @@ crate::runtime::string_enum!(
 );
 #[cfg(feature = "pagerules")]
 /// A request condition target.
-///
-/// Decided by `target`; a value this version does not know is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ZonesTarget {
-    /// `target`: `url`.
-    ///
-    /// URL target.
-    ZonesUrlTarget(ZonesUrlTarget),
-    /// A `target` this version of the SDK does not know (or a value that is not an object), kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-#[cfg(feature = "pagerules")]
-impl<'de> ::serde::Deserialize<'de> for ZonesTarget {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
-            Some("url") => {
-                crate::runtime::decode_raw_variant(&raw, "ZonesTarget", "ZonesUrlTarget")
-                    .map(Self::ZonesUrlTarget)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
-    }
-}
-#[cfg(feature = "pagerules")]
-impl ::serde::Serialize for ZonesTarget {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::ZonesUrlTarget(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-#[cfg(feature = "pagerules")]
-impl ZonesTarget {
-    /// The variant whose `target` is `url`; its other properties are empty.
-    pub fn url() -> Self {
-        Self::ZonesUrlTarget(ZonesUrlTarget {
-            constraint: None,
-            target: Some(ZonesUrlTargetTarget::Url),
-        })
-    }
-}
+pub type ZonesTarget = ZonesUrlTarget;
 #[cfg(feature = "settings")]
 /// Only allows TLS1.2.
 ///
@@ -82625,16 +81633,11 @@ impl ZonesUrlTargetConstraint {
         }
     }
 }
-#[cfg(feature = "pagerules")]
+#[cfg(any(feature = "pagerules", feature = "rate_limits"))]
 /// A target based on the URL of the request.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ZonesUrlTargetTarget {
-    /// `url`
-    Url,
-}
-#[cfg(feature = "pagerules")]
-crate::runtime::string_enum!(closed ZonesUrlTargetTarget { Url = "url" });
+///
+/// The same shape as [`crate::types::FirewallBypassItemName`], which the document defines again here.
+pub type ZonesUrlTargetTarget = FirewallBypassItemName;
 #[cfg(feature = "settings")]
 /// The WAF examines HTTP requests to your website.  It inspects both GET and POST requests and applies rules to help filter out illegitimate traffic from legitimate website visitors. The Cloudflare WAF inspects website addresses or URLs to detect anything out of the ordinary. If the Cloudflare WAF determines suspicious user behavior, then the WAF will 'challenge' the web visitor with a page that asks them to submit a CAPTCHA successfully  to continue their action. If the challenge is failed, the action will be stopped. What this means is that Cloudflare's WAF will block any traffic identified as illegitimate before it reaches your origin web server. (<https://support.cloudflare.com/hc/en-us/articles/200172016>).
 ///

@@ -178,7 +178,7 @@ impl BotManagementUpdateParams {
 pub type BotManagementGetResponse = crate::types::BotManagementBotManagementResponseBodyResult;
 /// What `update()` returns.
 pub type BotManagementUpdateResponse = crate::types::BotManagementBotManagementResponseBodyResult;
-/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `Bot Fight Mode`, `SBFM Pro Plan`, `SBFM Biz Plan`, `BM Enterprise Subscription`. Typed as one struct of all their properties, each required only when every shape requires it.
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: `Bot Fight Mode`, `SBFM Pro Plan`, `SBFM Biz Plan`, `BM Enterprise Subscription`. Typed as one struct of all their properties, each required only when every shape requires it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]

@@ -535,7 +535,7 @@ impl CustomHostnameListParams {
 }
 /// Parameters of `create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomHostnameCreateParams {
     /// Identifier
     ///
@@ -638,7 +638,7 @@ pub type CustomHostnameGetResponse = crate::types::TlsCertificatesAndHostnamesCu
 pub type CustomHostnameEditResponse = crate::types::TlsCertificatesAndHostnamesCustomHostname;
 /// The body of `client.custom_hostnames().create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct CustomHostnameCreateBody {
     /// These are per-hostname (customer) settings.

@@ -594,7 +594,7 @@ pub type PageruleEditResponse = ::std::collections::BTreeMap<
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct PageruleCreateBody {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
-    pub actions: Vec<crate::types::ZonesActionsItem2>,
+    pub actions: Vec<crate::types::ZonesRouteInput>,
     /// The priority of the rule, used to define which Page Rule is processed over another. A higher number indicates a higher priority. For example, if you have a catch-all Page Rule (rule A: `/images/*`) but want a more specific Page Rule to take precedence (rule B: `/images/special/*`), specify a higher priority for rule B so it overrides rule A.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
@@ -607,7 +607,7 @@ pub struct PageruleCreateBody {
 impl PageruleCreateBody {
     /// Takes the required fields (`actions`, `targets`); the `with_` methods set the others.
     pub fn new(
-        actions: impl Into<Vec<crate::types::ZonesActionsItem2>>,
+        actions: impl Into<Vec<crate::types::ZonesRouteInput>>,
         targets: impl Into<Vec<crate::types::ZonesTarget>>,
     ) -> Self {
         Self {
@@ -641,7 +641,7 @@ pub type PageruleDeleteResult = crate::types::AccessEmailListRuleEmailList;
 pub struct PageruleEditBody {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<crate::types::ZonesActionsItem2>>,
+    pub actions: Option<Vec<crate::types::ZonesRouteInput>>,
     /// The priority of the rule, used to define which Page Rule is processed over another. A higher number indicates a higher priority. For example, if you have a catch-all Page Rule (rule A: `/images/*`) but want a more specific Page Rule to take precedence (rule B: `/images/special/*`), specify a higher priority for rule B so it overrides rule A.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
@@ -666,7 +666,7 @@ impl PageruleEditBody {
     #[must_use]
     pub fn with_actions(
         mut self,
-        value: impl Into<Vec<crate::types::ZonesActionsItem2>>,
+        value: impl Into<Vec<crate::types::ZonesRouteInput>>,
     ) -> Self {
         self.actions = Some(value.into());
         self
@@ -725,7 +725,7 @@ pub type PageruleListParamsStatus = crate::types::ZonesStatus;
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct PageruleListResponseItem {
     /// The set of actions to perform if the targets of this rule match the request. Actions can redirect to another URL or override settings, but not both.
-    pub actions: Vec<crate::types::ZonesActionsItem>,
+    pub actions: Vec<crate::types::ZonesRoute>,
     /// The timestamp of when the Page Rule was created.
     #[serde(with = "::time::serde::rfc3339")]
     pub created_on: ::time::OffsetDateTime,
@@ -744,7 +744,7 @@ pub struct PageruleListResponseItem {
 impl PageruleListResponseItem {
     /// Takes the required fields (`actions`, `created_on`, `id`, `modified_on`, `priority`, `status`, `targets`); the `with_` methods set the others.
     pub fn new(
-        actions: impl Into<Vec<crate::types::ZonesActionsItem>>,
+        actions: impl Into<Vec<crate::types::ZonesRoute>>,
         created_on: impl Into<::time::OffsetDateTime>,
         id: impl Into<String>,
         modified_on: impl Into<::time::OffsetDateTime>,

@@ -458,7 +458,7 @@ impl RateLimitListParams {
 }
 /// Parameters of `create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RateLimitCreateParams {
     /// Identifier
     ///
@@ -500,7 +500,7 @@ impl RateLimitGetParams {
 }
 /// Parameters of `update()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RateLimitUpdateParams {
     /// Identifier
     ///
@@ -570,7 +570,7 @@ pub type RateLimitUpdateResponse = ::std::collections::BTreeMap<
 >;
 /// The body of `client.rate_limits().create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RateLimitCreateBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
@@ -647,6 +647,37 @@ impl RateLimitListResponse {
     }
 }
 /// The body of `client.rate_limits().update()`.
-///
-/// The same shape as [`crate::rate_limits::RateLimitCreateBody`], which the document defines again here.
-pub type RateLimitUpdateBody = RateLimitCreateBody;
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
+pub struct RateLimitUpdateBody {
+    /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
+    pub action: crate::types::FirewallAction,
+    /// Determines which traffic the rate limit counts towards the threshold.
+    #[serde(rename = "match")]
+    pub match_: crate::types::FirewallMatch,
+    /// The time in seconds (an integer value) to count matching traffic. If the count exceeds the configured threshold within this period, Cloudflare will perform the configured action.
+    pub period: f64,
+    /// The threshold that will trigger the configured mitigation action. Configure this value along with the `period` property to establish a threshold per period.
+    pub threshold: f64,
+    /// Required by the spec, which does not describe it: any JSON value.
+    pub id: ::serde_json::Value,
+}
+impl RateLimitUpdateBody {
+    /// Takes the required fields (`action`, `match_`, `period`, `threshold`, `id`); the `with_` methods set the others.
+    pub fn new(
+        action: impl Into<crate::types::FirewallAction>,
+        match_: impl Into<crate::types::FirewallMatch>,
+        period: impl Into<f64>,
+        threshold: impl Into<f64>,
+        id: impl Into<::serde_json::Value>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            match_: match_.into(),
+            period: period.into(),
+            threshold: threshold.into(),
+            id: id.into(),
+        }
+    }
+}

@@ -820,8 +820,6 @@ pub struct RulesetCreateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
-    pub id: String,
     /// The human-readable name of the ruleset.
     pub name: String,
     /// The kind of the ruleset.
@@ -832,9 +830,8 @@ pub struct RulesetCreateBody {
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
 impl RulesetCreateBody {
-    /// Takes the required fields (`id`, `name`, `kind`, `phase`, `rules`); the `with_` methods set the others.
+    /// Takes the required fields (`name`, `kind`, `phase`, `rules`); the `with_` methods set the others.
     pub fn new(
-        id: impl Into<String>,
         name: impl Into<String>,
         kind: impl Into<crate::types::RulesetsRulesetKind>,
         phase: impl Into<crate::types::RulesetsRulesetPhase>,
@@ -842,7 +839,6 @@ impl RulesetCreateBody {
     ) -> Self {
         Self {
             description: None,
-            id: id.into(),
             name: name.into(),
             kind: kind.into(),
             phase: phase.into(),
@@ -986,8 +982,6 @@ pub struct RulesetUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
-    pub id: String,
     /// The human-readable name of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -1001,14 +995,10 @@ pub struct RulesetUpdateBody {
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
 impl RulesetUpdateBody {
-    /// Takes the required fields (`id`, `rules`); the `with_` methods set the others.
-    pub fn new(
-        id: impl Into<String>,
-        rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>,
-    ) -> Self {
+    /// Takes the required fields (`rules`); the `with_` methods set the others.
+    pub fn new(rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>) -> Self {
         Self {
             description: None,
-            id: id.into(),
             name: None,
             kind: None,
             phase: None,

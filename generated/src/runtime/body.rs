@@ -41,16 +41,24 @@ pub(crate) enum PartValue {
     },
 }
 
-/// `value` as JSON text, for a multipart part that is not a string or a file; errors as [`Body::json`].
+/// `value` as the text of a multipart part that is not a plain string or a file: JSON text, except that a
+/// value serialized as a JSON string (an enum's value, a time) goes as that string without quotes, since
+/// the part holds the text itself. Errors as [`Body::json`].
 #[allow(dead_code)] // only specs with multipart bodies call it
 pub(crate) fn json_text<T: Serialize + ?Sized>(
     parameter: &'static str,
     value: &T,
 ) -> Result<String> {
-    serde_json::to_string(value).map_err(|err| Error::InvalidArgument {
+    let text = serde_json::to_string(value).map_err(|err| Error::InvalidArgument {
         parameter,
         reason: format!("could not be serialized as JSON: {err}"),
-    })
+    })?;
+    if text.starts_with('"') {
+        if let Ok(unquoted) = serde_json::from_str::<String>(&text) {
+            return Ok(unquoted);
+        }
+    }
+    Ok(text)
 }
 
 impl Body {
@@ -157,6 +165,19 @@ mod tests {
             reqwest::Url::parse("http://127.0.0.1:9/x").unwrap(),
         );
         body.apply(request, &reqwest::Client::new())
+    }
+
+    #[test]
+    fn form_parts_hold_text_and_json() {
+        // An enum's value, a string: the text itself, not a quoted JSON string.
+        assert_eq!(json_text("kind", "openapi_v3").unwrap(), "openapi_v3");
+        assert_eq!(json_text("name", "say \"hi\"").unwrap(), "say \"hi\"");
+        assert_eq!(json_text("enabled", &true).unwrap(), "true");
+        assert_eq!(json_text("count", &3).unwrap(), "3");
+        assert_eq!(
+            json_text("settings", &serde_json::json!({"a": "b"})).unwrap(),
+            r#"{"a":"b"}"#
+        );
     }
 
     #[test]

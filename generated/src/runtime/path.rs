@@ -12,6 +12,23 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// What a literal segment of the spec's path template must have encoded: everything but RFC 3986's `pchar`
+/// (unreserved, sub-delims, ":" and "@"). "%" is encoded too, so the spec's text is sent as text.
+const LITERAL: &AsciiSet = &SEGMENT
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
 /// Room for most API paths (two 32-character ids and a few words), so that building one allocates once.
 const PATH_CAPACITY: usize = 128;
 
@@ -30,9 +47,10 @@ impl PathBuilder {
         }
     }
 
-    /// Appends "/" + the literal segment from the spec, percent-encoded.
+    /// Appends "/" + the literal segment from the spec. It is sent as the spec writes it (`@cf`, `v1.5`,
+    /// `a:b`), since a server routes on those bytes; only what a path segment cannot hold is percent-encoded.
     pub(crate) fn literal(&mut self, segment: &str) {
-        self.push(segment);
+        self.push(segment, LITERAL);
     }
 
     /// Appends "/" + the percent-encoded value. "", "." and ".." are rejected: they would drop or climb a
@@ -42,7 +60,7 @@ impl PathBuilder {
             "" => "must not be empty",
             "." | ".." => "must not be \".\" or \"..\"",
             _ => {
-                self.push(value);
+                self.push(value, SEGMENT);
                 return Ok(());
             }
         };
@@ -61,13 +79,13 @@ impl PathBuilder {
         }
     }
 
-    fn push(&mut self, segment: &str) {
+    fn push(&mut self, segment: &str, encoded: &'static AsciiSet) {
         self.path.push('/');
         // Ids and words need no encoding: copied whole rather than chunk by chunk.
         if segment.bytes().all(is_unreserved) {
             self.path.push_str(segment);
         } else {
-            self.path.extend(utf8_percent_encode(segment, SEGMENT));
+            self.path.extend(utf8_percent_encode(segment, encoded));
         }
     }
 }
@@ -105,6 +123,27 @@ mod tests {
             Err(Error::InvalidArgument { parameter, reason }) => (parameter, reason),
             other => panic!("expected InvalidArgument, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn literal_segments_are_sent_as_the_spec_writes_them() {
+        let mut path = PathBuilder::new();
+        path.literal("ai");
+        path.literal("@cf");
+        path.literal("bge-base-en-v1.5");
+        path.literal("a:b");
+        path.literal("with space");
+        path.literal("100%");
+        assert_eq!(
+            path.finish(),
+            "/ai/@cf/bge-base-en-v1.5/a:b/with%20space/100%25"
+        );
+    }
+
+    #[test]
+    fn values_never_keep_delimiters() {
+        assert_eq!(one("@cf").unwrap(), "/accounts/%40cf");
+        assert_eq!(one("a:b").unwrap(), "/accounts/a%3Ab");
     }
 
     #[test]

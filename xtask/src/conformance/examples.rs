@@ -543,7 +543,7 @@ fn same_number(a: &serde_json::Number, b: &serde_json::Number) -> bool {
 
 /// Where `after` differs from `before`: (pointer, what changed, whether a member went missing).
 fn differences(before: &Value, after: &Value, at: &str, out: &mut Vec<(String, String, bool)>) {
-    let member = |key: &str| at.member(key);
+    let member = |key: &str| format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
             for (key, value) in b {
@@ -558,7 +558,7 @@ fn differences(before: &Value, after: &Value, at: &str, out: &mut Vec<(String, S
         }
         (Value::Array(b), Value::Array(a)) if b.len() == a.len() => {
             for (i, (b, a)) in b.iter().zip(a).enumerate() {
-                differences(b, a, &at.index(i), out);
+                differences(b, a, &format!("{at}/{i}"), out);
             }
         }
         (Value::Number(b), Value::Number(a)) if same_number(b, a) => {}

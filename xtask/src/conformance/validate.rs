@@ -43,13 +43,27 @@ pub struct Validator<'s> {
     /// Compiled `pattern`s; `None` for one Rust's regex syntax cannot read (ECMA-262 lookaround, say),
     /// which is then not checked rather than reported against the example.
     patterns: RefCell<HashMap<String, Option<Regex>>>,
+    /// Whether a schema with `properties` but no `type` takes only objects (see [`Validator::as_generated`]).
+    properties_imply_object: bool,
 }
 
 impl<'s> Validator<'s> {
+    /// JSON Schema as written: a keyword applies only to the kind of value it is about, so a schema with
+    /// `properties` and no `type` also takes a string, a number or `null`.
     pub fn new(root: &'s Value) -> Self {
         Validator {
             root,
             patterns: RefCell::new(HashMap::new()),
+            properties_imply_object: false,
+        }
+    }
+
+    /// The schemas as the generator types them: one with `properties` and no `type` describes an object (a
+    /// struct), so any other value breaks it, `null` too unless the schema is `nullable`.
+    pub fn as_generated(root: &'s Value) -> Self {
+        Validator {
+            properties_imply_object: true,
+            ..Validator::new(root)
         }
     }
 
@@ -128,6 +142,18 @@ impl<'s> Validator<'s> {
         };
 
         let enumeration = s.get("enum").and_then(Value::as_array);
+        if self.properties_imply_object
+            && !instance.is_object()
+            && s.get("type").is_none()
+            && s.contains_key("properties")
+            && !(instance.is_null() && s.get("nullable").and_then(Value::as_bool) == Some(true))
+        {
+            fail(format!(
+                "{} where the schema's `properties` (it gives no `type`) describe an object",
+                kind(instance)
+            ));
+            return;
+        }
         if instance.is_null() {
             let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true)
                 || enumeration.is_some_and(|values| values.iter().any(Value::is_null));

@@ -11,7 +11,7 @@ use crate::ir::{
 use crate::location::{self, Location};
 use anyhow::{bail, Result};
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind};
 use std::collections::BTreeSet;
 
 /// A schema position in the document: a `$ref` or a schema written in place.
@@ -280,6 +280,11 @@ impl<'a> Lowerer<'a> {
             {
                 self.same_primitive(members, at)?.unwrap_or(Ty::Json)
             }
+            // "One of" a single member, nothing beside it: that member's type.
+            Shape::OneOf([only], None) | Shape::AnyOf([only], None) => {
+                let members_at = members_location(schema, at, None).1;
+                self.lower(only.into(), hint, &members_at.index(0), dir)?
+            }
             Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at, dir)?,
             // One member and nothing beside it: that member's type, not a copy of it.
             Shape::AllOf {
@@ -372,6 +377,13 @@ impl<'a> Lowerer<'a> {
         inline: bool,
         dir: Direction,
     ) -> Result<()> {
+        // "One of" a single member written in place: that member is the type, under this name.
+        if let Shape::OneOf([ReferenceOr::Item(only)], None)
+        | Shape::AnyOf([ReferenceOr::Item(only)], None) = shape(schema)
+        {
+            let members_at = members_location(schema, at, None).1;
+            return self.define(only, path, &members_at.index(0), inline, dir);
+        }
         let data = &schema.schema_data;
         let mut doc = data.description.clone().or_else(|| data.title.clone());
         let kind = match shape(schema) {
@@ -409,6 +421,15 @@ impl<'a> Lowerer<'a> {
                     self.warnings.push(format!("{at}: `allOf` mixes objects with other schemas; the object members are used"));
                 }
                 self.struct_kind(&merged, &path, at, dir)?
+            }
+            // "One of" a single member, nothing beside it: another name for that member's type.
+            Shape::OneOf([only], None) | Shape::AnyOf([only], None) => {
+                let hint = Hint {
+                    module: path.module.clone(),
+                    name: path.name.clone(),
+                };
+                let members_at = members_location(schema, at, None).1;
+                TypeKind::Alias(self.lower(only.into(), &hint, &members_at.index(0), dir)?)
             }
             Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
                 let mut found = self.union(schema, members, own, &path, at, None, dir)?;
@@ -543,6 +564,7 @@ impl<'a> Lowerer<'a> {
         for (wire, (r, location)) in &merged.properties {
             let (schema, _, _) = self.resolve(*r, location)?;
             let data = &schema.schema_data;
+            let read_only = self.marked_read_only(schema, location)?;
             // A request never sends `readOnly` properties; a response never promises `writeOnly` ones.
             // `required` on a `readOnly` property applies to responses only, as OpenAPI says, except in a
             // schema written for the request itself (not a shared component): Cloudflare's delete bodies
@@ -550,10 +572,10 @@ impl<'a> Lowerer<'a> {
             // can still be made.
             let listed = merged.required.contains(wire);
             let required_read_only = dir == Direction::Request
-                && data.read_only
+                && read_only
                 && listed
                 && !location.starts_with(COMPONENT_SCHEMAS);
-            if dir == Direction::Request && data.read_only && !required_read_only {
+            if dir == Direction::Request && read_only && !required_read_only {
                 continue;
             }
             let ty = self.lower(*r, &owner_hint.child(wire), location, dir)?;
@@ -570,7 +592,7 @@ impl<'a> Lowerer<'a> {
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
                 required: listed
                     && !required_read_only
-                    && ((dir == Direction::Request) || !data.write_only),
+                    && (dir == Direction::Request || !data.write_only),
                 nullable: allows_null(schema) || ty == Ty::Null,
                 ty,
                 doc,
@@ -578,7 +600,46 @@ impl<'a> Lowerer<'a> {
                 boxed: false,
             });
         }
+        // A request must send what `required` lists, described or not: an undescribed one is any JSON.
+        if dir == Direction::Request {
+            for wire in &merged.required {
+                if merged.properties.contains_key(wire) {
+                    continue;
+                }
+                fields.push(Field {
+                    wire: wire.clone(),
+                    ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
+                    required: true,
+                    nullable: false,
+                    ty: Ty::Json,
+                    doc: Some(
+                        "Required by the spec, which does not describe it: any JSON value."
+                            .to_owned(),
+                    ),
+                    deprecated: false,
+                    boxed: false,
+                });
+            }
+        }
         Ok(fields)
+    }
+
+    /// Whether a property is `readOnly`: said on it, or on one of its `allOf` members (Cloudflare writes
+    /// `allOf: [{$ref: id}, {readOnly: true}]` to mark a shared id read-only in one place).
+    fn marked_read_only(&self, schema: &'a Schema, at: &str) -> Result<bool> {
+        if schema.schema_data.read_only {
+            return Ok(true);
+        }
+        let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+            return Ok(false);
+        };
+        for (i, member) in all_of.iter().enumerate() {
+            let (member, _, _) = self.resolve(member.into(), &at.member("allOf").index(i))?;
+            if member.schema_data.read_only {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Applies `allOf` members in order: properties by name (a later definition replaces an earlier one),
@@ -670,6 +731,14 @@ impl<'a> Lowerer<'a> {
                 self.add_object(merged, properties, required, &location);
                 if additional.is_some() {
                     merged.additional = additional;
+                }
+            }
+            // "Exactly one of" a single member is that member: merged like one.
+            Shape::OneOf([only], own) | Shape::AnyOf([only], own) => {
+                let at = members_location(schema, &location, None).1;
+                self.merge_into(merged, only.into(), &at.index(0), depth + 1)?;
+                if let Some((properties, required)) = own {
+                    self.add_object(merged, properties, required, &location);
                 }
             }
             Shape::Any => {}

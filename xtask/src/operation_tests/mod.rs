@@ -9,7 +9,7 @@ mod values;
 
 use crate::conformance::validate::Validator;
 use crate::emit::{rust_type_named, security_alternatives, setter_names_of, File};
-use crate::ir::{Api, BodyMedia, Operation, Param, ParamLocation, Ty, TypePath};
+use crate::ir::{Api, BodyMedia, FormPart, Operation, Param, ParamLocation, Ty, TypePath};
 use anyhow::{Context, Result};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
@@ -161,7 +161,7 @@ fn case(
         let mut required: Vec<TokenStream> = required.collect();
         let mut setters = Vec::new();
         if let Some(body) = &op.body {
-            let media = media_of(raw_op, &body.media);
+            let media = media_of(raw_op, &body.media, values);
             let given =
                 media.is_some_and(|m| m.get("example").is_some() || m.get("examples").is_some());
             let always_optional = matches!(body.media, BodyMedia::Json(Ty::Json));
@@ -235,8 +235,9 @@ fn case(
 }
 
 /// The request body's media type object in the spec that the SDK sends for `media`.
-fn media_of<'s>(raw_op: &'s Value, media: &BodyMedia) -> Option<&'s Value> {
-    let content = raw_op.get("requestBody")?.get("content")?.as_object()?;
+fn media_of<'s>(raw_op: &'s Value, media: &BodyMedia, values: &Values<'s>) -> Option<&'s Value> {
+    let body = values.resolve_ref(raw_op.get("requestBody")?);
+    let content = body.get("content")?.as_object()?;
     let wanted = |name: &str| match media {
         BodyMedia::Json(_) => name == "application/json" || name.ends_with("+json"),
         BodyMedia::Multipart { .. } => name == "multipart/form-data",
@@ -257,8 +258,13 @@ fn body_value(
     sdk: &dyn Fn(&TypePath) -> TokenStream,
 ) -> TokenStream {
     // Without a schema any JSON is allowed: an empty object, since `null` reads as no body at all.
+    let made = |m| match media {
+        BodyMedia::Multipart { .. } => values.form(m),
+        _ => values.media(m),
+    };
     let value = raw
-        .and_then(|m| values.media(m))
+        .and_then(made)
+        .filter(|v| !v.is_null())
         .unwrap_or_else(|| Value::Object(Default::default()));
     match media {
         BodyMedia::Json(ty) => construct(ty, &value, Place::Field, sdk),
@@ -267,7 +273,7 @@ fn body_value(
                 module: op.resource.clone(),
                 name: type_name.clone(),
             });
-            let required = parts.iter().filter(|part| part.required).map(|part| {
+            let part_value = |part: &FormPart| {
                 let given = value.get(&part.wire).cloned().unwrap_or(Value::Null);
                 let bytes = Literal::byte_string(text_of(&given).as_bytes());
                 if part.repeated {
@@ -277,8 +283,22 @@ fn body_value(
                 } else {
                     construct(&part.ty, &given, Place::Field, sdk)
                 }
-            });
-            quote!(#form::new(#(#required),*))
+            };
+            let required = parts.iter().filter(|part| part.required).map(part_value);
+            // Every optional part the value has is sent too: a form of optional parts only would go empty,
+            // and a server may refuse an empty form where the body is required.
+            let optional: Vec<&FormPart> = parts.iter().filter(|part| !part.required).collect();
+            let optional_idents: Vec<&str> = optional.iter().map(|p| p.ident.as_str()).collect();
+            let setters = optional
+                .iter()
+                .zip(setter_names_of(&optional_idents))
+                .filter(|(part, _)| value.get(&part.wire).is_some_and(|v| !v.is_null()))
+                .map(|(part, setter)| {
+                    let setter = id(&setter);
+                    let given = part_value(part);
+                    quote!(.#setter(#given))
+                });
+            quote!(#form::new(#(#required),*) #(#setters)*)
         }
         BodyMedia::Bytes(_) => {
             let bytes = Literal::byte_string(text_of(&value).as_bytes());

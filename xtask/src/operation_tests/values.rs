@@ -59,6 +59,40 @@ impl<'s> Values<'s> {
             .or_else(|| schema.map(|schema| self.make(schema, 0)))
     }
 
+    /// A value for a multipart form's media type object: like [`Values::media`], with a value for every
+    /// optional part too, since a form of optional parts only would be sent empty.
+    pub fn form(&self, media: &'s Value) -> Option<Value> {
+        let mut value = self.media(media)?;
+        if let Some(schema) = media.get("schema") {
+            self.fill_optional(schema, &mut value, 0);
+        }
+        Some(value)
+    }
+
+    /// Adds a value for each property of `schema` (and its `allOf` members) that `value` lacks, but those
+    /// only the server writes.
+    /// Nested objects are filled the same way, so that a property that tells members apart deep down
+    /// (`source.provider`) is set.
+    fn fill_optional(&self, schema: &'s Value, value: &mut Value, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let (mut properties, mut required, mut unions) = (Vec::new(), Vec::new(), Vec::new());
+        self.fields(schema, 0, &mut properties, &mut required, &mut unions);
+        let Value::Object(object) = value else {
+            return;
+        };
+        for (name, property) in properties {
+            if self.is_read_only(property) {
+                continue;
+            }
+            let current = object
+                .entry(name)
+                .or_insert_with(|| self.make(property, depth + 1));
+            self.fill_optional(property, current, depth + 1);
+        }
+    }
+
     /// The first `example` or `examples` value of a parameter or media type object that meets `schema`.
     fn given_example(&self, holder: &'s Value, schema: Option<&'s Value>) -> Option<Value> {
         let examples = holder
@@ -109,15 +143,31 @@ impl<'s> Values<'s> {
                         let mut value = self.make(m, depth + 1);
                         if let Some(shared) = &shared {
                             merge(&mut value, shared.clone());
+                            self.conform(schema, &mut value, depth);
                         }
                         value
                     })
                     .collect();
-                return made
+                if let Some(v) = made.iter().find(|v| !v.is_null() && valid(v)) {
+                    return v.clone();
+                }
+                // A member's required properties alone may fit several members ("exactly one" fails):
+                // with its optional properties too, a member's value usually fits it alone.
+                let full = members.iter().zip(&made).map(|(member, value)| {
+                    let mut value = value.clone();
+                    self.fill_optional(member, &mut value, depth + 1);
+                    value
+                });
+                let full: Vec<Value> = full.collect();
+                // A schema may also give its own `type` beside the union (an array whose members describe
+                // its items): a value of that type, when it fits.
+                let own = self.own(schema, depth).filter(valid);
+                return full
                     .iter()
                     .find(|v| !v.is_null() && valid(v))
-                    .or_else(|| made.iter().find(|v| !v.is_null()))
                     .cloned()
+                    .or(own)
+                    .or_else(|| made.iter().find(|v| !v.is_null()).cloned())
                     .unwrap_or(Value::Null);
             }
         }
@@ -206,7 +256,7 @@ impl<'s> Values<'s> {
                 .iter()
                 .filter_map(Value::as_str)
                 .find(|k| *k != "null")?,
-            _ if schema.get("properties").is_some() => "object",
+            _ if schema.get("properties").is_some() || schema.get("required").is_some() => "object",
             _ if schema.get("items").is_some() => "array",
             _ => return None,
         };
@@ -240,11 +290,16 @@ impl<'s> Values<'s> {
         for union in unions {
             merge(&mut out, self.make(union, depth + 1));
         }
+        self.conform(schema, &mut out, depth);
         for name in required {
             let Some((_, property)) = properties.iter().rev().find(|(n, _)| *n == name) else {
+                // Required but not described: any value meets the schema.
+                if let Value::Object(out) = &mut out {
+                    out.insert(name, json!("example"));
+                }
                 continue;
             };
-            if self.resolve_ref(property).get("readOnly") == Some(&Value::Bool(true)) {
+            if self.is_read_only(property) {
                 continue;
             }
             let value = self.make(property, depth + 1);
@@ -253,6 +308,42 @@ impl<'s> Values<'s> {
             }
         }
         out
+    }
+
+    /// Remakes each property of `value` that its schema (in `schema` or its `allOf` members) refuses: a
+    /// member that only names a property as required sets it to any value, which the property's own schema
+    /// beside the member may not take.
+    fn conform(&self, schema: &'s Value, value: &mut Value, depth: usize) {
+        let (mut properties, mut required, mut unions) = (Vec::new(), Vec::new(), Vec::new());
+        self.fields(schema, 0, &mut properties, &mut required, &mut unions);
+        let Value::Object(object) = value else {
+            return;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        // Later definitions win, as in `fields`.
+        for (name, property) in properties.iter().rev() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(current) = object.get_mut(name) {
+                if !self.validator.is_valid(property, current) {
+                    *current = self.make(property, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// Whether only the server writes this property (`readOnly`, directly or in an `allOf` member).
+    fn is_read_only(&self, property: &'s Value) -> bool {
+        let property = self.resolve_ref(property);
+        property.get("readOnly") == Some(&Value::Bool(true))
+            || property
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|all| {
+                    all.iter()
+                        .any(|m| self.resolve_ref(m).get("readOnly") == Some(&Value::Bool(true)))
+                })
     }
 
     /// Text meeting the schema's format, length and pattern: the first candidate it accepts.

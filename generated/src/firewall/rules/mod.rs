@@ -777,7 +777,7 @@ impl RuleUpdateParams {
 }
 /// Parameters of `create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCreateParams {
     /// Identifier
     ///
@@ -879,7 +879,7 @@ impl RuleGetParams {
 }
 /// Parameters of `firewall_rules_update_a_firewall_rule()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleFirewallRulesUpdateAFirewallRuleParams {
     /// Identifier
     ///
@@ -968,7 +968,7 @@ pub type RuleFirewallRulesUpdateAFirewallRuleResponse = crate::types::FirewallFi
 pub type RuleFirewallRulesUpdatePriorityOfAFirewallRuleResponse = crate::types::FirewallFilterRulesResponseCollection;
 /// The body of `client.firewall().rules().create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.
@@ -1159,7 +1159,7 @@ impl RuleFirewallRulesDeleteAFirewallRuleBody {
 pub type RuleFirewallRulesDeleteAFirewallRuleResponse = RuleDeleteResponseResultItem;
 /// The body of `client.firewall().rules().firewall_rules_update_a_firewall_rule()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleFirewallRulesUpdateAFirewallRuleBody {
     /// The action to perform when the threshold of matched traffic within the configured period is exceeded.

@@ -646,9 +646,17 @@ fn api_gateway_user_schemas_create(client: Client, tag: String) -> BoxFuture<Out
         let params = cloudflare_sdk::api_gateway::user_schemas::UserSchemaCreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             cloudflare_sdk::api_gateway::user_schemas::UserSchemaCreateForm::new(
-                b"023e105f4ecef8ad9ca31a8372d0c353".to_vec(),
-                crate::value::<cloudflare_sdk::types::ApiShieldKind>("\"openapi_v3\"")?,
-            ),
+                    b"023e105f4ecef8ad9ca31a8372d0c353".to_vec(),
+                    crate::value::<
+                        cloudflare_sdk::types::ApiShieldKind,
+                    >("\"openapi_v3\"")?,
+                )
+                .with_name("petstore schema".to_owned())
+                .with_validation_enabled(
+                    crate::value::<
+                        cloudflare_sdk::api_gateway::user_schemas::UserSchemaCreateBodyValidationEnabled,
+                    >("\"true\"")?,
+                ),
         );
         client
             .api_gateway()

@@ -108,7 +108,9 @@ fn dns_records_create(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::types::DnsRecordsDnsRecordInput,
-            >("{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\"}")?,
+            >(
+                "{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\",\"id\":\"example\",\"proxiable\":\"example\",\"created_on\":\"example\",\"modified_on\":\"example\"}",
+            )?,
         );
         client
             .dns_records()
@@ -141,8 +143,9 @@ fn dns_records_import_create(client: Client, tag: String) -> BoxFuture<Outcome> 
         let params = cloudflare_sdk::dns_records::import::ImportCreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             cloudflare_sdk::dns_records::import::ImportCreateForm::new(
-                "www.example.com. 300 IN  A 127.0.0.1".to_owned(),
-            ),
+                    "www.example.com. 300 IN  A 127.0.0.1".to_owned(),
+                )
+                .with_proxied("true".to_owned()),
         );
         client
             .dns_records()
@@ -193,7 +196,9 @@ fn dns_records_update(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::types::DnsRecordsDnsRecordInput,
-            >("{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\"}")?,
+            >(
+                "{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\",\"id\":\"example\",\"proxiable\":\"example\",\"created_on\":\"example\",\"modified_on\":\"example\"}",
+            )?,
         );
         client
             .dns_records()
@@ -227,7 +232,9 @@ fn dns_records_edit(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::types::DnsRecordsDnsRecordInput,
-            >("{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\"}")?,
+            >(
+                "{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\",\"id\":\"example\",\"proxiable\":\"example\",\"created_on\":\"example\",\"modified_on\":\"example\"}",
+            )?,
         );
         client
             .dns_records()

@@ -156,7 +156,7 @@ fn filters_filters_update_a_filter(client: Client, tag: String) -> BoxFuture<Out
         let params = cloudflare_sdk::filters::FilterFiltersUpdateAFilterParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"id\":\"example\"}")?);
         client
             .filters()
             .filters_update_a_filter("372e67954025e0ba6aaa6d586b9e0b61", &params)

@@ -419,7 +419,9 @@ fn firewall_access_rules_rules_create(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::firewall::access_rules::rules::RuleCreateBody,
-            >("{\"mode\":\"challenge\",\"configuration\":{}}")?,
+            >(
+                "{\"mode\":\"challenge\",\"configuration\":{\"target\":\"ip\",\"value\":\"198.51.100.4\"}}",
+            )?,
         );
         client
             .firewall()
@@ -477,7 +479,9 @@ fn firewall_access_rules_rules_edit(client: Client, tag: String) -> BoxFuture<Ou
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::firewall::access_rules::rules::RuleEditBody,
-            >("{\"mode\":\"challenge\",\"configuration\":{}}")?,
+            >(
+                "{\"mode\":\"challenge\",\"configuration\":{\"target\":\"ip\",\"value\":\"198.51.100.4\"}}",
+            )?,
         );
         client
             .firewall()
@@ -513,7 +517,7 @@ fn firewall_lockdowns_create(client: Client, tag: String) -> BoxFuture<Outcome> 
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::firewall::lockdowns::LockdownCreateBody,
-            >("{\"urls\":[\"shop.example.com/*\"],\"configurations\":{}}")?,
+            >("{\"urls\":[\"shop.example.com/*\"],\"configurations\":[{}]}")?,
         );
         client
             .firewall()
@@ -548,7 +552,7 @@ fn firewall_lockdowns_update(client: Client, tag: String) -> BoxFuture<Outcome> 
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::firewall::lockdowns::LockdownUpdateBody,
-            >("{\"urls\":[\"shop.example.com/*\"],\"configurations\":{}}")?,
+            >("{\"urls\":[\"shop.example.com/*\"],\"configurations\":[{}]}")?,
         );
         client
             .firewall()
@@ -599,7 +603,7 @@ fn firewall_rules_update(client: Client, tag: String) -> BoxFuture<Outcome> {
         let params = cloudflare_sdk::firewall::rules::RuleUpdateParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"id\":\"example\"}")?);
         client
             .firewall()
             .rules()
@@ -652,7 +656,7 @@ fn firewall_rules_edit(client: Client, tag: String) -> BoxFuture<Outcome> {
         let params = cloudflare_sdk::firewall::rules::RuleEditParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"id\":\"example\"}")?);
         client
             .firewall()
             .rules()
@@ -777,7 +781,9 @@ fn firewall_ua_rules_create(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::firewall::ua_rules::UaRuleCreateBody,
-            >("{\"mode\":\"challenge\",\"configuration\":{}}")?,
+            >(
+                "{\"mode\":\"challenge\",\"configuration\":{\"target\":\"ip\",\"value\":\"198.51.100.4\"}}",
+            )?,
         );
         client
             .firewall()
@@ -812,7 +818,9 @@ fn firewall_ua_rules_update(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::firewall::ua_rules::UaRuleUpdateBody,
-            >("{\"mode\":\"challenge\",\"configuration\":{}}")?,
+            >(
+                "{\"mode\":\"challenge\",\"configuration\":{\"target\":\"ip\",\"value\":\"198.51.100.4\"}}",
+            )?,
         );
         client
             .firewall()
@@ -1023,7 +1031,7 @@ fn firewall_access_rules_rules_ip_access_rules_for_a_zone_create_an_ip_access_ru
             crate::value::<
                 cloudflare_sdk::firewall::access_rules::rules::RuleIpAccessRulesForAZoneCreateAnIpAccessRuleBody,
             >(
-                "{\"mode\":\"challenge\",\"configuration\":{},\"notes\":\"This rule is enabled because of an event that occurred on date X.\"}",
+                "{\"mode\":\"challenge\",\"configuration\":{\"target\":\"ip\",\"value\":\"198.51.100.4\"},\"notes\":\"This rule is enabled because of an event that occurred on date X.\"}",
             )?,
         );
         client

@@ -196,7 +196,14 @@ fn images_v1_create(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::images::v1::V1CreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::images::v1::V1CreateForm::new(),
+            cloudflare_sdk::images::v1::V1CreateForm::new()
+                .with_metadata(
+                    crate::value::<
+                        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+                    >("{}")?,
+                )
+                .with_require_signed_ur_ls(true)
+                .with_url("https://example.com/path/to/logo.png".to_owned()),
         );
         client
             .images()
@@ -466,7 +473,15 @@ fn images_v2_direct_upload_create(client: Client, tag: String) -> BoxFuture<Outc
     Box::pin(async move {
         let params = cloudflare_sdk::images::v2::direct_upload::DirectUploadCreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::images::v2::direct_upload::DirectUploadCreateForm::new(),
+            cloudflare_sdk::images::v2::direct_upload::DirectUploadCreateForm::new()
+                .with_expiry("2021-01-02T02:20:00Z".to_owned())
+                .with_id("this/is/my-customid".to_owned())
+                .with_metadata(
+                    crate::value::<
+                        ::std::collections::BTreeMap<String, ::serde_json::Value>,
+                    >("{}")?,
+                )
+                .with_require_signed_ur_ls(true),
         );
         client
             .images()

@@ -672,7 +672,8 @@ fn intel_indicator_feeds_snapshot_update(
     Box::pin(async move {
         let params = cloudflare_sdk::intel::indicator_feeds::snapshot::SnapshotUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::intel::indicator_feeds::snapshot::SnapshotUpdateForm::new(),
+            cloudflare_sdk::intel::indicator_feeds::snapshot::SnapshotUpdateForm::new()
+                .with_source("@/Users/me/test.stix2".to_owned()),
         );
         client
             .intel()

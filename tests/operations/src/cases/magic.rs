@@ -572,7 +572,9 @@ fn magic_apps_create(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::magic::apps::AppCreateBody,
-            >("{\"name\":\"Cloudflare Dashboard\",\"type\":\"Development\"}")?,
+            >(
+                "{\"hostnames\":[\"auth.cloudflare.com\"],\"name\":\"Cloudflare Dashboard\",\"type\":\"Development\"}",
+            )?,
         );
         client
             .magic()
@@ -589,7 +591,9 @@ fn magic_apps_update(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::magic::apps::AppUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            crate::value::<cloudflare_sdk::magic::apps::AppUpdateBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::magic::apps::AppUpdateBody,
+            >("{\"name\":\"example\"}")?,
         );
         client
             .magic()
@@ -639,7 +643,7 @@ fn magic_cf_interconnects_update(client: Client, tag: String) -> BoxFuture<Outco
         let params = cloudflare_sdk::magic::cf_interconnects::CfInterconnectUpdateParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"id\":\"example\"}")?);
         client
             .magic()
             .cf_interconnects()
@@ -785,7 +789,7 @@ fn magic_gre_tunnels_update(client: Client, tag: String) -> BoxFuture<Outcome> {
         let params = cloudflare_sdk::magic::gre_tunnels::GreTunnelUpdateParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"id\":\"example\"}")?);
         client
             .magic()
             .gre_tunnels()
@@ -802,7 +806,13 @@ fn magic_gre_tunnels_create(client: Client, tag: String) -> BoxFuture<Outcome> {
         let params = cloudflare_sdk::magic::gre_tunnels::GreTunnelCreateParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(
+                crate::value::<
+                    ::serde_json::Value,
+                >(
+                    "{\"name\":\"example\",\"customer_gre_endpoint\":\"example\",\"cloudflare_gre_endpoint\":\"example\",\"interface_address\":\"example\"}",
+                )?,
+            );
         client
             .magic()
             .gre_tunnels()
@@ -901,7 +911,7 @@ fn magic_ipsec_tunnels_update(client: Client, tag: String) -> BoxFuture<Outcome>
         let params = cloudflare_sdk::magic::ipsec_tunnels::IpsecTunnelUpdateParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"id\":\"example\"}")?);
         client
             .magic()
             .ipsec_tunnels()
@@ -1063,7 +1073,13 @@ fn magic_routes_create(client: Client, tag: String) -> BoxFuture<Outcome> {
         let params = cloudflare_sdk::magic::routes::RouteCreateParams::new(
                 "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(
+                crate::value::<
+                    ::serde_json::Value,
+                >(
+                    "{\"prefix\":\"example\",\"nexthop\":\"example\",\"priority\":\"example\"}",
+                )?,
+            );
         client
             .magic()
             .routes()
@@ -1417,7 +1433,9 @@ fn magic_sites_app_configs_create(client: Client, tag: String) -> BoxFuture<Outc
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::magic::sites::app_configs::AppConfigCreateBody,
-            >("{\"account_app_id\":\"ac60d3d0435248289d446cedd870bcf4\"}")?,
+            >(
+                "{\"account_app_id\":\"ac60d3d0435248289d446cedd870bcf4\",\"breakout\":true}",
+            )?,
         );
         client
             .magic()

@@ -278,7 +278,8 @@ fn pages_projects_deployments_create(client: Client, tag: String) -> BoxFuture<O
     Box::pin(async move {
         let params = cloudflare_sdk::pages::projects::deployments::DeploymentCreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::pages::projects::deployments::DeploymentCreateForm::new(),
+            cloudflare_sdk::pages::projects::deployments::DeploymentCreateForm::new()
+                .with_branch("staging".to_owned()),
         );
         client
             .pages()

@@ -150,7 +150,11 @@ fn r2_buckets_sippy_update(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::r2::buckets::sippy::SippyUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            crate::value::<cloudflare_sdk::r2::buckets::sippy::SippyUpdateBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::r2::buckets::sippy::SippyUpdateBody,
+            >(
+                "{\"destination\":{\"accessKeyId\":\"023e105f4ecef8ad9ca31a8372d0c353\",\"provider\":\"r2\",\"secretAccessKey\":\"023e105f4ecef8ad9ca31a8372d0c353\"},\"source\":{\"accessKeyId\":\"023e105f4ecef8ad9ca31a8372d0c353\",\"bucket\":\"023e105f4ecef8ad9ca31a8372d0c353\",\"provider\":\"aws\",\"region\":\"023e105f4ecef8ad9ca31a8372d0c353\",\"secretAccessKey\":\"023e105f4ecef8ad9ca31a8372d0c353\"}}",
+            )?,
         );
         client
             .r2()

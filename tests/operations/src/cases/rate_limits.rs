@@ -105,7 +105,9 @@ fn rate_limits_update(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::rate_limits::RateLimitUpdateBody,
-            >("{\"match\":{},\"threshold\":60,\"period\":900,\"action\":{}}")?,
+            >(
+                "{\"id\":\"example\",\"match\":{},\"threshold\":60,\"period\":900,\"action\":{}}",
+            )?,
         );
         client
             .rate_limits()

@@ -459,7 +459,11 @@ fn rulesets_create(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::rulesets::RulesetCreateParams::new(
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
-            crate::value::<cloudflare_sdk::rulesets::RulesetCreateBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::rulesets::RulesetCreateBody,
+            >(
+                "{\"name\":\"My ruleset\",\"kind\":\"root\",\"phase\":\"http_request_firewall_custom\",\"rules\":[{}]}",
+            )?,
         );
         client
             .rulesets()
@@ -499,7 +503,7 @@ fn rulesets_phases_entrypoint_update(client: Client, tag: String) -> BoxFuture<O
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::phases::entrypoint::EntrypointUpdateBody,
-            >("{}")?,
+            >("{\"rules\":[{}]}")?,
         );
         client
             .rulesets()
@@ -590,7 +594,9 @@ fn rulesets_update(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::rulesets::RulesetUpdateParams::new(
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
-            crate::value::<cloudflare_sdk::rulesets::RulesetUpdateBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::rulesets::RulesetUpdateBody,
+            >("{\"rules\":[{}]}")?,
         );
         client
             .rulesets()
@@ -759,7 +765,11 @@ fn rulesets_create_zone_ruleset(client: Client, tag: String) -> BoxFuture<Outcom
     Box::pin(async move {
         let params = cloudflare_sdk::rulesets::RulesetCreateZoneRulesetParams::new(
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
-            crate::value::<cloudflare_sdk::rulesets::RulesetCreateZoneRulesetBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::rulesets::RulesetCreateZoneRulesetBody,
+            >(
+                "{\"name\":\"My ruleset\",\"kind\":\"root\",\"phase\":\"http_request_firewall_custom\",\"rules\":[{}]}",
+            )?,
         );
         client
             .rulesets()
@@ -805,7 +815,7 @@ fn rulesets_phases_entrypoint_update_zone_entrypoint_ruleset(
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::phases::entrypoint::EntrypointUpdateZoneEntrypointRulesetBody,
-            >("{}")?,
+            >("{\"rules\":[{}]}")?,
         );
         client
             .rulesets()
@@ -896,7 +906,9 @@ fn rulesets_update_zone_ruleset(client: Client, tag: String) -> BoxFuture<Outcom
     Box::pin(async move {
         let params = cloudflare_sdk::rulesets::RulesetUpdateZoneRulesetParams::new(
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
-            crate::value::<cloudflare_sdk::rulesets::RulesetUpdateZoneRulesetBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::rulesets::RulesetUpdateZoneRulesetBody,
+            >("{\"rules\":[{}]}")?,
         );
         client
             .rulesets()

@@ -279,7 +279,11 @@ fn secondary_dns_acls_create(client: Client, tag: String) -> BoxFuture<Outcome> 
         let params = cloudflare_sdk::secondary_dns::acls::AclCreateParams::new(
                 "01a7362d577a6c3019a474fd6f485823".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(
+                crate::value::<
+                    ::serde_json::Value,
+                >("{\"name\":\"example\",\"ip_range\":\"example\"}")?,
+            );
         client
             .secondary_dns()
             .acls()
@@ -364,7 +368,7 @@ fn secondary_dns_peers_create(client: Client, tag: String) -> BoxFuture<Outcome>
         let params = cloudflare_sdk::secondary_dns::peers::PeerCreateParams::new(
                 "01a7362d577a6c3019a474fd6f485823".to_owned(),
             )
-            .with_body(crate::value::<::serde_json::Value>("null")?);
+            .with_body(crate::value::<::serde_json::Value>("{\"name\":\"example\"}")?);
         client
             .secondary_dns()
             .peers()

@@ -793,8 +793,13 @@ fn stream_watermarks_create(client: Client, tag: String) -> BoxFuture<Outcome> {
         let params = cloudflare_sdk::stream::watermarks::WatermarkCreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             cloudflare_sdk::stream::watermarks::WatermarkCreateForm::new(
-                "@/Users/rchen/Downloads/watermark.png".to_owned(),
-            ),
+                    "@/Users/rchen/Downloads/watermark.png".to_owned(),
+                )
+                .with_name("Marketing Videos".to_owned())
+                .with_opacity(0.75)
+                .with_padding(0.1)
+                .with_position("center".to_owned())
+                .with_scale(0.1),
         );
         client
             .stream()

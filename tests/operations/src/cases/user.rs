@@ -518,7 +518,9 @@ fn user_firewall_access_rules_rules_create(
         let params = cloudflare_sdk::user::firewall::access_rules::rules::RuleCreateParams::new(
             crate::value::<
                 cloudflare_sdk::user::firewall::access_rules::rules::RuleCreateBody,
-            >("{\"mode\":\"challenge\",\"configuration\":{}}")?,
+            >(
+                "{\"mode\":\"challenge\",\"configuration\":{\"target\":\"ip\",\"value\":\"198.51.100.4\"}}",
+            )?,
         );
         client
             .user()

@@ -880,7 +880,8 @@ fn workers_dispatch_namespaces_scripts_update(
     Box::pin(async move {
         let params = cloudflare_sdk::workers::dispatch::namespaces::scripts::ScriptUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            b"{}".to_vec(),
+            b"addEventListener('fetch', (event) => event.respondWith(new Response('OK')))"
+                .to_vec(),
         );
         client
             .workers()
@@ -968,7 +969,15 @@ fn workers_dispatch_namespaces_scripts_content_update(
     Box::pin(async move {
         let params = cloudflare_sdk::workers::dispatch::namespaces::scripts::content::ContentUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::workers::dispatch::namespaces::scripts::content::ContentUpdateForm::new(),
+            cloudflare_sdk::workers::dispatch::namespaces::scripts::content::ContentUpdateForm::new()
+                .with_any_part_name(
+                    vec![b"[\"023e105f4ecef8ad9ca31a8372d0c353\"]".to_vec()],
+                )
+                .with_metadata(
+                    crate::value::<
+                        cloudflare_sdk::workers::dispatch::namespaces::scripts::content::ContentUpdateBodyMetadata,
+                    >("{\"body_part\":\"worker.js\",\"main_module\":\"worker.js\"}")?,
+                ),
         );
         client
             .workers()
@@ -1060,7 +1069,14 @@ fn workers_dispatch_namespaces_scripts_settings_edit(
     Box::pin(async move {
         let params = cloudflare_sdk::workers::dispatch::namespaces::scripts::settings::SettingEditParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::workers::dispatch::namespaces::scripts::settings::SettingEditForm::new(),
+            cloudflare_sdk::workers::dispatch::namespaces::scripts::settings::SettingEditForm::new()
+                .with_settings(
+                    crate::value::<
+                        cloudflare_sdk::types::WorkersScriptAndVersionSettingsItemInput,
+                    >(
+                        "{\"bindings\":[{\"type\":\"kv_namespace\"}],\"compatibility_date\":\"2022-04-05\",\"compatibility_flags\":[\"formdata_parser_supports_files\"],\"limits\":{\"cpu_ms\":50},\"logpush\":false,\"migrations\":{},\"placement\":{\"mode\":\"smart\"},\"tags\":[\"my-tag\"],\"tail_consumers\":[{\"service\":\"my-log-consumer\"}],\"usage_model\":\"unbound\"}",
+                    )?,
+                ),
         );
         client
             .workers()
@@ -1317,7 +1333,8 @@ fn workers_scripts_update(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::workers::scripts::ScriptUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            b"{}".to_vec(),
+            b"addEventListener('fetch', (event) => event.respondWith(new Response('OK')))"
+                .to_vec(),
         );
         client
             .workers()
@@ -1351,7 +1368,15 @@ fn workers_scripts_content_update(client: Client, tag: String) -> BoxFuture<Outc
     Box::pin(async move {
         let params = cloudflare_sdk::workers::scripts::content::ContentUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::workers::scripts::content::ContentUpdateForm::new(),
+            cloudflare_sdk::workers::scripts::content::ContentUpdateForm::new()
+                .with_any_part_name(
+                    vec![b"[\"023e105f4ecef8ad9ca31a8372d0c353\"]".to_vec()],
+                )
+                .with_metadata(
+                    crate::value::<
+                        cloudflare_sdk::workers::scripts::content::ContentUpdateBodyMetadata,
+                    >("{\"body_part\":\"worker.js\",\"main_module\":\"worker.js\"}")?,
+                ),
         );
         client
             .workers()
@@ -1524,7 +1549,14 @@ fn workers_scripts_settings_edit(client: Client, tag: String) -> BoxFuture<Outco
     Box::pin(async move {
         let params = cloudflare_sdk::workers::scripts::settings::SettingEditParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::workers::scripts::settings::SettingEditForm::new(),
+            cloudflare_sdk::workers::scripts::settings::SettingEditForm::new()
+                .with_settings(
+                    crate::value::<
+                        cloudflare_sdk::types::WorkersScriptAndVersionSettingsItemInput,
+                    >(
+                        "{\"bindings\":[{\"type\":\"kv_namespace\"}],\"compatibility_date\":\"2022-04-05\",\"compatibility_flags\":[\"formdata_parser_supports_files\"],\"limits\":{\"cpu_ms\":50},\"logpush\":false,\"migrations\":{},\"placement\":{\"mode\":\"smart\"},\"tags\":[\"my-tag\"],\"tail_consumers\":[{\"service\":\"my-log-consumer\"}],\"usage_model\":\"unbound\"}",
+                    )?,
+                ),
         );
         client
             .workers()
@@ -1652,7 +1684,17 @@ fn workers_scripts_versions_create(client: Client, tag: String) -> BoxFuture<Out
     Box::pin(async move {
         let params = cloudflare_sdk::workers::scripts::versions::VersionCreateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::workers::scripts::versions::VersionCreateForm::new(),
+            cloudflare_sdk::workers::scripts::versions::VersionCreateForm::new()
+                .with_any_part_name(
+                    vec![b"[\"023e105f4ecef8ad9ca31a8372d0c353\"]".to_vec()],
+                )
+                .with_metadata(
+                    crate::value::<
+                        cloudflare_sdk::workers::scripts::versions::VersionCreateBodyMetadata,
+                    >(
+                        "{\"annotations\":{\"workers/message\":\"Fixed worker code.\",\"workers/tag\":\"023e105f4ecef8ad9ca3\"},\"bindings\":[{\"name\":\"MY_ENV_VAR\",\"text\":\"my_data\",\"type\":\"plain_text\"}],\"compatibility_date\":\"2023-07-25\",\"compatibility_flags\":[\"023e105f4ecef8ad9ca31a8372d0c353\"],\"keep_bindings\":[\"023e105f4ecef8ad9ca31a8372d0c353\"],\"main_module\":\"worker.js\",\"usage_model\":\"standard\"}",
+                    )?,
+                ),
         );
         client
             .workers()
@@ -1718,7 +1760,15 @@ fn workers_services_environments_content_update(
     Box::pin(async move {
         let params = cloudflare_sdk::workers::services::environments::content::ContentUpdateParams::new(
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
-            cloudflare_sdk::workers::services::environments::content::ContentUpdateForm::new(),
+            cloudflare_sdk::workers::services::environments::content::ContentUpdateForm::new()
+                .with_any_part_name(
+                    vec![b"[\"023e105f4ecef8ad9ca31a8372d0c353\"]".to_vec()],
+                )
+                .with_metadata(
+                    crate::value::<
+                        cloudflare_sdk::workers::services::environments::content::ContentUpdateBodyMetadata,
+                    >("{\"body_part\":\"worker.js\",\"main_module\":\"worker.js\"}")?,
+                ),
         );
         client
             .workers()

@@ -342,3 +342,25 @@ fn json_equality_and_pointers() {
     assert_eq!(kind(&json!(1.5)), "number");
     assert!(short(&json!("x".repeat(200))).ends_with("..."));
 }
+
+#[test]
+fn properties_without_type_take_any_value_unless_read_as_generated() {
+    let schema = json!({ "properties": { "id": { "type": "string" } } });
+    let nullable = json!({ "properties": { "id": { "type": "string" } }, "nullable": true });
+    let spec = json!({ "components": { "schemas": { "S": schema, "N": nullable } } });
+    let (s, n) = (
+        &spec["components"]["schemas"]["S"],
+        &spec["components"]["schemas"]["N"],
+    );
+    let literal = Validator::new(&spec);
+    let generated = Validator::as_generated(&spec);
+    for other in [json!("text"), json!(null), json!(1)] {
+        assert!(literal.is_valid(s, &other), "{other}");
+        let found = generated.validate(s, &other);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("describe an object"), "{found:?}");
+    }
+    assert!(generated.is_valid(s, &json!({ "id": "a" })));
+    assert!(!generated.is_valid(s, &json!({ "id": 1 })));
+    assert!(generated.is_valid(n, &json!(null)));
+}

@@ -79,40 +79,5 @@ impl IssueTypeGetParams {
         }
     }
 }
-/// The result of `client.intel().attack_surface_report().issue_types().get()`.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum IssueTypeGetResponse {
-    /// A JSON array.
-    Array(Vec<String>),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-impl<'de> ::serde::Deserialize<'de> for IssueTypeGetResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_array() {
-            return crate::runtime::decode_variant(value, "IssueTypeGetResponse", "Array")
-                .map(Self::Array);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for IssueTypeGetResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Array(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
+/// What `get()` returns.
+pub type IssueTypeGetResponse = Vec<String>;

@@ -267,53 +267,10 @@ impl IssueGetParams {
     }
 }
 /// The result of `client.intel().attack_surface_report().issues().get()`.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum IssueGetResponse {
-    /// A JSON object.
-    IssueGetResponseObject(IssueGetResponseObject),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-impl<'de> ::serde::Deserialize<'de> for IssueGetResponse {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "IssueGetResponse",
-                    "IssueGetResponseObject",
-                )
-                .map(Self::IssueGetResponseObject);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for IssueGetResponse {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::IssueGetResponseObject(inner) => {
-                ::serde::Serialize::serialize(inner, serializer)
-            }
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-/// A variant of `IssueGetResponse`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct IssueGetResponseObject {
+pub struct IssueGetResponse {
     /// Total number of results
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
@@ -327,7 +284,7 @@ pub struct IssueGetResponseObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<i64>,
 }
-impl IssueGetResponseObject {
+impl IssueGetResponse {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {

@@ -78,5 +78,5 @@ impl FieldGetParams {
 }
 /// The result of `client.logs().received().fields().get()`.
 ///
-/// The same shape as [`crate::types::TlsCertificatesAndHostnamesCustomMetadataObject`], which the document defines again here.
-pub type FieldGetResponse = crate::types::TlsCertificatesAndHostnamesCustomMetadataObject;
+/// The same shape as [`crate::types::TlsCertificatesAndHostnamesCustomMetadata`], which the document defines again here.
+pub type FieldGetResponse = crate::types::TlsCertificatesAndHostnamesCustomMetadata;

@@ -347,8 +347,6 @@ pub struct EntrypointUpdateBody {
     /// An informative description of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
-    pub id: String,
     /// The human-readable name of the ruleset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -356,14 +354,10 @@ pub struct EntrypointUpdateBody {
     pub rules: Vec<crate::types::RulesetsRequestRuleInput>,
 }
 impl EntrypointUpdateBody {
-    /// Takes the required fields (`id`, `rules`); the `with_` methods set the others.
-    pub fn new(
-        id: impl Into<String>,
-        rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>,
-    ) -> Self {
+    /// Takes the required fields (`rules`); the `with_` methods set the others.
+    pub fn new(rules: impl Into<Vec<crate::types::RulesetsRequestRuleInput>>) -> Self {
         Self {
             description: None,
-            id: id.into(),
             name: None,
             rules: rules.into(),
         }

@@ -166,7 +166,7 @@ impl DeploymentGetParams {
 }
 /// Parameters of `create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentCreateParams {
     /// Identifier
     ///
@@ -200,24 +200,31 @@ impl DeploymentCreateParams {
         self
     }
 }
-/// The body of `client.workers().scripts().deployments().create()`.
+/// Merged from `allOf`; where members disagree the later one wins (`strategy`).
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct DeploymentCreateBody {
     /// The `annotations` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<crate::types::WorkersDeploymentsBaseAnnotations>,
     /// The `strategy` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<String>,
+    pub strategy: crate::types::WorkersDeploymentsStrategyPercentageStrategy,
+    /// The `versions` property.
+    pub versions: Vec<crate::types::WorkersDeploymentsStrategyPercentageVersionsItem>,
 }
 impl DeploymentCreateBody {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
+    /// Takes the required fields (`strategy`, `versions`); the `with_` methods set the others.
+    pub fn new(
+        strategy: impl Into<crate::types::WorkersDeploymentsStrategyPercentageStrategy>,
+        versions: impl Into<
+            Vec<crate::types::WorkersDeploymentsStrategyPercentageVersionsItem>,
+        >,
+    ) -> Self {
         Self {
             annotations: None,
-            strategy: None,
+            strategy: strategy.into(),
+            versions: versions.into(),
         }
     }
     /// Sets `annotations`.
@@ -229,14 +236,8 @@ impl DeploymentCreateBody {
         self.annotations = Some(value.into());
         self
     }
-    /// Sets `strategy`.
-    #[must_use]
-    pub fn with_strategy(mut self, value: impl Into<String>) -> Self {
-        self.strategy = Some(value.into());
-        self
-    }
 }
-/// The result of `client.workers().scripts().deployments().create()`.
+/// Merged from `allOf`; where members disagree the later one wins (`strategy`).
 ///
 /// The same shape as [`crate::workers::scripts::deployments::DeploymentGetResponseDeploymentsItem`], which the document defines again here.
 pub type DeploymentCreateResponse = DeploymentGetResponseDeploymentsItem;
@@ -264,9 +265,9 @@ impl DeploymentGetResponse {
         self
     }
 }
-/// The `deployments` property of `DeploymentGetResponse`.
+/// Merged from `allOf`; where members disagree the later one wins (`strategy`).
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct DeploymentGetResponseDeploymentsItem {
     /// The `annotations` property.
@@ -285,19 +286,26 @@ pub struct DeploymentGetResponseDeploymentsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The `strategy` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<String>,
+    pub strategy: crate::types::WorkersDeploymentsStrategyPercentageStrategy,
+    /// The `versions` property.
+    pub versions: Vec<crate::types::WorkersDeploymentsStrategyPercentageVersionsItem>,
 }
 impl DeploymentGetResponseDeploymentsItem {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
+    /// Takes the required fields (`strategy`, `versions`); the `with_` methods set the others.
+    pub fn new(
+        strategy: impl Into<crate::types::WorkersDeploymentsStrategyPercentageStrategy>,
+        versions: impl Into<
+            Vec<crate::types::WorkersDeploymentsStrategyPercentageVersionsItem>,
+        >,
+    ) -> Self {
         Self {
             annotations: None,
             author_email: None,
             created_on: None,
             id: None,
             source: None,
-            strategy: None,
+            strategy: strategy.into(),
+            versions: versions.into(),
         }
     }
     /// Sets `annotations`.
@@ -331,12 +339,6 @@ impl DeploymentGetResponseDeploymentsItem {
     #[must_use]
     pub fn with_source(mut self, value: impl Into<String>) -> Self {
         self.source = Some(value.into());
-        self
-    }
-    /// Sets `strategy`.
-    #[must_use]
-    pub fn with_strategy(mut self, value: impl Into<String>) -> Self {
-        self.strategy = Some(value.into());
         self
     }
 }

@@ -223,4 +223,6 @@ impl ClassGetParams {
     }
 }
 /// What `get()` returns.
-pub type ClassGetResponse = crate::types::SecurityCenterValueCountsResponseResult;
+pub type ClassGetResponse = Vec<
+    crate::types::SecurityCenterValueCountsResponseResultItem,
+>;

@@ -225,4 +225,6 @@ impl SeverityGetParams {
     }
 }
 /// What `get()` returns.
-pub type SeverityGetResponse = crate::types::SecurityCenterValueCountsResponseResult;
+pub type SeverityGetResponse = Vec<
+    crate::types::SecurityCenterValueCountsResponseResultItem,
+>;

@@ -223,4 +223,6 @@ impl TypeGetParams {
     }
 }
 /// What `get()` returns.
-pub type TypeGetResponse = crate::types::SecurityCenterValueCountsResponseResult;
+pub type TypeGetResponse = Vec<
+    crate::types::SecurityCenterValueCountsResponseResultItem,
+>;
