@@ -6,6 +6,11 @@ use crate::ir::{Api, Operation, Ty};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The runtime's public types, which the crate root re-exports: the runtime keeps the list beside its code.
+const RUNTIME_EXPORTS: &str = include_str!("../../../generated/src/runtime/exports.txt");
+/// The crates the runtime uses, as the manifest's `[dependencies]` lines: kept beside the runtime too.
+const RUNTIME_DEPENDENCIES: &str = include_str!("../../../generated/src/runtime/dependencies.toml");
 pub(super) fn lib_tokens(
     api: &Api,
     options: &Options,
@@ -26,14 +31,15 @@ pub(super) fn lib_tokens(
         Some(url) => quote!(Some(#url)),
         None => quote!(None),
     };
+    let exports = RUNTIME_EXPORTS
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(id);
     quote! {
         #docs
         #![forbid(unsafe_code)]
         mod runtime;
-        pub use runtime::{
-            ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, KeyLocation, MessageSource, Paginator,
-            RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
-        };
+        pub use runtime::{#(#exports),*};
         /// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
         /// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
         pub use reqwest;
@@ -216,21 +222,11 @@ description = "Typed async client for the {title}, generated from its OpenAPI do
 publish = false
 
 [dependencies]
-base64 = "0.22"
-futures-core = "0.3"
-percent-encoding = "2"
-regex = {{ version = "1", optional = true, default-features = false, features = ["std", "unicode"] }}
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2", "multipart"] }}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = {{ version = "1", features = ["raw_value"] }}
-thiserror = "2"
-time = {{ version = "0.3", features = ["serde-well-known", "formatting", "parsing"] }}
-tokio = {{ version = "1", features = ["time"] }}
-tracing = "0.1"
-{features}{workspace}"#,
+{dependencies}{features}{workspace}"#,
         command = options.command,
         spec = options.spec_label,
         name = options.crate_name,
+        dependencies = RUNTIME_DEPENDENCIES,
         features = features_table(api),
     )
 }
