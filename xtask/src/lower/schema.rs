@@ -14,6 +14,17 @@ use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind};
 use std::collections::BTreeSet;
 
+/// The members of a `oneOf`/`anyOf` being lowered (perhaps regrouped, then found at `members_at`), the
+/// schema that holds them with the properties written beside them, and its location.
+#[derive(Clone, Copy)]
+struct MemberSet<'s, 'a> {
+    schema: &'a Schema,
+    members: &'a [ReferenceOr<Schema>],
+    own: OwnProps<'a>,
+    at: &'s str,
+    members_at: Option<&'s str>,
+}
+
 /// A schema position in the document: a `$ref` or a schema written in place.
 #[derive(Clone, Copy)]
 pub enum SchemaRef<'a> {
@@ -432,7 +443,14 @@ impl<'a> Lowerer<'a> {
                 TypeKind::Alias(self.lower(only.into(), &hint, &members_at.index(0), dir)?)
             }
             Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
-                let mut found = self.union(schema, members, own, &path, at, None, dir)?;
+                let set = |members, members_at| MemberSet {
+                    schema,
+                    members,
+                    own,
+                    at,
+                    members_at,
+                };
+                let mut found = self.union(set(members, None), &path, dir)?;
                 let mut members = members;
                 let mut members_at = None;
                 if found.is_none() {
@@ -440,15 +458,7 @@ impl<'a> Lowerer<'a> {
                         members = normal;
                         members_at = Some(format!("{at}/(members regrouped)"));
                         if members.len() > 1 || own.is_some() {
-                            found = self.union(
-                                schema,
-                                members,
-                                own,
-                                &path,
-                                at,
-                                members_at.as_deref(),
-                                dir,
-                            )?;
+                            found = self.union(set(members, members_at.as_deref()), &path, dir)?;
                         }
                     }
                 }
@@ -464,15 +474,8 @@ impl<'a> Lowerer<'a> {
                         TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location, dir)?)
                     }
                     None if self.all_objects(members, own, at)? => {
-                        let (kind, note) = self.merged_members(
-                            schema,
-                            members,
-                            own,
-                            &path,
-                            at,
-                            members_at.as_deref(),
-                            dir,
-                        )?;
+                        let (kind, note) =
+                            self.merged_members(set(members, members_at.as_deref()), &path, dir)?;
                         doc = Some(match doc {
                             Some(d) => format!("{d}\n\n{note}"),
                             None => note,
@@ -755,20 +758,23 @@ impl<'a> Lowerer<'a> {
     /// falls back to JSON.
     fn union(
         &mut self,
-        schema: &'a Schema,
-        members: &'a [ReferenceOr<Schema>],
-        own: OwnProps<'a>,
+        set: MemberSet<'_, 'a>,
         path: &TypePath,
-        at: &str,
-        members_at: Option<&str>,
         dir: Direction,
     ) -> Result<Option<Union>> {
+        let MemberSet {
+            schema,
+            members,
+            own,
+            at,
+            members_at,
+        } = set;
         let (_, base) = members_location(schema, at, members_at);
         let member_at = |i: usize| base.index(i);
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
                 return self
-                    .property_union(members, properties, required, &markers, path, at, dir)
+                    .property_union(members, (properties, required), &markers, path, at, dir)
                     .map(Some);
             }
         }
@@ -1003,14 +1009,17 @@ impl<'a> Lowerer<'a> {
     /// the shapes it covers.
     fn merged_members(
         &mut self,
-        schema: &'a Schema,
-        members: &'a [ReferenceOr<Schema>],
-        own: OwnProps<'a>,
+        set: MemberSet<'_, 'a>,
         path: &TypePath,
-        at: &str,
-        members_at: Option<&str>,
         dir: Direction,
     ) -> Result<(TypeKind, String)> {
+        let MemberSet {
+            schema,
+            members,
+            own,
+            at,
+            members_at,
+        } = set;
         let (keyword, base) = members_location(schema, at, members_at);
         let mut merged = Merged::empty();
         let mut definitions: IndexMap<String, Vec<(SchemaRef<'a>, String)>> = IndexMap::new();
@@ -1110,8 +1119,7 @@ impl<'a> Lowerer<'a> {
     fn property_union(
         &mut self,
         members: &'a [ReferenceOr<Schema>],
-        properties: &'a crate::lower::view::Props,
-        required: &'a [String],
+        (properties, required): (&'a crate::lower::view::Props, &'a [String]),
         markers: &[String],
         path: &TypePath,
         at: &str,
