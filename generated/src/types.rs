@@ -7228,135 +7228,112 @@ impl<'de> ::serde::Deserialize<'de> for AccessRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(
-            &raw,
-            &[
-                "email",
-                "email_list",
-                "email_domain",
-                "everyone",
-                "ip",
-                "ip_list",
-                "certificate",
-                "group",
-                "azureAD",
-                "github-organization",
-                "gsuite",
-                "okta",
-                "saml",
-                "service_token",
-                "any_valid_service_token",
-                "external_evaluation",
-                "geo",
-                "auth_method",
-                "device_posture",
-            ],
-        ) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "EmailRule")
-                    .map(Self::EmailRule)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "EmailListRule")
-                    .map(Self::EmailListRule)
-            }
-            Some(2usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "DomainRule")
-                    .map(Self::DomainRule)
-            }
-            Some(3usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "EveryoneRule")
-                    .map(Self::EveryoneRule)
-            }
-            Some(4usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "IpRule")
-                    .map(Self::IpRule)
-            }
-            Some(5usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "IpListRule")
-                    .map(Self::IpListRule)
-            }
-            Some(6usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "CertificateRule")
-                    .map(Self::CertificateRule)
-            }
-            Some(7usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "AccessGroupRule")
-                    .map(Self::AccessGroupRule)
-            }
-            Some(8usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "AzureGroupRule")
-                    .map(Self::AzureGroupRule)
-            }
-            Some(9usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessRule",
-                        "GithubOrganizationRule",
-                    )
-                    .map(Self::GithubOrganizationRule)
-            }
-            Some(10usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "GsuiteGroupRule")
-                    .map(Self::GsuiteGroupRule)
-            }
-            Some(11usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "OktaGroupRule")
-                    .map(Self::OktaGroupRule)
-            }
-            Some(12usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "SamlGroupRule")
-                    .map(Self::SamlGroupRule)
-            }
-            Some(13usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessRule",
-                        "ServiceTokenRule",
-                    )
-                    .map(Self::ServiceTokenRule)
-            }
-            Some(14usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessRule",
-                        "AnyValidServiceTokenRule",
-                    )
-                    .map(Self::AnyValidServiceTokenRule)
-            }
-            Some(15usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessRule",
-                        "ExternalEvaluationRule",
-                    )
-                    .map(Self::ExternalEvaluationRule)
-            }
-            Some(16usize) => {
-                crate::runtime::decode_raw_variant(&raw, "AccessRule", "CountryRule")
-                    .map(Self::CountryRule)
-            }
-            Some(17usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessRule",
-                        "AuthenticationMethodRule",
-                    )
-                    .map(Self::AuthenticationMethodRule)
-            }
-            Some(18usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessRule",
-                        "DevicePostureRule",
-                    )
-                    .map(Self::DevicePostureRule)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Markers(
+                &[
+                    "email",
+                    "email_list",
+                    "email_domain",
+                    "everyone",
+                    "ip",
+                    "ip_list",
+                    "certificate",
+                    "group",
+                    "azureAD",
+                    "github-organization",
+                    "gsuite",
+                    "okta",
+                    "saml",
+                    "service_token",
+                    "any_valid_service_token",
+                    "external_evaluation",
+                    "geo",
+                    "auth_method",
+                    "device_posture",
+                ],
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input.variant("AccessRule", "EmailRule").map(Self::EmailRule)
+                }
+                Some(1usize) => {
+                    input.variant("AccessRule", "EmailListRule").map(Self::EmailListRule)
+                }
+                Some(2usize) => {
+                    input.variant("AccessRule", "DomainRule").map(Self::DomainRule)
+                }
+                Some(3usize) => {
+                    input.variant("AccessRule", "EveryoneRule").map(Self::EveryoneRule)
+                }
+                Some(4usize) => input.variant("AccessRule", "IpRule").map(Self::IpRule),
+                Some(5usize) => {
+                    input.variant("AccessRule", "IpListRule").map(Self::IpListRule)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("AccessRule", "CertificateRule")
+                        .map(Self::CertificateRule)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("AccessRule", "AccessGroupRule")
+                        .map(Self::AccessGroupRule)
+                }
+                Some(8usize) => {
+                    input
+                        .variant("AccessRule", "AzureGroupRule")
+                        .map(Self::AzureGroupRule)
+                }
+                Some(9usize) => {
+                    input
+                        .variant("AccessRule", "GithubOrganizationRule")
+                        .map(Self::GithubOrganizationRule)
+                }
+                Some(10usize) => {
+                    input
+                        .variant("AccessRule", "GsuiteGroupRule")
+                        .map(Self::GsuiteGroupRule)
+                }
+                Some(11usize) => {
+                    input.variant("AccessRule", "OktaGroupRule").map(Self::OktaGroupRule)
+                }
+                Some(12usize) => {
+                    input.variant("AccessRule", "SamlGroupRule").map(Self::SamlGroupRule)
+                }
+                Some(13usize) => {
+                    input
+                        .variant("AccessRule", "ServiceTokenRule")
+                        .map(Self::ServiceTokenRule)
+                }
+                Some(14usize) => {
+                    input
+                        .variant("AccessRule", "AnyValidServiceTokenRule")
+                        .map(Self::AnyValidServiceTokenRule)
+                }
+                Some(15usize) => {
+                    input
+                        .variant("AccessRule", "ExternalEvaluationRule")
+                        .map(Self::ExternalEvaluationRule)
+                }
+                Some(16usize) => {
+                    input.variant("AccessRule", "CountryRule").map(Self::CountryRule)
+                }
+                Some(17usize) => {
+                    input
+                        .variant("AccessRule", "AuthenticationMethodRule")
+                        .map(Self::AuthenticationMethodRule)
+                }
+                Some(18usize) => {
+                    input
+                        .variant("AccessRule", "DevicePostureRule")
+                        .map(Self::DevicePostureRule)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "access")]
@@ -9465,36 +9442,38 @@ impl<'de> ::serde::Deserialize<'de> for AccessScimConfigAuthentication {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "scheme").as_deref() {
-            Some("httpbasic") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessScimConfigAuthentication",
-                        "HttpBasic",
-                    )
-                    .map(Self::HttpBasic)
-            }
-            Some("oauthbearertoken") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessScimConfigAuthentication",
-                        "OauthBearerToken",
-                    )
-                    .map(Self::OauthBearerToken)
-            }
-            Some("oauth2") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AccessScimConfigAuthentication",
-                        "Oauth2",
-                    )
-                    .map(Self::Oauth2)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "scheme",
+                |tag| match tag {
+                    "httpbasic" => Some(0usize),
+                    "oauthbearertoken" => Some(1usize),
+                    "oauth2" => Some(2usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("AccessScimConfigAuthentication", "HttpBasic")
+                        .map(Self::HttpBasic)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("AccessScimConfigAuthentication", "OauthBearerToken")
+                        .map(Self::OauthBearerToken)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("AccessScimConfigAuthentication", "Oauth2")
+                        .map(Self::Oauth2)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "access")]
@@ -11550,28 +11529,38 @@ impl<'de> ::serde::Deserialize<'de> for ApiShieldAuthIdCharacteristicsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("header" | "cookie") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ApiShieldAuthIdCharacteristicsItem",
-                        "ApiShieldAuthIdCharacteristic",
-                    )
-                    .map(Self::ApiShieldAuthIdCharacteristic)
-            }
-            Some("jwt") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ApiShieldAuthIdCharacteristicsItem",
-                        "ApiShieldAuthIdCharacteristicJwtClaim",
-                    )
-                    .map(Self::ApiShieldAuthIdCharacteristicJwtClaim)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "header" | "cookie" => Some(0usize),
+                    "jwt" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant(
+                            "ApiShieldAuthIdCharacteristicsItem",
+                            "ApiShieldAuthIdCharacteristic",
+                        )
+                        .map(Self::ApiShieldAuthIdCharacteristic)
+                }
+                Some(1usize) => {
+                    input
+                        .variant(
+                            "ApiShieldAuthIdCharacteristicsItem",
+                            "ApiShieldAuthIdCharacteristicJwtClaim",
+                        )
+                        .map(Self::ApiShieldAuthIdCharacteristicJwtClaim)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "api_gateway")]
@@ -18314,32 +18303,38 @@ impl<'de> ::serde::Deserialize<'de> for DlpProfiles {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("predefined") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DlpProfiles",
-                        "PredefinedProfile",
-                    )
-                    .map(Self::PredefinedProfile)
-            }
-            Some("custom") => {
-                crate::runtime::decode_raw_variant(&raw, "DlpProfiles", "CustomProfile")
-                    .map(Self::CustomProfile)
-            }
-            Some("integration") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DlpProfiles",
-                        "IntegrationProfile",
-                    )
-                    .map(Self::IntegrationProfile)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "predefined" => Some(0usize),
+                    "custom" => Some(1usize),
+                    "integration" => Some(2usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("DlpProfiles", "PredefinedProfile")
+                        .map(Self::PredefinedProfile)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("DlpProfiles", "CustomProfile")
+                        .map(Self::CustomProfile)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("DlpProfiles", "IntegrationProfile")
+                        .map(Self::IntegrationProfile)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "dlp")]
@@ -20942,172 +20937,132 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecord {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("A") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "ARecord",
-                    )
-                    .map(Self::ARecord)
-            }
-            Some("AAAA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "AaaaRecord",
-                    )
-                    .map(Self::AaaaRecord)
-            }
-            Some("CAA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "CaaRecord",
-                    )
-                    .map(Self::CaaRecord)
-            }
-            Some("CERT") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "CertRecord",
-                    )
-                    .map(Self::CertRecord)
-            }
-            Some("CNAME") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "CnameRecord",
-                    )
-                    .map(Self::CnameRecord)
-            }
-            Some("DNSKEY") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "DnskeyRecord",
-                    )
-                    .map(Self::DnskeyRecord)
-            }
-            Some("DS") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "DsRecord",
-                    )
-                    .map(Self::DsRecord)
-            }
-            Some("HTTPS") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "HttpsRecord",
-                    )
-                    .map(Self::HttpsRecord)
-            }
-            Some("LOC") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "LocRecord",
-                    )
-                    .map(Self::LocRecord)
-            }
-            Some("MX") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "MxRecord",
-                    )
-                    .map(Self::MxRecord)
-            }
-            Some("NAPTR") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "NaptrRecord",
-                    )
-                    .map(Self::NaptrRecord)
-            }
-            Some("NS") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "NsRecord",
-                    )
-                    .map(Self::NsRecord)
-            }
-            Some("PTR") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "PtrRecord",
-                    )
-                    .map(Self::PtrRecord)
-            }
-            Some("SMIMEA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "SmimeaRecord",
-                    )
-                    .map(Self::SmimeaRecord)
-            }
-            Some("SRV") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "SrvRecord",
-                    )
-                    .map(Self::SrvRecord)
-            }
-            Some("SSHFP") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "SshfpRecord",
-                    )
-                    .map(Self::SshfpRecord)
-            }
-            Some("SVCB") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "SvcbRecord",
-                    )
-                    .map(Self::SvcbRecord)
-            }
-            Some("TLSA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "TlsaRecord",
-                    )
-                    .map(Self::TlsaRecord)
-            }
-            Some("TXT") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "TxtRecord",
-                    )
-                    .map(Self::TxtRecord)
-            }
-            Some("URI") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecord",
-                        "UriRecord",
-                    )
-                    .map(Self::UriRecord)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "A" => Some(0usize),
+                    "AAAA" => Some(1usize),
+                    "CAA" => Some(2usize),
+                    "CERT" => Some(3usize),
+                    "CNAME" => Some(4usize),
+                    "DNSKEY" => Some(5usize),
+                    "DS" => Some(6usize),
+                    "HTTPS" => Some(7usize),
+                    "LOC" => Some(8usize),
+                    "MX" => Some(9usize),
+                    "NAPTR" => Some(10usize),
+                    "NS" => Some(11usize),
+                    "PTR" => Some(12usize),
+                    "SMIMEA" => Some(13usize),
+                    "SRV" => Some(14usize),
+                    "SSHFP" => Some(15usize),
+                    "SVCB" => Some(16usize),
+                    "TLSA" => Some(17usize),
+                    "TXT" => Some(18usize),
+                    "URI" => Some(19usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input.variant("DnsRecordsDnsRecord", "ARecord").map(Self::ARecord)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "AaaaRecord")
+                        .map(Self::AaaaRecord)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "CaaRecord")
+                        .map(Self::CaaRecord)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "CertRecord")
+                        .map(Self::CertRecord)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "CnameRecord")
+                        .map(Self::CnameRecord)
+                }
+                Some(5usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "DnskeyRecord")
+                        .map(Self::DnskeyRecord)
+                }
+                Some(6usize) => {
+                    input.variant("DnsRecordsDnsRecord", "DsRecord").map(Self::DsRecord)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "HttpsRecord")
+                        .map(Self::HttpsRecord)
+                }
+                Some(8usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "LocRecord")
+                        .map(Self::LocRecord)
+                }
+                Some(9usize) => {
+                    input.variant("DnsRecordsDnsRecord", "MxRecord").map(Self::MxRecord)
+                }
+                Some(10usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "NaptrRecord")
+                        .map(Self::NaptrRecord)
+                }
+                Some(11usize) => {
+                    input.variant("DnsRecordsDnsRecord", "NsRecord").map(Self::NsRecord)
+                }
+                Some(12usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "PtrRecord")
+                        .map(Self::PtrRecord)
+                }
+                Some(13usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "SmimeaRecord")
+                        .map(Self::SmimeaRecord)
+                }
+                Some(14usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "SrvRecord")
+                        .map(Self::SrvRecord)
+                }
+                Some(15usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "SshfpRecord")
+                        .map(Self::SshfpRecord)
+                }
+                Some(16usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "SvcbRecord")
+                        .map(Self::SvcbRecord)
+                }
+                Some(17usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "TlsaRecord")
+                        .map(Self::TlsaRecord)
+                }
+                Some(18usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "TxtRecord")
+                        .map(Self::TxtRecord)
+                }
+                Some(19usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecord", "UriRecord")
+                        .map(Self::UriRecord)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "dns_records")]
@@ -21236,178 +21191,146 @@ impl<'de> ::serde::Deserialize<'de> for DnsRecordsDnsRecordInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("A") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "ARecordInput",
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "A" => Some(0usize),
+                    "AAAA" => Some(1usize),
+                    "CAA" => Some(2usize),
+                    "CERT" => Some(3usize),
+                    "CNAME" => Some(4usize),
+                    "DNSKEY" => Some(5usize),
+                    "DS" => Some(6usize),
+                    "HTTPS" => Some(7usize),
+                    "LOC" => Some(8usize),
+                    "MX" => Some(9usize),
+                    "NAPTR" => Some(10usize),
+                    "NS" => Some(11usize),
+                    "PTR" => Some(12usize),
+                    "SMIMEA" => Some(13usize),
+                    "SRV" => Some(14usize),
+                    "SSHFP" => Some(15usize),
+                    "SVCB" => Some(16usize),
+                    "TLSA" => Some(17usize),
+                    "TXT" => Some(18usize),
+                    "URI" => Some(19usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "ARecordInput")
+                        .map(Self::ARecordInput)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "AaaaRecordInput")
+                        .map(Self::AaaaRecordInput)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "CaaRecordInput")
+                        .map(Self::CaaRecordInput)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "CertRecordInput")
+                        .map(Self::CertRecordInput)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "CnameRecordInput")
+                        .map(Self::CnameRecordInput)
+                }
+                Some(5usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "DnskeyRecordInput")
+                        .map(Self::DnskeyRecordInput)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "DsRecordInput")
+                        .map(Self::DsRecordInput)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "HttpsRecordInput")
+                        .map(Self::HttpsRecordInput)
+                }
+                Some(8usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "LocRecordInput")
+                        .map(Self::LocRecordInput)
+                }
+                Some(9usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "MxRecordInput")
+                        .map(Self::MxRecordInput)
+                }
+                Some(10usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "NaptrRecordInput")
+                        .map(Self::NaptrRecordInput)
+                }
+                Some(11usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "NsRecordInput")
+                        .map(Self::NsRecordInput)
+                }
+                Some(12usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "PtrRecordInput")
+                        .map(Self::PtrRecordInput)
+                }
+                Some(13usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "SmimeaRecordInput")
+                        .map(Self::SmimeaRecordInput)
+                }
+                Some(14usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "SrvRecordInput")
+                        .map(Self::SrvRecordInput)
+                }
+                Some(15usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "SshfpRecordInput")
+                        .map(Self::SshfpRecordInput)
+                }
+                Some(16usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "SvcbRecordInput")
+                        .map(Self::SvcbRecordInput)
+                }
+                Some(17usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "TlsaRecordInput")
+                        .map(Self::TlsaRecordInput)
+                }
+                Some(18usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "TxtRecordInput")
+                        .map(Self::TxtRecordInput)
+                }
+                Some(19usize) => {
+                    input
+                        .variant("DnsRecordsDnsRecordInput", "UriRecordInput")
+                        .map(Self::UriRecordInput)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of DnsRecordsDnsRecordInput matches",
+                        ),
                     )
-                    .map(Self::ARecordInput)
-            }
-            Some("AAAA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "AaaaRecordInput",
-                    )
-                    .map(Self::AaaaRecordInput)
-            }
-            Some("CAA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "CaaRecordInput",
-                    )
-                    .map(Self::CaaRecordInput)
-            }
-            Some("CERT") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "CertRecordInput",
-                    )
-                    .map(Self::CertRecordInput)
-            }
-            Some("CNAME") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "CnameRecordInput",
-                    )
-                    .map(Self::CnameRecordInput)
-            }
-            Some("DNSKEY") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "DnskeyRecordInput",
-                    )
-                    .map(Self::DnskeyRecordInput)
-            }
-            Some("DS") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "DsRecordInput",
-                    )
-                    .map(Self::DsRecordInput)
-            }
-            Some("HTTPS") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "HttpsRecordInput",
-                    )
-                    .map(Self::HttpsRecordInput)
-            }
-            Some("LOC") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "LocRecordInput",
-                    )
-                    .map(Self::LocRecordInput)
-            }
-            Some("MX") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "MxRecordInput",
-                    )
-                    .map(Self::MxRecordInput)
-            }
-            Some("NAPTR") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "NaptrRecordInput",
-                    )
-                    .map(Self::NaptrRecordInput)
-            }
-            Some("NS") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "NsRecordInput",
-                    )
-                    .map(Self::NsRecordInput)
-            }
-            Some("PTR") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "PtrRecordInput",
-                    )
-                    .map(Self::PtrRecordInput)
-            }
-            Some("SMIMEA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "SmimeaRecordInput",
-                    )
-                    .map(Self::SmimeaRecordInput)
-            }
-            Some("SRV") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "SrvRecordInput",
-                    )
-                    .map(Self::SrvRecordInput)
-            }
-            Some("SSHFP") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "SshfpRecordInput",
-                    )
-                    .map(Self::SshfpRecordInput)
-            }
-            Some("SVCB") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "SvcbRecordInput",
-                    )
-                    .map(Self::SvcbRecordInput)
-            }
-            Some("TLSA") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "TlsaRecordInput",
-                    )
-                    .map(Self::TlsaRecordInput)
-            }
-            Some("TXT") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "TxtRecordInput",
-                    )
-                    .map(Self::TxtRecordInput)
-            }
-            Some("URI") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DnsRecordsDnsRecordInput",
-                        "UriRecordInput",
-                    )
-                    .map(Self::UriRecordInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of DnsRecordsDnsRecordInput matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 #[cfg(feature = "dns_records")]
@@ -27370,52 +27293,50 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
-            Some("ip") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfiguration",
-                        "IpConfiguration",
-                    )
-                    .map(Self::IpConfiguration)
-            }
-            Some("ip6") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfiguration",
-                        "Ipv6Configuration",
-                    )
-                    .map(Self::Ipv6Configuration)
-            }
-            Some("ip_range") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfiguration",
-                        "CidrConfiguration",
-                    )
-                    .map(Self::CidrConfiguration)
-            }
-            Some("asn") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfiguration",
-                        "AsnConfiguration",
-                    )
-                    .map(Self::AsnConfiguration)
-            }
-            Some("country") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfiguration",
-                        "CountryConfiguration",
-                    )
-                    .map(Self::CountryConfiguration)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "target",
+                |tag| match tag {
+                    "ip" => Some(0usize),
+                    "ip6" => Some(1usize),
+                    "ip_range" => Some(2usize),
+                    "asn" => Some(3usize),
+                    "country" => Some(4usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("FirewallConfiguration", "IpConfiguration")
+                        .map(Self::IpConfiguration)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("FirewallConfiguration", "Ipv6Configuration")
+                        .map(Self::Ipv6Configuration)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("FirewallConfiguration", "CidrConfiguration")
+                        .map(Self::CidrConfiguration)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("FirewallConfiguration", "AsnConfiguration")
+                        .map(Self::AsnConfiguration)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("FirewallConfiguration", "CountryConfiguration")
+                        .map(Self::CountryConfiguration)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(any(feature = "firewall", feature = "user"))]
@@ -27505,28 +27426,32 @@ impl<'de> ::serde::Deserialize<'de> for FirewallConfigurationsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "target").as_deref() {
-            Some("ip") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfigurationsItem",
-                        "IpConfiguration",
-                    )
-                    .map(Self::IpConfiguration)
-            }
-            Some("ip_range") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "FirewallConfigurationsItem",
-                        "CidrConfiguration",
-                    )
-                    .map(Self::CidrConfiguration)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "target",
+                |tag| match tag {
+                    "ip" => Some(0usize),
+                    "ip_range" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("FirewallConfigurationsItem", "IpConfiguration")
+                        .map(Self::IpConfiguration)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("FirewallConfigurationsItem", "CidrConfiguration")
+                        .map(Self::CidrConfiguration)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "firewall")]
@@ -32948,20 +32873,28 @@ impl<'de> ::serde::Deserialize<'de> for LegacyJhsEdgeIps {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("dynamic") => {
-                crate::runtime::decode_raw_variant(&raw, "LegacyJhsEdgeIps", "Dynamic")
-                    .map(Self::Dynamic)
-            }
-            Some("static") => {
-                crate::runtime::decode_raw_variant(&raw, "LegacyJhsEdgeIps", "Static")
-                    .map(Self::Static)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "dynamic" => Some(0usize),
+                    "static" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input.variant("LegacyJhsEdgeIps", "Dynamic").map(Self::Dynamic)
+                }
+                Some(1usize) => {
+                    input.variant("LegacyJhsEdgeIps", "Static").map(Self::Static)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "spectrum")]
@@ -33580,7 +33513,7 @@ crate::runtime::string_enum!(
     open LegacyJhsTrafficType { Direct = "direct", Http = "http", Https = "https" }
 );
 #[cfg(feature = "ssl")]
-/// The `value` property of `RecommendationGetResponse`.
+/// The `value` property of `RecommendationGetResult`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LegacyJhsValue {
@@ -33753,30 +33686,23 @@ impl<'de> ::serde::Deserialize<'de> for ListsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(
-            &raw,
-            &["ip", "redirect", "hostname", "asn"],
-        ) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Ip").map(Self::Ip)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Redirect")
-                    .map(Self::Redirect)
-            }
-            Some(2usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Hostname")
-                    .map(Self::Hostname)
-            }
-            Some(3usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItem", "Asn")
-                    .map(Self::Asn)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["ip", "redirect", "hostname", "asn"]),
+            |input, choice| match choice {
+                Some(0usize) => input.variant("ListsItem", "Ip").map(Self::Ip),
+                Some(1usize) => {
+                    input.variant("ListsItem", "Redirect").map(Self::Redirect)
+                }
+                Some(2usize) => {
+                    input.variant("ListsItem", "Hostname").map(Self::Hostname)
+                }
+                Some(3usize) => input.variant("ListsItem", "Asn").map(Self::Asn),
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "rules")]
@@ -33834,37 +33760,29 @@ impl<'de> ::serde::Deserialize<'de> for ListsItemInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(
-            &raw,
-            &["ip", "asn", "hostname", "redirect"],
-        ) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItemInput", "Ip")
-                    .map(Self::Ip)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItemInput", "Asn")
-                    .map(Self::Asn)
-            }
-            Some(2usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItemInput", "Hostname")
-                    .map(Self::Hostname)
-            }
-            Some(3usize) => {
-                crate::runtime::decode_raw_variant(&raw, "ListsItemInput", "Redirect")
-                    .map(Self::Redirect)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of ListsItemInput matches",
-                    ),
-                )
-            }
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["ip", "asn", "hostname", "redirect"]),
+            |input, choice| match choice {
+                Some(0usize) => input.variant("ListsItemInput", "Ip").map(Self::Ip),
+                Some(1usize) => input.variant("ListsItemInput", "Asn").map(Self::Asn),
+                Some(2usize) => {
+                    input.variant("ListsItemInput", "Hostname").map(Self::Hostname)
+                }
+                Some(3usize) => {
+                    input.variant("ListsItemInput", "Redirect").map(Self::Redirect)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of ListsItemInput matches",
+                        ),
+                    )
+                }
+            },
+        )
     }
 }
 #[cfg(feature = "rules")]
@@ -49323,156 +49241,124 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRule {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
-            Some("block") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "BlockRule",
-                    )
-                    .map(Self::BlockRule)
-            }
-            Some("challenge") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "ChallengeRule",
-                    )
-                    .map(Self::ChallengeRule)
-            }
-            Some("compress_response") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "CompressResponseRule",
-                    )
-                    .map(Self::CompressResponseRule)
-            }
-            Some("execute") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "ExecuteRule",
-                    )
-                    .map(Self::ExecuteRule)
-            }
-            Some("js_challenge") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "JsChallengeRule",
-                    )
-                    .map(Self::JsChallengeRule)
-            }
-            Some("log") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "LogRule",
-                    )
-                    .map(Self::LogRule)
-            }
-            Some("managed_challenge") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "ManagedChallengeRule",
-                    )
-                    .map(Self::ManagedChallengeRule)
-            }
-            Some("redirect") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "RedirectRule",
-                    )
-                    .map(Self::RedirectRule)
-            }
-            Some("rewrite") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "RewriteRule",
-                    )
-                    .map(Self::RewriteRule)
-            }
-            Some("route") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "RouteRule",
-                    )
-                    .map(Self::RouteRule)
-            }
-            Some("score") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "ScoreRule",
-                    )
-                    .map(Self::ScoreRule)
-            }
-            Some("serve_error") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "ServeErrorRule",
-                    )
-                    .map(Self::ServeErrorRule)
-            }
-            Some("set_config") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "SetConfigRule",
-                    )
-                    .map(Self::SetConfigRule)
-            }
-            Some("skip") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "SkipRule",
-                    )
-                    .map(Self::SkipRule)
-            }
-            Some("set_cache_settings") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "SetCacheSettingsRule",
-                    )
-                    .map(Self::SetCacheSettingsRule)
-            }
-            Some("log_custom_field") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "LogCustomFieldRule",
-                    )
-                    .map(Self::LogCustomFieldRule)
-            }
-            Some("ddos_dynamic") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "DDoSDynamicRule",
-                    )
-                    .map(Self::DDoSDynamicRule)
-            }
-            Some("force_connection_close") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRule",
-                        "ForceConnectionCloseRule",
-                    )
-                    .map(Self::ForceConnectionCloseRule)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "action",
+                |tag| match tag {
+                    "block" => Some(0usize),
+                    "challenge" => Some(1usize),
+                    "compress_response" => Some(2usize),
+                    "execute" => Some(3usize),
+                    "js_challenge" => Some(4usize),
+                    "log" => Some(5usize),
+                    "managed_challenge" => Some(6usize),
+                    "redirect" => Some(7usize),
+                    "rewrite" => Some(8usize),
+                    "route" => Some(9usize),
+                    "score" => Some(10usize),
+                    "serve_error" => Some(11usize),
+                    "set_config" => Some(12usize),
+                    "skip" => Some(13usize),
+                    "set_cache_settings" => Some(14usize),
+                    "log_custom_field" => Some(15usize),
+                    "ddos_dynamic" => Some(16usize),
+                    "force_connection_close" => Some(17usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "BlockRule")
+                        .map(Self::BlockRule)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "ChallengeRule")
+                        .map(Self::ChallengeRule)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "CompressResponseRule")
+                        .map(Self::CompressResponseRule)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "ExecuteRule")
+                        .map(Self::ExecuteRule)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "JsChallengeRule")
+                        .map(Self::JsChallengeRule)
+                }
+                Some(5usize) => {
+                    input.variant("RulesetsRequestRule", "LogRule").map(Self::LogRule)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "ManagedChallengeRule")
+                        .map(Self::ManagedChallengeRule)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "RedirectRule")
+                        .map(Self::RedirectRule)
+                }
+                Some(8usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "RewriteRule")
+                        .map(Self::RewriteRule)
+                }
+                Some(9usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "RouteRule")
+                        .map(Self::RouteRule)
+                }
+                Some(10usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "ScoreRule")
+                        .map(Self::ScoreRule)
+                }
+                Some(11usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "ServeErrorRule")
+                        .map(Self::ServeErrorRule)
+                }
+                Some(12usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "SetConfigRule")
+                        .map(Self::SetConfigRule)
+                }
+                Some(13usize) => {
+                    input.variant("RulesetsRequestRule", "SkipRule").map(Self::SkipRule)
+                }
+                Some(14usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "SetCacheSettingsRule")
+                        .map(Self::SetCacheSettingsRule)
+                }
+                Some(15usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "LogCustomFieldRule")
+                        .map(Self::LogCustomFieldRule)
+                }
+                Some(16usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "DDoSDynamicRule")
+                        .map(Self::DDoSDynamicRule)
+                }
+                Some(17usize) => {
+                    input
+                        .variant("RulesetsRequestRule", "ForceConnectionCloseRule")
+                        .map(Self::ForceConnectionCloseRule)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "rulesets")]
@@ -49611,162 +49497,137 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
-            Some("block") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "BlockRuleInput",
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "action",
+                |tag| match tag {
+                    "block" => Some(0usize),
+                    "challenge" => Some(1usize),
+                    "compress_response" => Some(2usize),
+                    "execute" => Some(3usize),
+                    "js_challenge" => Some(4usize),
+                    "log" => Some(5usize),
+                    "managed_challenge" => Some(6usize),
+                    "redirect" => Some(7usize),
+                    "rewrite" => Some(8usize),
+                    "route" => Some(9usize),
+                    "score" => Some(10usize),
+                    "serve_error" => Some(11usize),
+                    "set_config" => Some(12usize),
+                    "skip" => Some(13usize),
+                    "set_cache_settings" => Some(14usize),
+                    "log_custom_field" => Some(15usize),
+                    "ddos_dynamic" => Some(16usize),
+                    "force_connection_close" => Some(17usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "BlockRuleInput")
+                        .map(Self::BlockRuleInput)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "ChallengeRuleInput")
+                        .map(Self::ChallengeRuleInput)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "CompressResponseRuleInput")
+                        .map(Self::CompressResponseRuleInput)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "ExecuteRuleInput")
+                        .map(Self::ExecuteRuleInput)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "JsChallengeRuleInput")
+                        .map(Self::JsChallengeRuleInput)
+                }
+                Some(5usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "LogRuleInput")
+                        .map(Self::LogRuleInput)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "ManagedChallengeRuleInput")
+                        .map(Self::ManagedChallengeRuleInput)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "RedirectRuleInput")
+                        .map(Self::RedirectRuleInput)
+                }
+                Some(8usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "RewriteRuleInput")
+                        .map(Self::RewriteRuleInput)
+                }
+                Some(9usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "RouteRuleInput")
+                        .map(Self::RouteRuleInput)
+                }
+                Some(10usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "ScoreRuleInput")
+                        .map(Self::ScoreRuleInput)
+                }
+                Some(11usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "ServeErrorRuleInput")
+                        .map(Self::ServeErrorRuleInput)
+                }
+                Some(12usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "SetConfigRuleInput")
+                        .map(Self::SetConfigRuleInput)
+                }
+                Some(13usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "SkipRuleInput")
+                        .map(Self::SkipRuleInput)
+                }
+                Some(14usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "SetCacheSettingsRuleInput")
+                        .map(Self::SetCacheSettingsRuleInput)
+                }
+                Some(15usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "LogCustomFieldRuleInput")
+                        .map(Self::LogCustomFieldRuleInput)
+                }
+                Some(16usize) => {
+                    input
+                        .variant("RulesetsRequestRuleInput", "DDoSDynamicRuleInput")
+                        .map(Self::DDoSDynamicRuleInput)
+                }
+                Some(17usize) => {
+                    input
+                        .variant(
+                            "RulesetsRequestRuleInput",
+                            "ForceConnectionCloseRuleInput",
+                        )
+                        .map(Self::ForceConnectionCloseRuleInput)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of RulesetsRequestRuleInput matches",
+                        ),
                     )
-                    .map(Self::BlockRuleInput)
-            }
-            Some("challenge") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "ChallengeRuleInput",
-                    )
-                    .map(Self::ChallengeRuleInput)
-            }
-            Some("compress_response") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "CompressResponseRuleInput",
-                    )
-                    .map(Self::CompressResponseRuleInput)
-            }
-            Some("execute") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "ExecuteRuleInput",
-                    )
-                    .map(Self::ExecuteRuleInput)
-            }
-            Some("js_challenge") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "JsChallengeRuleInput",
-                    )
-                    .map(Self::JsChallengeRuleInput)
-            }
-            Some("log") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "LogRuleInput",
-                    )
-                    .map(Self::LogRuleInput)
-            }
-            Some("managed_challenge") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "ManagedChallengeRuleInput",
-                    )
-                    .map(Self::ManagedChallengeRuleInput)
-            }
-            Some("redirect") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "RedirectRuleInput",
-                    )
-                    .map(Self::RedirectRuleInput)
-            }
-            Some("rewrite") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "RewriteRuleInput",
-                    )
-                    .map(Self::RewriteRuleInput)
-            }
-            Some("route") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "RouteRuleInput",
-                    )
-                    .map(Self::RouteRuleInput)
-            }
-            Some("score") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "ScoreRuleInput",
-                    )
-                    .map(Self::ScoreRuleInput)
-            }
-            Some("serve_error") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "ServeErrorRuleInput",
-                    )
-                    .map(Self::ServeErrorRuleInput)
-            }
-            Some("set_config") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "SetConfigRuleInput",
-                    )
-                    .map(Self::SetConfigRuleInput)
-            }
-            Some("skip") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "SkipRuleInput",
-                    )
-                    .map(Self::SkipRuleInput)
-            }
-            Some("set_cache_settings") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "SetCacheSettingsRuleInput",
-                    )
-                    .map(Self::SetCacheSettingsRuleInput)
-            }
-            Some("log_custom_field") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "LogCustomFieldRuleInput",
-                    )
-                    .map(Self::LogCustomFieldRuleInput)
-            }
-            Some("ddos_dynamic") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "DDoSDynamicRuleInput",
-                    )
-                    .map(Self::DDoSDynamicRuleInput)
-            }
-            Some("force_connection_close") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRequestRuleInput",
-                        "ForceConnectionCloseRuleInput",
-                    )
-                    .map(Self::ForceConnectionCloseRuleInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of RulesetsRequestRuleInput matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 #[cfg(feature = "rulesets")]
@@ -50477,28 +50338,25 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRewriteUriPart {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(&raw, &["value", "expression"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRewriteUriPart",
-                        "StaticValue",
-                    )
-                    .map(Self::StaticValue)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "RulesetsRewriteUriPart",
-                        "DynamicValue",
-                    )
-                    .map(Self::DynamicValue)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["value", "expression"]),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("RulesetsRewriteUriPart", "StaticValue")
+                        .map(Self::StaticValue)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("RulesetsRewriteUriPart", "DynamicValue")
+                        .map(Self::DynamicValue)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "rulesets")]
@@ -64124,34 +63982,31 @@ impl<'de> ::serde::Deserialize<'de> for VectorizeIndexConfiguration {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(&raw, &["dimensions", "preset"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "VectorizeIndexConfiguration",
-                        "DimensionConfiguration",
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["dimensions", "preset"]),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("VectorizeIndexConfiguration", "DimensionConfiguration")
+                        .map(Self::DimensionConfiguration)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("VectorizeIndexConfiguration", "PresetConfiguration")
+                        .map(Self::PresetConfiguration)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of VectorizeIndexConfiguration matches",
+                        ),
                     )
-                    .map(Self::DimensionConfiguration)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "VectorizeIndexConfiguration",
-                        "PresetConfiguration",
-                    )
-                    .map(Self::PresetConfiguration)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of VectorizeIndexConfiguration matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 #[cfg(feature = "vectorize")]
@@ -67187,64 +67042,62 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBinding {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("kv_namespace") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBinding",
-                        "KvNamespaceBinding",
-                    )
-                    .map(Self::KvNamespaceBinding)
-            }
-            Some("service") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBinding",
-                        "ServiceBinding",
-                    )
-                    .map(Self::ServiceBinding)
-            }
-            Some("durable_object_namespace") => {
-                crate::runtime::decode_raw_variant(&raw, "WorkersBinding", "DoBinding")
-                    .map(Self::DoBinding)
-            }
-            Some("r2_bucket") => {
-                crate::runtime::decode_raw_variant(&raw, "WorkersBinding", "R2Binding")
-                    .map(Self::R2Binding)
-            }
-            Some("queue") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBinding",
-                        "QueueBinding",
-                    )
-                    .map(Self::QueueBinding)
-            }
-            Some("d1") => {
-                crate::runtime::decode_raw_variant(&raw, "WorkersBinding", "D1Binding")
-                    .map(Self::D1Binding)
-            }
-            Some("dispatch_namespace") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBinding",
-                        "DispatchNamespaceBinding",
-                    )
-                    .map(Self::DispatchNamespaceBinding)
-            }
-            Some("mtls_certificate") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBinding",
-                        "MtlsCertBinding",
-                    )
-                    .map(Self::MtlsCertBinding)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "kv_namespace" => Some(0usize),
+                    "service" => Some(1usize),
+                    "durable_object_namespace" => Some(2usize),
+                    "r2_bucket" => Some(3usize),
+                    "queue" => Some(4usize),
+                    "d1" => Some(5usize),
+                    "dispatch_namespace" => Some(6usize),
+                    "mtls_certificate" => Some(7usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("WorkersBinding", "KvNamespaceBinding")
+                        .map(Self::KvNamespaceBinding)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("WorkersBinding", "ServiceBinding")
+                        .map(Self::ServiceBinding)
+                }
+                Some(2usize) => {
+                    input.variant("WorkersBinding", "DoBinding").map(Self::DoBinding)
+                }
+                Some(3usize) => {
+                    input.variant("WorkersBinding", "R2Binding").map(Self::R2Binding)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("WorkersBinding", "QueueBinding")
+                        .map(Self::QueueBinding)
+                }
+                Some(5usize) => {
+                    input.variant("WorkersBinding", "D1Binding").map(Self::D1Binding)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("WorkersBinding", "DispatchNamespaceBinding")
+                        .map(Self::DispatchNamespaceBinding)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("WorkersBinding", "MtlsCertBinding")
+                        .map(Self::MtlsCertBinding)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "workers")]
@@ -67305,82 +67158,74 @@ impl<'de> ::serde::Deserialize<'de> for WorkersBindingInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("kv_namespace") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "KvNamespaceBindingInput",
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "kv_namespace" => Some(0usize),
+                    "service" => Some(1usize),
+                    "durable_object_namespace" => Some(2usize),
+                    "r2_bucket" => Some(3usize),
+                    "queue" => Some(4usize),
+                    "d1" => Some(5usize),
+                    "dispatch_namespace" => Some(6usize),
+                    "mtls_certificate" => Some(7usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("WorkersBindingInput", "KvNamespaceBindingInput")
+                        .map(Self::KvNamespaceBindingInput)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("WorkersBindingInput", "ServiceBindingInput")
+                        .map(Self::ServiceBindingInput)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("WorkersBindingInput", "DoBindingInput")
+                        .map(Self::DoBindingInput)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("WorkersBindingInput", "R2BindingInput")
+                        .map(Self::R2BindingInput)
+                }
+                Some(4usize) => {
+                    input
+                        .variant("WorkersBindingInput", "QueueBindingInput")
+                        .map(Self::QueueBindingInput)
+                }
+                Some(5usize) => {
+                    input
+                        .variant("WorkersBindingInput", "D1BindingInput")
+                        .map(Self::D1BindingInput)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("WorkersBindingInput", "DispatchNamespaceBindingInput")
+                        .map(Self::DispatchNamespaceBindingInput)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("WorkersBindingInput", "MtlsCertBindingInput")
+                        .map(Self::MtlsCertBindingInput)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of WorkersBindingInput matches",
+                        ),
                     )
-                    .map(Self::KvNamespaceBindingInput)
-            }
-            Some("service") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "ServiceBindingInput",
-                    )
-                    .map(Self::ServiceBindingInput)
-            }
-            Some("durable_object_namespace") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "DoBindingInput",
-                    )
-                    .map(Self::DoBindingInput)
-            }
-            Some("r2_bucket") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "R2BindingInput",
-                    )
-                    .map(Self::R2BindingInput)
-            }
-            Some("queue") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "QueueBindingInput",
-                    )
-                    .map(Self::QueueBindingInput)
-            }
-            Some("d1") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "D1BindingInput",
-                    )
-                    .map(Self::D1BindingInput)
-            }
-            Some("dispatch_namespace") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "DispatchNamespaceBindingInput",
-                    )
-                    .map(Self::DispatchNamespaceBindingInput)
-            }
-            Some("mtls_certificate") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "WorkersBindingInput",
-                        "MtlsCertBindingInput",
-                    )
-                    .map(Self::MtlsCertBindingInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of WorkersBindingInput matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 #[cfg(feature = "workers")]
@@ -71486,28 +71331,32 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigBaseVariablesValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("string" | "secret") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZarazZarazConfigBaseVariablesValue",
-                        "String",
-                    )
-                    .map(Self::String)
-            }
-            Some("worker") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZarazZarazConfigBaseVariablesValue",
-                        "Worker",
-                    )
-                    .map(Self::Worker)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "string" | "secret" => Some(0usize),
+                    "worker" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("ZarazZarazConfigBaseVariablesValue", "String")
+                        .map(Self::String)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("ZarazZarazConfigBaseVariablesValue", "Worker")
+                        .map(Self::Worker)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "settings")]
@@ -71781,28 +71630,35 @@ impl<'de> ::serde::Deserialize<'de> for ZarazZarazConfigReturnToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("component") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZarazZarazConfigReturnToolsValue",
-                        "ManagedComponent",
-                    )
-                    .map(Self::ManagedComponent)
-            }
-            Some("custom-mc") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZarazZarazConfigReturnToolsValue",
-                        "CustomManagedComponent",
-                    )
-                    .map(Self::CustomManagedComponent)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "component" => Some(0usize),
+                    "custom-mc" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("ZarazZarazConfigReturnToolsValue", "ManagedComponent")
+                        .map(Self::ManagedComponent)
+                }
+                Some(1usize) => {
+                    input
+                        .variant(
+                            "ZarazZarazConfigReturnToolsValue",
+                            "CustomManagedComponent",
+                        )
+                        .map(Self::CustomManagedComponent)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "settings")]
@@ -82510,452 +82366,515 @@ impl<'de> ::serde::Deserialize<'de> for ZonesZoneSettingsResponseCollectionResul
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
-            Some("0rtt") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "Zones0rtt",
-                    )
-                    .map(Self::Zones0rtt)
-            }
-            Some("advanced_ddos") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesAdvancedDdos",
-                    )
-                    .map(Self::ZonesAdvancedDdos)
-            }
-            Some("always_online") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesAlwaysOnline",
-                    )
-                    .map(Self::ZonesAlwaysOnline)
-            }
-            Some("always_use_https") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesAlwaysUseHttps",
-                    )
-                    .map(Self::ZonesAlwaysUseHttps)
-            }
-            Some("automatic_https_rewrites") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesAutomaticHttpsRewrites",
-                    )
-                    .map(Self::ZonesAutomaticHttpsRewrites)
-            }
-            Some("brotli") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesBrotli",
-                    )
-                    .map(Self::ZonesBrotli)
-            }
-            Some("browser_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesBrowserCacheTtl",
-                    )
-                    .map(Self::ZonesBrowserCacheTtl)
-            }
-            Some("browser_check") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesBrowserCheck",
-                    )
-                    .map(Self::ZonesBrowserCheck)
-            }
-            Some("cache_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesCacheLevel",
-                    )
-                    .map(Self::ZonesCacheLevel)
-            }
-            Some("challenge_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesChallengeTtl",
-                    )
-                    .map(Self::ZonesChallengeTtl)
-            }
-            Some("ciphers") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesCiphers",
-                    )
-                    .map(Self::ZonesCiphers)
-            }
-            Some("cname_flattening") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesCnameFlattening",
-                    )
-                    .map(Self::ZonesCnameFlattening)
-            }
-            Some("development_mode") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesDevelopmentMode",
-                    )
-                    .map(Self::ZonesDevelopmentMode)
-            }
-            Some("early_hints") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesEarlyHints",
-                    )
-                    .map(Self::ZonesEarlyHints)
-            }
-            Some("edge_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesEdgeCacheTtl",
-                    )
-                    .map(Self::ZonesEdgeCacheTtl)
-            }
-            Some("email_obfuscation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesEmailObfuscation",
-                    )
-                    .map(Self::ZonesEmailObfuscation)
-            }
-            Some("h2_prioritization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesH2Prioritization",
-                    )
-                    .map(Self::ZonesH2Prioritization)
-            }
-            Some("hotlink_protection") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesHotlinkProtection",
-                    )
-                    .map(Self::ZonesHotlinkProtection)
-            }
-            Some("http2") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesHttp2",
-                    )
-                    .map(Self::ZonesHttp2)
-            }
-            Some("http3") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesHttp3",
-                    )
-                    .map(Self::ZonesHttp3)
-            }
-            Some("image_resizing") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesImageResizing",
-                    )
-                    .map(Self::ZonesImageResizing)
-            }
-            Some("ip_geolocation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesIpGeolocation",
-                    )
-                    .map(Self::ZonesIpGeolocation)
-            }
-            Some("ipv6") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesIpv6",
-                    )
-                    .map(Self::ZonesIpv6)
-            }
-            Some("max_upload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesMaxUpload",
-                    )
-                    .map(Self::ZonesMaxUpload)
-            }
-            Some("min_tls_version") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesMinTlsVersion",
-                    )
-                    .map(Self::ZonesMinTlsVersion)
-            }
-            Some("minify") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesMinify",
-                    )
-                    .map(Self::ZonesMinify)
-            }
-            Some("mirage") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesMirage",
-                    )
-                    .map(Self::ZonesMirage)
-            }
-            Some("mobile_redirect") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesMobileRedirect",
-                    )
-                    .map(Self::ZonesMobileRedirect)
-            }
-            Some("nel") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesNel",
-                    )
-                    .map(Self::ZonesNel)
-            }
-            Some("opportunistic_encryption") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesOpportunisticEncryption",
-                    )
-                    .map(Self::ZonesOpportunisticEncryption)
-            }
-            Some("opportunistic_onion") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesOpportunisticOnion",
-                    )
-                    .map(Self::ZonesOpportunisticOnion)
-            }
-            Some("orange_to_orange") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesOrangeToOrange",
-                    )
-                    .map(Self::ZonesOrangeToOrange)
-            }
-            Some("origin_error_page_pass_thru") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesOriginErrorPagePassThru",
-                    )
-                    .map(Self::ZonesOriginErrorPagePassThru)
-            }
-            Some("polish") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesPolish",
-                    )
-                    .map(Self::ZonesPolish)
-            }
-            Some("prefetch_preload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesPrefetchPreload",
-                    )
-                    .map(Self::ZonesPrefetchPreload)
-            }
-            Some("proxy_read_timeout") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesProxyReadTimeout",
-                    )
-                    .map(Self::ZonesProxyReadTimeout)
-            }
-            Some("pseudo_ipv4") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesPseudoIpv4",
-                    )
-                    .map(Self::ZonesPseudoIpv4)
-            }
-            Some("replace_insecure_js") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesReplaceInsecureJs",
-                    )
-                    .map(Self::ZonesReplaceInsecureJs)
-            }
-            Some("response_buffering") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesResponseBuffering",
-                    )
-                    .map(Self::ZonesResponseBuffering)
-            }
-            Some("rocket_loader") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesRocketLoader",
-                    )
-                    .map(Self::ZonesRocketLoader)
-            }
-            Some("automatic_platform_optimization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSchemasAutomaticPlatformOptimization",
-                    )
-                    .map(Self::ZonesSchemasAutomaticPlatformOptimization)
-            }
-            Some("security_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSecurityHeader",
-                    )
-                    .map(Self::ZonesSecurityHeader)
-            }
-            Some("security_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSecurityLevel",
-                    )
-                    .map(Self::ZonesSecurityLevel)
-            }
-            Some("server_side_exclude") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesServerSideExclude",
-                    )
-                    .map(Self::ZonesServerSideExclude)
-            }
-            Some("sha1_support") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSha1Support",
-                    )
-                    .map(Self::ZonesSha1Support)
-            }
-            Some("sort_query_string_for_cache") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSortQueryStringForCache",
-                    )
-                    .map(Self::ZonesSortQueryStringForCache)
-            }
-            Some("ssl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSsl",
-                    )
-                    .map(Self::ZonesSsl)
-            }
-            Some("ssl_recommender") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesSslRecommender",
-                    )
-                    .map(Self::ZonesSslRecommender)
-            }
-            Some("tls_1_2_only") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesTls12Only",
-                    )
-                    .map(Self::ZonesTls12Only)
-            }
-            Some("tls_1_3") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesTls13",
-                    )
-                    .map(Self::ZonesTls13)
-            }
-            Some("tls_client_auth") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesTlsClientAuth",
-                    )
-                    .map(Self::ZonesTlsClientAuth)
-            }
-            Some("true_client_ip_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesTrueClientIpHeader",
-                    )
-                    .map(Self::ZonesTrueClientIpHeader)
-            }
-            Some("waf") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesWaf",
-                    )
-                    .map(Self::ZonesWaf)
-            }
-            Some("webp") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesWebp",
-                    )
-                    .map(Self::ZonesWebp)
-            }
-            Some("websockets") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ZonesZoneSettingsResponseCollectionResultItem",
-                        "ZonesWebsockets",
-                    )
-                    .map(Self::ZonesWebsockets)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "id",
+                |tag| match tag {
+                    "0rtt" => Some(0usize),
+                    "advanced_ddos" => Some(1usize),
+                    "always_online" => Some(2usize),
+                    "always_use_https" => Some(3usize),
+                    "automatic_https_rewrites" => Some(4usize),
+                    "brotli" => Some(5usize),
+                    "browser_cache_ttl" => Some(6usize),
+                    "browser_check" => Some(7usize),
+                    "cache_level" => Some(8usize),
+                    "challenge_ttl" => Some(9usize),
+                    "ciphers" => Some(10usize),
+                    "cname_flattening" => Some(11usize),
+                    "development_mode" => Some(12usize),
+                    "early_hints" => Some(13usize),
+                    "edge_cache_ttl" => Some(14usize),
+                    "email_obfuscation" => Some(15usize),
+                    "h2_prioritization" => Some(16usize),
+                    "hotlink_protection" => Some(17usize),
+                    "http2" => Some(18usize),
+                    "http3" => Some(19usize),
+                    "image_resizing" => Some(20usize),
+                    "ip_geolocation" => Some(21usize),
+                    "ipv6" => Some(22usize),
+                    "max_upload" => Some(23usize),
+                    "min_tls_version" => Some(24usize),
+                    "minify" => Some(25usize),
+                    "mirage" => Some(26usize),
+                    "mobile_redirect" => Some(27usize),
+                    "nel" => Some(28usize),
+                    "opportunistic_encryption" => Some(29usize),
+                    "opportunistic_onion" => Some(30usize),
+                    "orange_to_orange" => Some(31usize),
+                    "origin_error_page_pass_thru" => Some(32usize),
+                    "polish" => Some(33usize),
+                    "prefetch_preload" => Some(34usize),
+                    "proxy_read_timeout" => Some(35usize),
+                    "pseudo_ipv4" => Some(36usize),
+                    "replace_insecure_js" => Some(37usize),
+                    "response_buffering" => Some(38usize),
+                    "rocket_loader" => Some(39usize),
+                    "automatic_platform_optimization" => Some(40usize),
+                    "security_header" => Some(41usize),
+                    "security_level" => Some(42usize),
+                    "server_side_exclude" => Some(43usize),
+                    "sha1_support" => Some(44usize),
+                    "sort_query_string_for_cache" => Some(45usize),
+                    "ssl" => Some(46usize),
+                    "ssl_recommender" => Some(47usize),
+                    "tls_1_2_only" => Some(48usize),
+                    "tls_1_3" => Some(49usize),
+                    "tls_client_auth" => Some(50usize),
+                    "true_client_ip_header" => Some(51usize),
+                    "waf" => Some(52usize),
+                    "webp" => Some(53usize),
+                    "websockets" => Some(54usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "Zones0rtt",
+                        )
+                        .map(Self::Zones0rtt)
+                }
+                Some(1usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesAdvancedDdos",
+                        )
+                        .map(Self::ZonesAdvancedDdos)
+                }
+                Some(2usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesAlwaysOnline",
+                        )
+                        .map(Self::ZonesAlwaysOnline)
+                }
+                Some(3usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesAlwaysUseHttps",
+                        )
+                        .map(Self::ZonesAlwaysUseHttps)
+                }
+                Some(4usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesAutomaticHttpsRewrites",
+                        )
+                        .map(Self::ZonesAutomaticHttpsRewrites)
+                }
+                Some(5usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesBrotli",
+                        )
+                        .map(Self::ZonesBrotli)
+                }
+                Some(6usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesBrowserCacheTtl",
+                        )
+                        .map(Self::ZonesBrowserCacheTtl)
+                }
+                Some(7usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesBrowserCheck",
+                        )
+                        .map(Self::ZonesBrowserCheck)
+                }
+                Some(8usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesCacheLevel",
+                        )
+                        .map(Self::ZonesCacheLevel)
+                }
+                Some(9usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesChallengeTtl",
+                        )
+                        .map(Self::ZonesChallengeTtl)
+                }
+                Some(10usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesCiphers",
+                        )
+                        .map(Self::ZonesCiphers)
+                }
+                Some(11usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesCnameFlattening",
+                        )
+                        .map(Self::ZonesCnameFlattening)
+                }
+                Some(12usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesDevelopmentMode",
+                        )
+                        .map(Self::ZonesDevelopmentMode)
+                }
+                Some(13usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesEarlyHints",
+                        )
+                        .map(Self::ZonesEarlyHints)
+                }
+                Some(14usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesEdgeCacheTtl",
+                        )
+                        .map(Self::ZonesEdgeCacheTtl)
+                }
+                Some(15usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesEmailObfuscation",
+                        )
+                        .map(Self::ZonesEmailObfuscation)
+                }
+                Some(16usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesH2Prioritization",
+                        )
+                        .map(Self::ZonesH2Prioritization)
+                }
+                Some(17usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesHotlinkProtection",
+                        )
+                        .map(Self::ZonesHotlinkProtection)
+                }
+                Some(18usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesHttp2",
+                        )
+                        .map(Self::ZonesHttp2)
+                }
+                Some(19usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesHttp3",
+                        )
+                        .map(Self::ZonesHttp3)
+                }
+                Some(20usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesImageResizing",
+                        )
+                        .map(Self::ZonesImageResizing)
+                }
+                Some(21usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesIpGeolocation",
+                        )
+                        .map(Self::ZonesIpGeolocation)
+                }
+                Some(22usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesIpv6",
+                        )
+                        .map(Self::ZonesIpv6)
+                }
+                Some(23usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesMaxUpload",
+                        )
+                        .map(Self::ZonesMaxUpload)
+                }
+                Some(24usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesMinTlsVersion",
+                        )
+                        .map(Self::ZonesMinTlsVersion)
+                }
+                Some(25usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesMinify",
+                        )
+                        .map(Self::ZonesMinify)
+                }
+                Some(26usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesMirage",
+                        )
+                        .map(Self::ZonesMirage)
+                }
+                Some(27usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesMobileRedirect",
+                        )
+                        .map(Self::ZonesMobileRedirect)
+                }
+                Some(28usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesNel",
+                        )
+                        .map(Self::ZonesNel)
+                }
+                Some(29usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesOpportunisticEncryption",
+                        )
+                        .map(Self::ZonesOpportunisticEncryption)
+                }
+                Some(30usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesOpportunisticOnion",
+                        )
+                        .map(Self::ZonesOpportunisticOnion)
+                }
+                Some(31usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesOrangeToOrange",
+                        )
+                        .map(Self::ZonesOrangeToOrange)
+                }
+                Some(32usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesOriginErrorPagePassThru",
+                        )
+                        .map(Self::ZonesOriginErrorPagePassThru)
+                }
+                Some(33usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesPolish",
+                        )
+                        .map(Self::ZonesPolish)
+                }
+                Some(34usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesPrefetchPreload",
+                        )
+                        .map(Self::ZonesPrefetchPreload)
+                }
+                Some(35usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesProxyReadTimeout",
+                        )
+                        .map(Self::ZonesProxyReadTimeout)
+                }
+                Some(36usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesPseudoIpv4",
+                        )
+                        .map(Self::ZonesPseudoIpv4)
+                }
+                Some(37usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesReplaceInsecureJs",
+                        )
+                        .map(Self::ZonesReplaceInsecureJs)
+                }
+                Some(38usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesResponseBuffering",
+                        )
+                        .map(Self::ZonesResponseBuffering)
+                }
+                Some(39usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesRocketLoader",
+                        )
+                        .map(Self::ZonesRocketLoader)
+                }
+                Some(40usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSchemasAutomaticPlatformOptimization",
+                        )
+                        .map(Self::ZonesSchemasAutomaticPlatformOptimization)
+                }
+                Some(41usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSecurityHeader",
+                        )
+                        .map(Self::ZonesSecurityHeader)
+                }
+                Some(42usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSecurityLevel",
+                        )
+                        .map(Self::ZonesSecurityLevel)
+                }
+                Some(43usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesServerSideExclude",
+                        )
+                        .map(Self::ZonesServerSideExclude)
+                }
+                Some(44usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSha1Support",
+                        )
+                        .map(Self::ZonesSha1Support)
+                }
+                Some(45usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSortQueryStringForCache",
+                        )
+                        .map(Self::ZonesSortQueryStringForCache)
+                }
+                Some(46usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSsl",
+                        )
+                        .map(Self::ZonesSsl)
+                }
+                Some(47usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesSslRecommender",
+                        )
+                        .map(Self::ZonesSslRecommender)
+                }
+                Some(48usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesTls12Only",
+                        )
+                        .map(Self::ZonesTls12Only)
+                }
+                Some(49usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesTls13",
+                        )
+                        .map(Self::ZonesTls13)
+                }
+                Some(50usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesTlsClientAuth",
+                        )
+                        .map(Self::ZonesTlsClientAuth)
+                }
+                Some(51usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesTrueClientIpHeader",
+                        )
+                        .map(Self::ZonesTrueClientIpHeader)
+                }
+                Some(52usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesWaf",
+                        )
+                        .map(Self::ZonesWaf)
+                }
+                Some(53usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesWebp",
+                        )
+                        .map(Self::ZonesWebp)
+                }
+                Some(54usize) => {
+                    input
+                        .variant(
+                            "ZonesZoneSettingsResponseCollectionResultItem",
+                            "ZonesWebsockets",
+                        )
+                        .map(Self::ZonesWebsockets)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "settings")]

@@ -33,6 +33,16 @@ pub fn client_with_token(server: &TestServer, token: &str) -> Client {
         .expect("build a client pointed at the test server")
 }
 
+/// A client with an email and a Global API key (the only credentials some calls take), pointed at the server.
+pub fn key_client(server: &TestServer) -> Client {
+    Client::builder()
+        .api_email("user@example.com")
+        .api_key("c2547eb745079dac9320b638f5e225cf483cc5cfdda41")
+        .base_url(server.url())
+        .build()
+        .expect("build a client pointed at the test server")
+}
+
 /// The Cloudflare success envelope around `result`.
 pub fn envelope(result: serde_json::Value) -> serde_json::Value {
     serde_json::json!({

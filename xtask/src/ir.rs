@@ -230,6 +230,8 @@ pub struct Operation {
     pub response: Response,
     /// Name of the type alias or type that the call returns, in the resource module.
     pub response_type: String,
+    /// The `Accept` header value: the media types the documented responses come in.
+    pub accept: String,
     pub security: Vec<Vec<AuthScheme>>,
     /// Index of `security` in `Api::security_sets`.
     pub security_set: usize,
@@ -432,7 +434,7 @@ pub enum Response {
     Json(Ty),
     Text,
     Bytes,
-    /// No body (e.g. 204).
+    /// No body (e.g. 204), or JSON without a schema: the call returns `()` and reads nothing.
     Empty,
 }
 

@@ -119,6 +119,13 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
         widgets.contains("pub struct WidgetGetResponse {"),
         "{widgets}"
     );
+    // The base's nullable `result`, redefined without a type, may still be `null`; the widget's `type`
+    // rules it out.
+    let gadgets = read(&dir, "src/gadgets/mod.rs");
+    assert!(
+        gadgets.contains("pub type GadgetGetResponse = Option<GadgetGetResult>;"),
+        "{gadgets}"
+    );
     let types = read_types(&dir);
     assert!(
         types.contains("pub size: i64,"),
@@ -235,13 +242,17 @@ fn fixtures_compile_without_warnings_and_handle_their_hazard() {
     // Unions: explicit discriminator with mapping, a found one, and the documented fallback.
     let (dir, report) = fixture_crate("union-discriminators");
     let pets = read(&dir, "src/pets/mod.rs");
-    assert!(pets.contains("raw_union_tag(&raw, \"pet_type\")"), "{pets}");
     assert!(
-        pets.contains("Some(\"kitty\")") && pets.contains("Some(\"dog\")"),
+        pets.contains("crate::runtime::UnionRule::Tag(\n                \"pet_type\","),
+        "{pets}"
+    );
+    assert!(
+        pets.contains("\"kitty\" => Some(") && pets.contains("\"dog\" => Some("),
         "mapping, then the component name:\n{pets}"
     );
     assert!(
-        pets.contains("raw_union_tag(&raw, \"size\")") && pets.contains("Some(\"s\" | \"xs\")"),
+        pets.contains("crate::runtime::UnionRule::Tag(\n                \"size\",")
+            && pets.contains("\"s\" | \"xs\" => Some("),
         "{pets}"
     );
     assert!(
@@ -560,7 +571,7 @@ fn request_unions_are_built_by_their_constructors_and_serialise_to_their_member(
         "pub children: Option<Vec<FileDeleteResponse>>,",
         "pub target: Option<Box<crate::files::FileDeleteResponse>>,",
         // unions by a required property only one member has, and by JSON kind
-        "crate::runtime::raw_union_marker(&raw, &[\"address\", \"target\"])",
+        "crate::runtime::UnionRule::Markers(&[\"address\", \"target\"])",
         "if value.is_array()",
         // one primitive: a number
         "pub ttl: Option<f64>,",
@@ -732,5 +743,50 @@ fn list_calls_page_by_the_convention_their_parameters_and_envelope_follow() {
     }
     let manifest = read(&dir, "Cargo.toml");
     assert!(manifest.contains("gateways = [\"patterns\"]"), "{manifest}");
+    clippy(&dir);
+}
+
+#[test]
+fn calls_accept_what_their_responses_come_in_and_read_no_body_the_spec_does_not_describe() {
+    use xtask::ir::Response;
+    let (_, api) = xtask::generate(&fixture_job("response-media")).unwrap();
+    let op = |spec_id: &str| {
+        api.operations
+            .iter()
+            .find(|op| op.spec_id == spec_id)
+            .unwrap_or_else(|| panic!("no operation {spec_id}"))
+    };
+    // The success's media type, then JSON (the error envelope) once; a name that is no media type takes anything.
+    let expected = [
+        ("zone-export", "text/plain, application/json"),
+        ("zone-screenshot", "image/png, application/json"),
+        ("zone-script", "*/*, application/json"),
+        ("thing-delete", "application/json"),
+        ("zone-purge", "application/json"),
+    ];
+    for (spec_id, accept) in expected {
+        assert_eq!(op(spec_id).accept, accept, "{spec_id}");
+    }
+    assert!(matches!(op("zone-export").response, Response::Text));
+    // Binary stays bytes, never text.
+    assert!(matches!(op("zone-screenshot").response, Response::Bytes));
+    assert!(matches!(op("zone-script").response, Response::Bytes));
+    // JSON without a schema is a body nothing describes: `()`, whatever comes (an empty body included).
+    assert!(
+        matches!(op("thing-delete").response, Response::Empty),
+        "{:?}",
+        op("thing-delete").response
+    );
+    assert!(matches!(op("zone-purge").response, Response::Empty));
+
+    let (dir, _) = fixture_crate("response-media");
+    let things = read(&dir, "src/things/mod.rs");
+    assert!(things.contains("crate::runtime::empty"), "{things}");
+    assert!(things.contains("= ();"), "{things}");
+    let export = read(&dir, "src/export/mod.rs");
+    assert!(
+        export.contains("accept: \"text/plain, application/json\""),
+        "{export}"
+    );
     clippy(&dir);
 }

@@ -242,6 +242,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -334,6 +335,7 @@ fn request_audit_logs_get_organization_audit_logs(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

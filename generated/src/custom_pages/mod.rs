@@ -186,6 +186,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }
@@ -225,6 +226,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }
@@ -264,6 +266,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }
@@ -293,6 +296,7 @@ fn request_custom_pages_for_a_zone_list_custom_pages(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }
@@ -332,6 +336,7 @@ fn request_custom_pages_for_a_zone_get_a_custom_page(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }
@@ -371,6 +376,7 @@ fn request_custom_pages_for_a_zone_update_a_custom_page(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }

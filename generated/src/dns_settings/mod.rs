@@ -138,6 +138,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -167,6 +168,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -196,6 +198,7 @@ fn request_dns_settings_for_a_zone_list_dns_settings(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -225,6 +228,7 @@ fn request_dns_settings_for_a_zone_update_dns_settings(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -51,6 +51,7 @@ fn request_get(params: &IpGetParams) -> crate::Result<crate::runtime::RequestSpe
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_8,
     })
 }

@@ -246,6 +246,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -275,6 +276,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -314,6 +316,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -353,6 +356,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -395,6 +399,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -606,30 +611,29 @@ impl<'de> ::serde::Deserialize<'de> for MemberCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(&raw, &["roles", "policies"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(&raw, "MemberCreateBody", "Roles")
-                    .map(Self::Roles)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "MemberCreateBody",
-                        "PoliciesInput",
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["roles", "policies"]),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input.variant("MemberCreateBody", "Roles").map(Self::Roles)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("MemberCreateBody", "PoliciesInput")
+                        .map(Self::PoliciesInput)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of MemberCreateBody matches",
+                        ),
                     )
-                    .map(Self::PoliciesInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of MemberCreateBody matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for MemberCreateBody {

@@ -118,6 +118,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -147,6 +148,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -192,11 +194,13 @@ impl PageShieldUpdateParams {
         }
     }
 }
+/// What `get()` returns.
+pub type PageShieldGetResponse = Option<PageShieldGetResult>;
 /// The result of `client.page_shield().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PageShieldGetResponse {
+pub struct PageShieldGetResult {
     /// When true, indicates that Page Shield is enabled.
     pub enabled: bool,
     /// The timestamp of when Page Shield was last updated.
@@ -206,7 +210,7 @@ pub struct PageShieldGetResponse {
     /// When true, the paths associated with connections URLs will also be analyzed.
     pub use_connection_url_path: bool,
 }
-impl PageShieldGetResponse {
+impl PageShieldGetResult {
     /// Takes the required fields (`enabled`, `updated_at`, `use_cloudflare_reporting_endpoint`, `use_connection_url_path`); the `with_` methods set the others.
     pub fn new(
         enabled: impl Into<bool>,
@@ -270,5 +274,5 @@ impl PageShieldUpdateBody {
 }
 /// The result of `client.page_shield().update()`.
 ///
-/// The same shape as [`crate::page_shield::PageShieldGetResponse`], which the document defines again here.
-pub type PageShieldUpdateResponse = PageShieldGetResponse;
+/// The same shape as [`crate::page_shield::PageShieldGetResult`], which the document defines again here.
+pub type PageShieldUpdateResponse = PageShieldGetResult;

@@ -165,6 +165,7 @@ fn request_list(params: &QueueListParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -197,6 +198,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -236,6 +238,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -278,6 +281,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -320,6 +324,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -504,7 +509,7 @@ pub struct QueueDeleteResponse {
     /// The `messages` property.
     pub messages: Vec<crate::types::MqMessagesItem>,
     /// The `result` property.
-    pub result: ::serde_json::Value,
+    pub result: Option<::serde_json::Value>,
     /// Whether the API call was successful
     pub success: bool,
     /// The `result_info` property.
@@ -512,20 +517,25 @@ pub struct QueueDeleteResponse {
     pub result_info: Option<crate::types::MqResultInfo>,
 }
 impl QueueDeleteResponse {
-    /// Takes the required fields (`errors`, `messages`, `result`, `success`); the `with_` methods set the others.
+    /// Takes the required fields (`errors`, `messages`, `success`); the `with_` methods set the others.
     pub fn new(
         errors: impl Into<Vec<crate::types::MqMessagesItem>>,
         messages: impl Into<Vec<crate::types::MqMessagesItem>>,
-        result: impl Into<::serde_json::Value>,
         success: impl Into<bool>,
     ) -> Self {
         Self {
             errors: errors.into(),
             messages: messages.into(),
-            result: result.into(),
+            result: None,
             success: success.into(),
             result_info: None,
         }
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.result = Some(value.into());
+        self
     }
     /// Sets `result_info`.
     #[must_use]

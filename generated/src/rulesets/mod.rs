@@ -272,6 +272,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -301,6 +302,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -340,6 +342,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -379,6 +382,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -418,6 +422,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -447,6 +452,7 @@ fn request_list_zone_rulesets(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -476,6 +482,7 @@ fn request_create_zone_ruleset(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -515,6 +522,7 @@ fn request_get_zone_ruleset(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -554,6 +562,7 @@ fn request_update_zone_ruleset(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -593,6 +602,7 @@ fn request_delete_zone_ruleset(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }

@@ -412,6 +412,7 @@ mod tests {
             query: Vec::new(),
             headers: Vec::new(),
             body: Body::Empty,
+            accept: "application/json",
             security: &[&[AuthScheme::Bearer]],
         }
     }

@@ -48,7 +48,7 @@ struct Inner {
     retry: RetryPolicy,
     max_response_bytes: u64,
     sleeper: Sleeper,
-    /// What every request starts from (User-Agent, Accept), built once: cloning it costs less than building it.
+    /// What every request starts from (User-Agent), built once: cloning it costs less than building it.
     base_headers: HeaderMap,
 }
 
@@ -615,6 +615,7 @@ impl Client {
         let credentials = &self.inner.credentials;
         let alternative = chosen_alternative(credentials, request.operation, request.security)?;
         let mut headers = self.inner.base_headers.clone();
+        headers.insert(ACCEPT, accept_header(request)?);
         let mut auth_query = Vec::new();
         let mut cookies = Vec::new();
         for part in credentials.parts(alternative) {
@@ -653,8 +654,18 @@ impl Client {
 fn base_headers() -> HeaderMap {
     let mut headers = HeaderMap::with_capacity(4);
     headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
     headers
+}
+
+/// The call's `Accept`, the media types its responses are documented in; generated code only writes valid
+/// ones, but a bad one is an error rather than a panic.
+fn accept_header(request: &RequestSpec) -> Result<HeaderValue> {
+    HeaderValue::from_str(request.accept).map_err(|_| {
+        Error::Config(format!(
+            "operation `{}`: `{}` cannot be sent as the Accept header",
+            request.operation, request.accept
+        ))
+    })
 }
 
 /// Appends credential cookies to the request's `Cookie` header (cookie parameters may have set it), as a
@@ -817,6 +828,7 @@ mod tests {
             query: vec![("page", "1".to_owned())],
             headers: Vec::new(),
             body: crate::runtime::body::Body::Empty,
+            accept: "text/csv, application/json",
             security,
         }
     }
@@ -1013,7 +1025,7 @@ mod tests {
         let headers = request.headers();
         assert_eq!(headers[USER_AGENT], USER_AGENT_VALUE);
         assert!(USER_AGENT_VALUE.starts_with("cloudflare-sdk/"));
-        assert_eq!(headers[ACCEPT], "application/json");
+        assert_eq!(headers[ACCEPT], "text/csv, application/json");
         let authorization = &headers[reqwest::header::AUTHORIZATION];
         assert_eq!(authorization, &format!("Bearer {TOKEN}"));
         assert!(authorization.is_sensitive());
@@ -1050,6 +1062,22 @@ mod tests {
             config_message(client.prepare(&spec(&[&[AuthScheme::Bearer]]), &RequestOptions::new()));
         assert!(
             message.contains("lists-get-bulk-operation-status") && message.contains("API token"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_accept_that_is_no_header_value_is_refused_not_a_panic() {
+        let client = Client::builder()
+            .api_token(TOKEN)
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let mut request = spec(BOTH_MODES);
+        request.accept = "text/plain\n";
+        let message = config_message(client.prepare(&request, &RequestOptions::new()));
+        assert!(
+            message.contains("lists-get-bulk-operation-status") && message.contains("Accept"),
             "{message}"
         );
     }

@@ -20,6 +20,7 @@ mod retry;
 #[cfg(test)]
 mod testing;
 mod union;
+mod union_tap;
 mod wait;
 mod wire;
 
@@ -51,10 +52,9 @@ pub(crate) use path::PathBuilder;
 #[allow(unused_imports)]
 pub(crate) use request::RequestSpec;
 #[allow(unused_imports)]
-pub(crate) use union::{
-    decode_raw_variant, decode_variant, raw_to_value, raw_union_marker, raw_union_tag,
-    union_marker, union_tag, RawObject,
-};
+pub(crate) use union::{decode_union, decode_variant, union_marker, union_tag, Guess, UnionInput};
+#[allow(unused_imports)]
+pub(crate) use union_tap::UnionRule;
 #[allow(unused_imports)]
 pub(crate) use wait::{poll_until, PollState};
 #[allow(unused_imports)]

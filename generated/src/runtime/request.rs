@@ -21,6 +21,8 @@ pub(crate) struct RequestSpec {
     pub headers: Vec<(&'static str, String)>,
     /// Kept as bytes/parts so that every attempt can build its own reqwest body.
     pub body: Body,
+    /// The `Accept` header: the media types the spec documents for the responses.
+    pub accept: &'static str,
     /// Alternatives from the spec's `security`: the request is sent if the client's credentials satisfy one
     /// alternative (all schemes in it). Empty slice: the operation needs no auth, send no credentials.
     pub security: &'static [&'static [AuthScheme]],
@@ -126,6 +128,7 @@ mod tests {
             query,
             headers: Vec::new(),
             body: Body::Empty,
+            accept: "application/json",
             security: &[],
         }
     }

@@ -1,17 +1,21 @@
 //! Helpers for the hand-rolled `Deserialize` of `oneOf` unions: read the discriminating property, then decode
 //! the chosen variant with an error that names it.
 //!
-//! Unions told apart by a tag or by which property is present read the object once into its properties
-//! ([`RawObject`]: keys decoded, values kept as raw JSON text, borrowed from the input when it can lend them),
-//! find the deciding keys among the properties, then decode the chosen variant from them: each value is parsed
-//! once after being skipped once, and no `serde_json::Value` tree is built. Unions told apart by the kind of
-//! value, and unions that serde hands a buffered value (inside a `#[serde(flatten)]` map, where raw text is not
-//! to be had), go through a `serde_json::Value`.
+//! Unions told apart by a tag or by which property is present go through [`decode_union`]: the value's text
+//! is captured, and the variant the union's previous value was is decoded from it while the deciding keys are
+//! noted on the way ([`Tap`]); only when they pick another variant are they read in a pass of their own. No
+//! `serde_json::Value` tree is built. Unions told apart by the kind of value, and unions that serde hands a
+//! buffered value (inside a `#[serde(flatten)]` map, where raw text is not to be had), go through a
+//! `serde_json::Value`.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::Deserialize;
+
+use super::union_tap::{Seen, Tap, UnionRule};
 
 /// The string value of `property` when `value` is an object that has it; `None` otherwise.
 #[allow(dead_code)] // a spec without discriminated unions never calls it
@@ -48,69 +52,90 @@ where
     serde_json::from_value(value).map_err(|err| E::custom(format!("{union}::{variant}: {err}")))
 }
 
-/// A union value read once: an object as its properties in order, each key decoded and each value kept as its
-/// raw JSON text (borrowed from the input when the deserializer can lend it, which `serde_json::from_slice` /
-/// `from_str` do); anything else as a `serde_json::Value`. The deciding keys are read from the properties, and
-/// the chosen variant is decoded from them: each value is skipped once here and parsed once there, and keys are
-/// parsed once. Duplicate keys are kept in order, as a JSON parser would see them.
+/// The variant a union's previous value was, tried first for its next value: the items of a page, or a status
+/// polled again, are mostly of one kind.
 #[allow(dead_code)] // a spec without discriminated unions never builds one
-pub(crate) enum RawObject<'de> {
-    Object(Vec<(Cow<'de, str>, Cow<'de, str>)>),
-    Other(serde_json::Value),
-}
+pub(crate) struct Guess(AtomicUsize);
 
-/// Properties kept inline before the first allocation grows the list (most API objects have fewer).
-const INLINE_PROPERTIES: usize = 8;
-
-impl<'de> serde::Deserialize<'de> for RawObject<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RawObjectVisitor)
+#[allow(dead_code)] // a spec without discriminated unions never builds one
+impl Guess {
+    pub(crate) const fn new() -> Self {
+        Guess(AtomicUsize::new(0))
     }
 }
 
-struct RawObjectVisitor;
+/// The union's value as JSON text, for the generated code to decode the chosen variant from (or keep whole, in
+/// `Unknown`). While a variant is being guessed, its decode also notes the deciding keys as they go by.
+pub(crate) struct UnionInput<'t> {
+    text: &'t str,
+    guessing: Option<Seen>,
+}
 
-impl<'de> Visitor<'de> for RawObjectVisitor {
-    type Value = RawObject<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+#[allow(dead_code)] // a spec without discriminated unions never calls it
+impl UnionInput<'_> {
+    /// Decodes the value as variant `T`; a failure names union and variant like [`decode_variant`].
+    pub(crate) fn variant<T: DeserializeOwned>(
+        &mut self,
+        union: &str,
+        variant: &str,
+    ) -> Result<T, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(self.text);
+        let decoded = match &mut self.guessing {
+            Some(seen) => T::deserialize(Tap::top(&mut de, seen)),
+            None => T::deserialize(&mut de),
+        };
+        decoded
+            .and_then(|value| de.end().map(|()| value))
+            .map_err(|err| serde::de::Error::custom(format!("{union}::{variant}: {err}")))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut properties = Vec::with_capacity(map.size_hint().unwrap_or(INLINE_PROPERTIES));
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            let value: RawText<'de> = map.next_value()?;
-            properties.push((key.0, value.0));
+
+    /// The value as a `serde_json::Value`, for `Unknown`.
+    pub(crate) fn unknown(&mut self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.text)
+    }
+}
+
+/// Decodes a union told apart by a tag or by which property is present. The value's text is captured once
+/// (borrowed from the input when serde_json can lend it: `from_slice`, `from_str`), then the variant the
+/// union's previous value was is decoded from it while the deciding keys are noted on the way: when they pick
+/// that variant, that is the answer, in one parse. Otherwise (another variant, a failed decode, or a value the
+/// variant did not read as an object) the deciding keys are read in a pass of their own and `decode` is called
+/// with the variant they pick (`None`: none), which is what the union's rules give.
+#[allow(dead_code)] // a spec without discriminated unions never calls it
+pub(crate) fn decode_union<'de, D, U>(
+    deserializer: D,
+    guess: &Guess,
+    rule: UnionRule,
+    mut decode: impl FnMut(&mut UnionInput<'_>, Option<usize>) -> Result<U, serde_json::Error>,
+) -> Result<U, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text = RawText::deserialize(deserializer)?.0;
+    let guessed = guess.0.load(Ordering::Relaxed);
+    let mut input = UnionInput {
+        text: &text,
+        guessing: Some(Seen::new(rule, Some(guessed))),
+    };
+    if let Ok(value) = decode(&mut input, Some(guessed)) {
+        if input.guessing.as_ref().and_then(Seen::decided) == Some(guessed) {
+            return Ok(value);
         }
-        Ok(RawObject::Object(properties))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-            .map(RawObject::Other)
+    let choice = decide(&text, rule);
+    if let Some(chosen) = choice.filter(|c| *c != guessed) {
+        guess.0.store(chosen, Ordering::Relaxed);
     }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(serde_json::Value::Null))
-    }
-    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        self.visit_unit()
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(v.into()))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(v.into()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(v.into()))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(RawObject::Other(v.into()))
-    }
+    input.guessing = None;
+    decode(&mut input, choice).map_err(serde::de::Error::custom)
+}
+
+/// The variant `rule` picks for the JSON value `text`, read in one pass that looks only at the deciding keys.
+fn decide(text: &str, rule: UnionRule) -> Option<usize> {
+    let mut seen = Seen::new(rule, None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::de::IgnoredAny::deserialize(Tap::top(&mut de, &mut seen)).ok()?;
+    seen.decided()
 }
 
 /// serde_json's name for its raw-value protocol (`serde_json::value::RawValue`'s own `Deserialize` asks for it):
@@ -190,191 +215,6 @@ impl<'de> serde::Deserialize<'de> for TextOf<'de> {
     }
 }
 
-impl RawObject<'_> {
-    /// The value written back as compact JSON text (keys re-quoted, values as they came): what the union held.
-    fn to_json(&self) -> String {
-        match self {
-            RawObject::Object(properties) => {
-                let length: usize = properties.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
-                let mut text = String::with_capacity(length + 2);
-                text.push('{');
-                for (index, (key, value)) in properties.iter().enumerate() {
-                    if index > 0 {
-                        text.push(',');
-                    }
-                    // Writing a str as JSON cannot fail.
-                    text.push_str(&serde_json::to_string(key.as_ref()).unwrap_or_default());
-                    text.push(':');
-                    text.push_str(value);
-                }
-                text.push('}');
-                text
-            }
-            RawObject::Other(value) => value.to_string(),
-        }
-    }
-}
-
-/// The string value of `property` when `raw` is an object that has it (the last one when it comes twice);
-/// `None` otherwise. Like [`union_tag`], on the properties read by [`RawObject`].
-#[allow(dead_code)] // a spec without discriminated unions never calls it
-pub(crate) fn raw_union_tag<'r>(raw: &'r RawObject<'_>, property: &str) -> Option<Cow<'r, str>> {
-    let RawObject::Object(properties) = raw else {
-        return None;
-    };
-    let mut found = None;
-    for (key, value) in properties {
-        if key == property {
-            found = json_str(value);
-        }
-    }
-    found
-}
-
-/// The index of the one key of `markers` that `raw` (an object) has with a non-null value; `None` when it has
-/// none of them, more than one, or is not an object. Like [`union_marker`], on the properties read by
-/// [`RawObject`].
-#[allow(dead_code)] // a spec without such unions never calls it
-pub(crate) fn raw_union_marker(raw: &RawObject<'_>, markers: &[&str]) -> Option<usize> {
-    let RawObject::Object(properties) = raw else {
-        return None;
-    };
-    let (mut found, mut ambiguous) = (None, false);
-    for (key, value) in properties {
-        if let Some(index) = markers.iter().position(|m| *m == key) {
-            if value.as_ref() != "null" {
-                ambiguous |= found.is_some_and(|f| f != index);
-                found = Some(index);
-            }
-        }
-    }
-    found.filter(|_| !ambiguous)
-}
-
-/// Decodes `raw` as variant `T`, naming union and variant on failure like [`decode_variant`]. The variant reads
-/// the properties in order, each value parsed from its text. Should that fail, the object is written back as
-/// text and decoded from it, which gives the error (with its position) that decoding the object from its text
-/// gives (its position counted in the object written compactly), and the value in the odd case where a type
-/// reads objects differently from property lists.
-#[allow(dead_code)] // a spec without discriminated unions never calls it
-pub(crate) fn decode_raw_variant<T, E>(
-    raw: &RawObject<'_>,
-    union: &str,
-    variant: &str,
-) -> std::result::Result<T, E>
-where
-    T: serde::de::DeserializeOwned,
-    E: serde::de::Error,
-{
-    if let RawObject::Object(properties) = raw {
-        if let Ok(value) = T::deserialize(Properties(properties)) {
-            return Ok(value);
-        }
-    }
-    serde_json::from_str(&raw.to_json())
-        .map_err(|err| E::custom(format!("{union}::{variant}: {err}")))
-}
-
-/// The value as a `serde_json::Value`, for `Unknown`.
-#[allow(dead_code)] // a spec without discriminated unions never calls it
-pub(crate) fn raw_to_value<E: serde::de::Error>(
-    raw: &RawObject<'_>,
-) -> std::result::Result<serde_json::Value, E> {
-    match raw {
-        RawObject::Other(value) => Ok(value.clone()),
-        RawObject::Object(_) => serde_json::from_str(&raw.to_json()).map_err(E::custom),
-    }
-}
-
-/// A deserializer over an object's properties: hands the visitor a map whose values are parsed from their text.
-struct Properties<'a, 'de>(&'a [(Cow<'de, str>, Cow<'de, str>)]);
-
-impl<'a> serde::Deserializer<'a> for Properties<'a, '_> {
-    type Error = serde_json::Error;
-    fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_map(PropertyAccess {
-            properties: self.0.iter(),
-            value: None,
-        })
-    }
-    fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_some(self)
-    }
-    serde::forward_to_deserialize_any! {
-        <W: Visitor<'a>>
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct
-        newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-struct PropertyAccess<'a, 'de> {
-    properties: std::slice::Iter<'a, (Cow<'de, str>, Cow<'de, str>)>,
-    value: Option<&'a str>,
-}
-
-impl<'a> MapAccess<'a> for PropertyAccess<'a, '_> {
-    type Error = serde_json::Error;
-    fn next_key_seed<K: DeserializeSeed<'a>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Self::Error> {
-        let Some((key, value)) = self.properties.next() else {
-            return Ok(None);
-        };
-        self.value = Some(value);
-        seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(key))
-            .map(Some)
-    }
-    fn next_value_seed<V: DeserializeSeed<'a>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, Self::Error> {
-        let text = self
-            .value
-            .take()
-            .ok_or_else(|| serde::de::Error::custom("a value without its key"))?;
-        seed.deserialize(&mut serde_json::Deserializer::from_str(text))
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.properties.len())
-    }
-}
-
-/// The text of a JSON string value, unescaped; `None` for any other value.
-fn json_str(text: &str) -> Option<Cow<'_, str>> {
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
-    }
-}
-
-/// An object key, borrowed from the text unless it has escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,71 +272,7 @@ mod tests {
         );
     }
 
-    fn raw(text: &str) -> RawObject<'_> {
-        serde_json::from_str(text).unwrap()
-    }
-
-    #[test]
-    fn raw_union_tag_agrees_with_union_tag() {
-        for text in [
-            r#"{"status": "pending", "count": 3}"#,
-            r#"{"count": 3, "status": "completed"}"#,
-            r#"{"status": "run\u006eing"}"#,
-            r#"{"st\u0061tus": "failed"}"#,
-            r#"{"status": 3}"#,
-            r#"{"status": null}"#,
-            r#"{"status": {"status": "pending"}}"#,
-            r#"{"nested": {"status": "pending"}}"#,
-            r#"["status"]"#,
-            r#""status""#,
-            "null",
-            "{}",
-        ] {
-            let value: serde_json::Value = serde_json::from_str(text).unwrap();
-            assert_eq!(
-                raw_union_tag(&raw(text), "status").as_deref(),
-                union_tag(&value, "status"),
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn raw_union_marker_agrees_with_union_marker() {
-        let markers = ["ip", "hostname", "asn"];
-        for text in [
-            r#"{"id": "x", "ip": "1.1.1.1"}"#,
-            r#"{"asn": 13335, "ip": null}"#,
-            r#"{"ip": "1.1.1.1", "asn": 1}"#,
-            r#"{"comment": "none"}"#,
-            r#"{"hostname": {"ip": "1.1.1.1"}}"#,
-            r#"["ip"]"#,
-            r#""ip""#,
-        ] {
-            let value: serde_json::Value = serde_json::from_str(text).unwrap();
-            assert_eq!(
-                raw_union_marker(&raw(text), &markers),
-                union_marker(&value, &markers),
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn decode_raw_variant_names_union_and_variant_on_failure() {
-        let ok: std::result::Result<Variant, serde_json::Error> =
-            decode_raw_variant(&raw(r#"{"id": "x"}"#), "Response", "Completed");
-        assert_eq!(ok.unwrap(), Variant { id: "x".to_owned() });
-        let err: std::result::Result<Variant, serde_json::Error> =
-            decode_raw_variant(&raw(r#"{"id": 5}"#), "Response", "Completed");
-        let message = err.unwrap_err().to_string();
-        assert!(
-            message.starts_with("Response::Completed: invalid type"),
-            "{message}"
-        );
-    }
-
-    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
     struct Pending {
         id: String,
         status: String,
@@ -504,94 +280,287 @@ mod tests {
         count: Option<u32>,
     }
 
-    /// The properties path gives what decoding the object's text gives, whatever the order of the keys.
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+    struct Failed {
+        id: String,
+        error: String,
+    }
+
+    /// A union decided by `status`, as the generator writes one.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Status {
+        Pending(Pending),
+        Failed(Failed),
+        Unknown(serde_json::Value),
+    }
+
+    const STATUS: UnionRule = UnionRule::Tag("status", |tag| match tag {
+        "pending" | "running" => Some(0),
+        "failed" => Some(1),
+        _ => None,
+    });
+
+    fn status_variant(
+        input: &mut UnionInput<'_>,
+        choice: Option<usize>,
+    ) -> Result<Status, serde_json::Error> {
+        match choice {
+            Some(0) => input.variant("Status", "Pending").map(Status::Pending),
+            Some(1) => input.variant("Status", "Failed").map(Status::Failed),
+            _ => input.unknown().map(Status::Unknown),
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Status {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            static GUESS: Guess = Guess::new();
+            decode_union(d, &GUESS, STATUS, status_variant)
+        }
+    }
+
+    /// What the rules give, decided on a `serde_json::Value` as before.
+    fn status_by_value(text: &str) -> Result<Status, String> {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let tag = union_tag(&value, "status").map(str::to_owned);
+        let result = match tag.as_deref() {
+            Some("pending" | "running") => {
+                decode_variant(value, "Status", "Pending").map(Status::Pending)
+            }
+            Some("failed") => decode_variant(value, "Status", "Failed").map(Status::Failed),
+            _ => Ok(Status::Unknown(value)),
+        };
+        result.map_err(|err: serde_json::Error| err.to_string())
+    }
+
+    /// A union decided by which of `ip` and `redirect` is present.
+    #[derive(Debug, PartialEq)]
+    enum Item {
+        Ip(IpItem),
+        Redirect(RedirectItem),
+        Unknown(serde_json::Value),
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct IpItem {
+        id: String,
+        ip: String,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct RedirectItem {
+        id: String,
+        redirect: std::collections::BTreeMap<String, serde_json::Value>,
+        #[serde(default)]
+        ip: Option<String>,
+    }
+
+    const MARKERS: [&str; 2] = ["ip", "redirect"];
+
+    impl<'de> serde::Deserialize<'de> for Item {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            static GUESS: Guess = Guess::new();
+            decode_union(
+                d,
+                &GUESS,
+                UnionRule::Markers(&MARKERS),
+                |input, choice| match choice {
+                    Some(0) => input.variant("Item", "Ip").map(Item::Ip),
+                    Some(1) => input.variant("Item", "Redirect").map(Item::Redirect),
+                    _ => input.unknown().map(Item::Unknown),
+                },
+            )
+        }
+    }
+
+    fn item_by_value(text: &str) -> Result<Item, String> {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let result = match union_marker(&value, &MARKERS) {
+            Some(0) => decode_variant(value, "Item", "Ip").map(Item::Ip),
+            Some(1) => decode_variant(value, "Item", "Redirect").map(Item::Redirect),
+            _ => Ok(Item::Unknown(value)),
+        };
+        result.map_err(|err: serde_json::Error| err.to_string())
+    }
+
+    /// Both ways name union and variant on failure; the positions after that differ (the value's own text
+    /// against the tree), so only the start of a message is compared.
+    fn same<T: PartialEq + fmt::Debug>(
+        got: Result<T, serde_json::Error>,
+        expected: Result<T, String>,
+        text: &str,
+    ) {
+        match (got, expected) {
+            (Ok(got), Ok(expected)) => assert_eq!(got, expected, "{text}"),
+            (Err(got), Err(expected)) => {
+                let got = got.to_string();
+                let prefix = |m: &str| m.split(':').next().unwrap_or_default().to_owned();
+                assert_eq!(
+                    prefix(&got),
+                    prefix(&expected),
+                    "{text}: {got} / {expected}"
+                );
+            }
+            (got, expected) => panic!("{text}: got {got:?}, expected {expected:?}"),
+        }
+    }
+
+    const STATUS_TEXTS: &[&str] = &[
+        r#"{"status": "pending", "id": "a"}"#,
+        r#"{"id": "a", "count": 3, "status": "running"}"#,
+        r#"{"id": "a", "error": "boom", "status": "failed"}"#,
+        r#"{"status": "failed", "id": "a", "error": "boom"}"#,
+        r#"{"st\u0061tus": "pend\u0069ng", "i\u0064": "a\"b", "count": null}"#,
+        r#"{"id": "a", "extra": {"status": [1, {"status": "failed"}]}, "status": "pending"}"#,
+        r#"{"status": "pending", "status": "failed", "id": "a", "error": "e"}"#,
+        r#"{"status": "unheard-of", "id": "a"}"#,
+        r#"{"status": 3, "id": "a"}"#,
+        r#"{"status": null, "id": "a"}"#,
+        r#"{"id": "a"}"#,
+        r#"{"status": "failed", "id": "a"}"#,
+        r#"{"status": "pending", "id": 5}"#,
+        r#"["status", "pending"]"#,
+        r#""pending""#,
+        "null",
+        "{}",
+        " { \"id\" : \"a\" ,\n \"status\" : \"pending\" } ",
+    ];
+
+    /// Every value decodes as the rules decided on a tree say, whichever variant came before it.
     #[test]
-    fn decode_raw_variant_agrees_with_decoding_the_text() {
-        for text in [
-            r#"{"status": "pending", "id": "a"}"#,
-            // The deciding key after the variant's fields.
-            r#"{"id": "a", "count": 3, "status": "pending"}"#,
-            // Escaped keys and values.
-            r#"{"st\u0061tus": "pend\u0069ng", "i\u0064": "a\"b", "count": null}"#,
-            // Unknown keys are skipped by the variant as by serde.
-            r#"{"id": "a", "extra": {"status": [1, {"x": null}]}, "status": "pending"}"#,
-            " { \"id\" : \"a\" ,\n \"status\" : \"pending\" } ",
-            // More properties than are kept inline.
-            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"id":"a","j":[],"count":9,"status":"pending"}"#,
-        ] {
-            let expected: Pending = serde_json::from_str(text).unwrap();
-            let got: std::result::Result<Pending, serde_json::Error> =
-                decode_raw_variant(&raw(text), "Response", "Pending");
-            assert_eq!(got.unwrap(), expected, "{text}");
+    fn tag_union_agrees_with_deciding_on_the_tree() {
+        for round in 0..3 {
+            let mut texts = STATUS_TEXTS.to_vec();
+            if round == 1 {
+                texts.reverse();
+            }
+            for text in texts {
+                same(
+                    serde_json::from_str::<Status>(text),
+                    status_by_value(text),
+                    text,
+                );
+                if round == 2 {
+                    // The same value twice: the second time the guess is right.
+                    same(
+                        serde_json::from_str::<Status>(text),
+                        status_by_value(text),
+                        text,
+                    );
+                }
+            }
         }
     }
 
     #[test]
-    fn duplicate_keys_fail_as_from_the_text() {
-        // Positions in the message count in the object written compactly, as here.
-        let text = r#"{"id":"a","status":"pending","id":"b"}"#;
-        let direct = serde_json::from_str::<Pending>(text)
+    fn presence_union_agrees_with_deciding_on_the_tree() {
+        let texts = [
+            r#"{"id": "x", "ip": "1.1.1.1"}"#,
+            r#"{"id": "x", "redirect": {"source_url": "a"}}"#,
+            r#"{"redirect": {"ip": "1.1.1.1"}, "id": "x"}"#,
+            r#"{"id": "x", "ip": null, "redirect": {}}"#,
+            r#"{"id": "x", "redirect": null, "ip": "1.1.1.1"}"#,
+            r#"{"id": "x", "ip": "1.1.1.1", "redirect": {}}"#,
+            r#"{"id": "x", "redirect": {}, "ip": "1.1.1.1"}"#,
+            r#"{"id": "x", "\u0069p": "1.1.1.1"}"#,
+            r#"{"id": "x", "ip": 5}"#,
+            r#"{"id": "x"}"#,
+            r#"{"id": "x", "ip": null}"#,
+            r#"["ip"]"#,
+            r#""ip""#,
+            "{}",
+        ];
+        for round in 0..2 {
+            let mut texts = texts.to_vec();
+            if round == 1 {
+                texts.reverse();
+            }
+            for text in texts {
+                same(
+                    serde_json::from_str::<Item>(text),
+                    item_by_value(text),
+                    text,
+                );
+                same(
+                    serde_json::from_slice::<Item>(text.as_bytes()),
+                    item_by_value(text),
+                    text,
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn failures_name_union_and_variant() {
+        for text in [
+            r#"{"status": "pending", "id": 5}"#,
+            r#"{"status": "failed", "id": "a"}"#,
+        ] {
+            let message = serde_json::from_str::<Status>(text)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.starts_with("Status::Pending: ") || message.starts_with("Status::Failed: "),
+                "{message}"
+            );
+        }
+        let message = serde_json::from_str::<Status>(r#"{"status": "failed", "id": "a"}"#)
             .unwrap_err()
             .to_string();
-        let err: std::result::Result<Pending, serde_json::Error> =
-            decode_raw_variant(&raw(text), "Response", "Pending");
-        assert_eq!(
-            err.unwrap_err().to_string(),
-            format!("Response::Pending: {direct}")
+        assert!(
+            message.starts_with("Status::Failed: missing field `error`"),
+            "{message}"
         );
-        // The tag is the last one given; markers count once however often they come.
-        let text = r#"{"status": "pending", "status": "failed"}"#;
-        assert_eq!(
-            raw_union_tag(&raw(text), "status").as_deref(),
-            Some("failed")
-        );
-        let markers = ["ip", "asn"];
-        assert_eq!(
-            raw_union_marker(&raw(r#"{"ip": "a", "ip": "b"}"#), &markers),
-            Some(0)
-        );
-        assert_eq!(
-            raw_union_marker(&raw(r#"{"ip": "a", "asn": 1, "ip": "b"}"#), &markers),
-            None
-        );
-    }
-
-    #[test]
-    fn raw_to_value_keeps_every_shape() {
-        for text in [
-            r#"{"a": 1, "b": [true, null, 1.5, -2, 18446744073709551615], "c\n": {"d": "\u00e9"}}"#,
-            r#"{"a": 1, "a": 2}"#,
-            r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"a":11}"#,
-            r#"[1, "two", {"three": 3}]"#,
-            r#""text""#,
-            "12",
-            "-1.5e3",
-            "true",
-            "null",
-            "{}",
-        ] {
-            let expected: serde_json::Value = serde_json::from_str(text).unwrap();
-            let got: std::result::Result<serde_json::Value, serde_json::Error> =
-                raw_to_value(&raw(text));
-            assert_eq!(got.unwrap(), expected, "{text}");
-        }
     }
 
     /// Inputs that cannot lend their text (a reader, a `serde_json::Value`) give owned text, with the same result.
     #[test]
-    fn raw_object_from_readers_and_values() {
-        fn pending<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Pending {
-            let raw = <RawObject as serde::Deserialize>::deserialize(deserializer).unwrap();
-            assert_eq!(raw_union_tag(&raw, "status").as_deref(), Some("pending"));
-            let decoded: std::result::Result<Pending, serde_json::Error> =
-                decode_raw_variant(&raw, "Response", "Pending");
-            decoded.unwrap()
+    fn readers_and_values() {
+        for text in STATUS_TEXTS {
+            let expected = status_by_value(text);
+            let from_reader =
+                Status::deserialize(&mut serde_json::Deserializer::from_reader(text.as_bytes()));
+            same(from_reader, expected.clone(), text);
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            same(serde_json::from_value::<Status>(value), expected, text);
         }
-        let text = r#"{"id": "a\u0062", "count": 3, "status": "pending"}"#;
-        let expected: Pending = serde_json::from_str(text).unwrap();
-        let from_reader = pending(&mut serde_json::Deserializer::from_reader(text.as_bytes()));
-        let from_value = pending(serde_json::from_str::<serde_json::Value>(text).unwrap());
-        assert_eq!(from_reader, expected);
-        assert_eq!(from_value, expected);
+    }
+
+    /// The deciding pass alone, for every shape of value.
+    #[test]
+    fn decide_agrees_with_the_tree() {
+        for text in STATUS_TEXTS {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            let expected = match union_tag(&value, "status") {
+                Some("pending" | "running") => Some(0),
+                Some("failed") => Some(1),
+                _ => None,
+            };
+            // `union_tag` takes the last of duplicate keys, as serde_json's map does.
+            assert_eq!(decide(text, STATUS), expected, "{text}");
+        }
+    }
+
+    /// A key given twice fails the variant as serde does on the text (a tree would keep the last one); the tag
+    /// is the last one given, and a marker given twice counts once.
+    #[test]
+    fn duplicate_keys() {
+        let text = r#"{"id":"a","status":"pending","id":"b"}"#;
+        let direct = serde_json::from_str::<Pending>(text)
+            .unwrap_err()
+            .to_string();
+        let message = serde_json::from_str::<Status>(text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(message, format!("Status::Pending: {direct}"));
+        assert_eq!(
+            decide(r#"{"status": "failed", "status": "pending"}"#, STATUS),
+            Some(0)
+        );
+        let markers = UnionRule::Markers(&MARKERS);
+        assert_eq!(decide(r#"{"ip": "a", "ip": "b"}"#, markers), Some(0));
+        assert_eq!(
+            decide(r#"{"ip": "a", "redirect": {}, "ip": "b"}"#, markers),
+            None
+        );
     }
 }

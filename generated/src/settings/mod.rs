@@ -152,6 +152,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -181,6 +182,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -212,6 +214,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -243,6 +246,7 @@ fn request_zone_settings_edit_single_setting(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -690,458 +694,371 @@ impl<'de> ::serde::Deserialize<'de> for SettingEditBodyItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "id").as_deref() {
-            Some("0rtt") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "Zones0rttInput",
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "id",
+                |tag| match tag {
+                    "0rtt" => Some(0usize),
+                    "advanced_ddos" => Some(1usize),
+                    "always_online" => Some(2usize),
+                    "always_use_https" => Some(3usize),
+                    "automatic_https_rewrites" => Some(4usize),
+                    "brotli" => Some(5usize),
+                    "browser_cache_ttl" => Some(6usize),
+                    "browser_check" => Some(7usize),
+                    "cache_level" => Some(8usize),
+                    "challenge_ttl" => Some(9usize),
+                    "ciphers" => Some(10usize),
+                    "cname_flattening" => Some(11usize),
+                    "development_mode" => Some(12usize),
+                    "early_hints" => Some(13usize),
+                    "edge_cache_ttl" => Some(14usize),
+                    "email_obfuscation" => Some(15usize),
+                    "h2_prioritization" => Some(16usize),
+                    "hotlink_protection" => Some(17usize),
+                    "http2" => Some(18usize),
+                    "http3" => Some(19usize),
+                    "image_resizing" => Some(20usize),
+                    "ip_geolocation" => Some(21usize),
+                    "ipv6" => Some(22usize),
+                    "max_upload" => Some(23usize),
+                    "min_tls_version" => Some(24usize),
+                    "minify" => Some(25usize),
+                    "mirage" => Some(26usize),
+                    "mobile_redirect" => Some(27usize),
+                    "nel" => Some(28usize),
+                    "opportunistic_encryption" => Some(29usize),
+                    "opportunistic_onion" => Some(30usize),
+                    "orange_to_orange" => Some(31usize),
+                    "origin_error_page_pass_thru" => Some(32usize),
+                    "polish" => Some(33usize),
+                    "prefetch_preload" => Some(34usize),
+                    "proxy_read_timeout" => Some(35usize),
+                    "pseudo_ipv4" => Some(36usize),
+                    "replace_insecure_js" => Some(37usize),
+                    "response_buffering" => Some(38usize),
+                    "rocket_loader" => Some(39usize),
+                    "automatic_platform_optimization" => Some(40usize),
+                    "security_header" => Some(41usize),
+                    "security_level" => Some(42usize),
+                    "server_side_exclude" => Some(43usize),
+                    "sha1_support" => Some(44usize),
+                    "sort_query_string_for_cache" => Some(45usize),
+                    "ssl" => Some(46usize),
+                    "ssl_recommender" => Some(47usize),
+                    "tls_1_2_only" => Some(48usize),
+                    "tls_1_3" => Some(49usize),
+                    "tls_client_auth" => Some(50usize),
+                    "true_client_ip_header" => Some(51usize),
+                    "waf" => Some(52usize),
+                    "webp" => Some(53usize),
+                    "websockets" => Some(54usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "Zones0rttInput")
+                        .map(Self::Zones0rttInput)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesAdvancedDdosInput")
+                        .map(Self::ZonesAdvancedDdosInput)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesAlwaysOnlineInput")
+                        .map(Self::ZonesAlwaysOnlineInput)
+                }
+                Some(3usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesAlwaysUseHttpsInput")
+                        .map(Self::ZonesAlwaysUseHttpsInput)
+                }
+                Some(4usize) => {
+                    input
+                        .variant(
+                            "SettingEditBodyItem",
+                            "ZonesAutomaticHttpsRewritesInput",
+                        )
+                        .map(Self::ZonesAutomaticHttpsRewritesInput)
+                }
+                Some(5usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesBrotliInput")
+                        .map(Self::ZonesBrotliInput)
+                }
+                Some(6usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesBrowserCacheTtlInput")
+                        .map(Self::ZonesBrowserCacheTtlInput)
+                }
+                Some(7usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesBrowserCheckInput")
+                        .map(Self::ZonesBrowserCheckInput)
+                }
+                Some(8usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesCacheLevelInput")
+                        .map(Self::ZonesCacheLevelInput)
+                }
+                Some(9usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesChallengeTtlInput")
+                        .map(Self::ZonesChallengeTtlInput)
+                }
+                Some(10usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesCiphersInput")
+                        .map(Self::ZonesCiphersInput)
+                }
+                Some(11usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesCnameFlatteningInput")
+                        .map(Self::ZonesCnameFlatteningInput)
+                }
+                Some(12usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesDevelopmentModeInput")
+                        .map(Self::ZonesDevelopmentModeInput)
+                }
+                Some(13usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesEarlyHintsInput")
+                        .map(Self::ZonesEarlyHintsInput)
+                }
+                Some(14usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesEdgeCacheTtlInput")
+                        .map(Self::ZonesEdgeCacheTtlInput)
+                }
+                Some(15usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesEmailObfuscationInput")
+                        .map(Self::ZonesEmailObfuscationInput)
+                }
+                Some(16usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesH2PrioritizationInput")
+                        .map(Self::ZonesH2PrioritizationInput)
+                }
+                Some(17usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesHotlinkProtectionInput")
+                        .map(Self::ZonesHotlinkProtectionInput)
+                }
+                Some(18usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesHttp2Input")
+                        .map(Self::ZonesHttp2Input)
+                }
+                Some(19usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesHttp3Input")
+                        .map(Self::ZonesHttp3Input)
+                }
+                Some(20usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesImageResizingInput")
+                        .map(Self::ZonesImageResizingInput)
+                }
+                Some(21usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesIpGeolocationInput")
+                        .map(Self::ZonesIpGeolocationInput)
+                }
+                Some(22usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesIpv6Input")
+                        .map(Self::ZonesIpv6Input)
+                }
+                Some(23usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesMaxUploadInput")
+                        .map(Self::ZonesMaxUploadInput)
+                }
+                Some(24usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesMinTlsVersionInput")
+                        .map(Self::ZonesMinTlsVersionInput)
+                }
+                Some(25usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesMinifyInput")
+                        .map(Self::ZonesMinifyInput)
+                }
+                Some(26usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesMirageInput")
+                        .map(Self::ZonesMirageInput)
+                }
+                Some(27usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesMobileRedirectInput")
+                        .map(Self::ZonesMobileRedirectInput)
+                }
+                Some(28usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesNelInput")
+                        .map(Self::ZonesNelInput)
+                }
+                Some(29usize) => {
+                    input
+                        .variant(
+                            "SettingEditBodyItem",
+                            "ZonesOpportunisticEncryptionInput",
+                        )
+                        .map(Self::ZonesOpportunisticEncryptionInput)
+                }
+                Some(30usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesOpportunisticOnionInput")
+                        .map(Self::ZonesOpportunisticOnionInput)
+                }
+                Some(31usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesOrangeToOrangeInput")
+                        .map(Self::ZonesOrangeToOrangeInput)
+                }
+                Some(32usize) => {
+                    input
+                        .variant(
+                            "SettingEditBodyItem",
+                            "ZonesOriginErrorPagePassThruInput",
+                        )
+                        .map(Self::ZonesOriginErrorPagePassThruInput)
+                }
+                Some(33usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesPolishInput")
+                        .map(Self::ZonesPolishInput)
+                }
+                Some(34usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesPrefetchPreloadInput")
+                        .map(Self::ZonesPrefetchPreloadInput)
+                }
+                Some(35usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesProxyReadTimeoutInput")
+                        .map(Self::ZonesProxyReadTimeoutInput)
+                }
+                Some(36usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesPseudoIpv4Input")
+                        .map(Self::ZonesPseudoIpv4Input)
+                }
+                Some(37usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesReplaceInsecureJsInput")
+                        .map(Self::ZonesReplaceInsecureJsInput)
+                }
+                Some(38usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesResponseBufferingInput")
+                        .map(Self::ZonesResponseBufferingInput)
+                }
+                Some(39usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesRocketLoaderInput")
+                        .map(Self::ZonesRocketLoaderInput)
+                }
+                Some(40usize) => {
+                    input
+                        .variant(
+                            "SettingEditBodyItem",
+                            "ZonesSchemasAutomaticPlatformOptimizationInput",
+                        )
+                        .map(Self::ZonesSchemasAutomaticPlatformOptimizationInput)
+                }
+                Some(41usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesSecurityHeaderInput")
+                        .map(Self::ZonesSecurityHeaderInput)
+                }
+                Some(42usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesSecurityLevelInput")
+                        .map(Self::ZonesSecurityLevelInput)
+                }
+                Some(43usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesServerSideExcludeInput")
+                        .map(Self::ZonesServerSideExcludeInput)
+                }
+                Some(44usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesSha1SupportInput")
+                        .map(Self::ZonesSha1SupportInput)
+                }
+                Some(45usize) => {
+                    input
+                        .variant(
+                            "SettingEditBodyItem",
+                            "ZonesSortQueryStringForCacheInput",
+                        )
+                        .map(Self::ZonesSortQueryStringForCacheInput)
+                }
+                Some(46usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesSslInput")
+                        .map(Self::ZonesSslInput)
+                }
+                Some(47usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesSslRecommender")
+                        .map(Self::ZonesSslRecommender)
+                }
+                Some(48usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesTls12OnlyInput")
+                        .map(Self::ZonesTls12OnlyInput)
+                }
+                Some(49usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesTls13Input")
+                        .map(Self::ZonesTls13Input)
+                }
+                Some(50usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesTlsClientAuthInput")
+                        .map(Self::ZonesTlsClientAuthInput)
+                }
+                Some(51usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesTrueClientIpHeaderInput")
+                        .map(Self::ZonesTrueClientIpHeaderInput)
+                }
+                Some(52usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesWafInput")
+                        .map(Self::ZonesWafInput)
+                }
+                Some(53usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesWebpInput")
+                        .map(Self::ZonesWebpInput)
+                }
+                Some(54usize) => {
+                    input
+                        .variant("SettingEditBodyItem", "ZonesWebsocketsInput")
+                        .map(Self::ZonesWebsocketsInput)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of SettingEditBodyItem matches",
+                        ),
                     )
-                    .map(Self::Zones0rttInput)
-            }
-            Some("advanced_ddos") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesAdvancedDdosInput",
-                    )
-                    .map(Self::ZonesAdvancedDdosInput)
-            }
-            Some("always_online") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesAlwaysOnlineInput",
-                    )
-                    .map(Self::ZonesAlwaysOnlineInput)
-            }
-            Some("always_use_https") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesAlwaysUseHttpsInput",
-                    )
-                    .map(Self::ZonesAlwaysUseHttpsInput)
-            }
-            Some("automatic_https_rewrites") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesAutomaticHttpsRewritesInput",
-                    )
-                    .map(Self::ZonesAutomaticHttpsRewritesInput)
-            }
-            Some("brotli") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesBrotliInput",
-                    )
-                    .map(Self::ZonesBrotliInput)
-            }
-            Some("browser_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesBrowserCacheTtlInput",
-                    )
-                    .map(Self::ZonesBrowserCacheTtlInput)
-            }
-            Some("browser_check") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesBrowserCheckInput",
-                    )
-                    .map(Self::ZonesBrowserCheckInput)
-            }
-            Some("cache_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesCacheLevelInput",
-                    )
-                    .map(Self::ZonesCacheLevelInput)
-            }
-            Some("challenge_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesChallengeTtlInput",
-                    )
-                    .map(Self::ZonesChallengeTtlInput)
-            }
-            Some("ciphers") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesCiphersInput",
-                    )
-                    .map(Self::ZonesCiphersInput)
-            }
-            Some("cname_flattening") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesCnameFlatteningInput",
-                    )
-                    .map(Self::ZonesCnameFlatteningInput)
-            }
-            Some("development_mode") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesDevelopmentModeInput",
-                    )
-                    .map(Self::ZonesDevelopmentModeInput)
-            }
-            Some("early_hints") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesEarlyHintsInput",
-                    )
-                    .map(Self::ZonesEarlyHintsInput)
-            }
-            Some("edge_cache_ttl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesEdgeCacheTtlInput",
-                    )
-                    .map(Self::ZonesEdgeCacheTtlInput)
-            }
-            Some("email_obfuscation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesEmailObfuscationInput",
-                    )
-                    .map(Self::ZonesEmailObfuscationInput)
-            }
-            Some("h2_prioritization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesH2PrioritizationInput",
-                    )
-                    .map(Self::ZonesH2PrioritizationInput)
-            }
-            Some("hotlink_protection") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesHotlinkProtectionInput",
-                    )
-                    .map(Self::ZonesHotlinkProtectionInput)
-            }
-            Some("http2") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesHttp2Input",
-                    )
-                    .map(Self::ZonesHttp2Input)
-            }
-            Some("http3") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesHttp3Input",
-                    )
-                    .map(Self::ZonesHttp3Input)
-            }
-            Some("image_resizing") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesImageResizingInput",
-                    )
-                    .map(Self::ZonesImageResizingInput)
-            }
-            Some("ip_geolocation") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesIpGeolocationInput",
-                    )
-                    .map(Self::ZonesIpGeolocationInput)
-            }
-            Some("ipv6") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesIpv6Input",
-                    )
-                    .map(Self::ZonesIpv6Input)
-            }
-            Some("max_upload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesMaxUploadInput",
-                    )
-                    .map(Self::ZonesMaxUploadInput)
-            }
-            Some("min_tls_version") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesMinTlsVersionInput",
-                    )
-                    .map(Self::ZonesMinTlsVersionInput)
-            }
-            Some("minify") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesMinifyInput",
-                    )
-                    .map(Self::ZonesMinifyInput)
-            }
-            Some("mirage") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesMirageInput",
-                    )
-                    .map(Self::ZonesMirageInput)
-            }
-            Some("mobile_redirect") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesMobileRedirectInput",
-                    )
-                    .map(Self::ZonesMobileRedirectInput)
-            }
-            Some("nel") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesNelInput",
-                    )
-                    .map(Self::ZonesNelInput)
-            }
-            Some("opportunistic_encryption") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesOpportunisticEncryptionInput",
-                    )
-                    .map(Self::ZonesOpportunisticEncryptionInput)
-            }
-            Some("opportunistic_onion") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesOpportunisticOnionInput",
-                    )
-                    .map(Self::ZonesOpportunisticOnionInput)
-            }
-            Some("orange_to_orange") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesOrangeToOrangeInput",
-                    )
-                    .map(Self::ZonesOrangeToOrangeInput)
-            }
-            Some("origin_error_page_pass_thru") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesOriginErrorPagePassThruInput",
-                    )
-                    .map(Self::ZonesOriginErrorPagePassThruInput)
-            }
-            Some("polish") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesPolishInput",
-                    )
-                    .map(Self::ZonesPolishInput)
-            }
-            Some("prefetch_preload") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesPrefetchPreloadInput",
-                    )
-                    .map(Self::ZonesPrefetchPreloadInput)
-            }
-            Some("proxy_read_timeout") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesProxyReadTimeoutInput",
-                    )
-                    .map(Self::ZonesProxyReadTimeoutInput)
-            }
-            Some("pseudo_ipv4") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesPseudoIpv4Input",
-                    )
-                    .map(Self::ZonesPseudoIpv4Input)
-            }
-            Some("replace_insecure_js") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesReplaceInsecureJsInput",
-                    )
-                    .map(Self::ZonesReplaceInsecureJsInput)
-            }
-            Some("response_buffering") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesResponseBufferingInput",
-                    )
-                    .map(Self::ZonesResponseBufferingInput)
-            }
-            Some("rocket_loader") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesRocketLoaderInput",
-                    )
-                    .map(Self::ZonesRocketLoaderInput)
-            }
-            Some("automatic_platform_optimization") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSchemasAutomaticPlatformOptimizationInput",
-                    )
-                    .map(Self::ZonesSchemasAutomaticPlatformOptimizationInput)
-            }
-            Some("security_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSecurityHeaderInput",
-                    )
-                    .map(Self::ZonesSecurityHeaderInput)
-            }
-            Some("security_level") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSecurityLevelInput",
-                    )
-                    .map(Self::ZonesSecurityLevelInput)
-            }
-            Some("server_side_exclude") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesServerSideExcludeInput",
-                    )
-                    .map(Self::ZonesServerSideExcludeInput)
-            }
-            Some("sha1_support") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSha1SupportInput",
-                    )
-                    .map(Self::ZonesSha1SupportInput)
-            }
-            Some("sort_query_string_for_cache") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSortQueryStringForCacheInput",
-                    )
-                    .map(Self::ZonesSortQueryStringForCacheInput)
-            }
-            Some("ssl") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSslInput",
-                    )
-                    .map(Self::ZonesSslInput)
-            }
-            Some("ssl_recommender") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesSslRecommender",
-                    )
-                    .map(Self::ZonesSslRecommender)
-            }
-            Some("tls_1_2_only") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesTls12OnlyInput",
-                    )
-                    .map(Self::ZonesTls12OnlyInput)
-            }
-            Some("tls_1_3") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesTls13Input",
-                    )
-                    .map(Self::ZonesTls13Input)
-            }
-            Some("tls_client_auth") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesTlsClientAuthInput",
-                    )
-                    .map(Self::ZonesTlsClientAuthInput)
-            }
-            Some("true_client_ip_header") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesTrueClientIpHeaderInput",
-                    )
-                    .map(Self::ZonesTrueClientIpHeaderInput)
-            }
-            Some("waf") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesWafInput",
-                    )
-                    .map(Self::ZonesWafInput)
-            }
-            Some("webp") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesWebpInput",
-                    )
-                    .map(Self::ZonesWebpInput)
-            }
-            Some("websockets") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "SettingEditBodyItem",
-                        "ZonesWebsocketsInput",
-                    )
-                    .map(Self::ZonesWebsocketsInput)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of SettingEditBodyItem matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for SettingEditBodyItem {

@@ -145,8 +145,7 @@ impl Stream {
         &self,
         params: &StreamCreateParams,
     ) -> crate::Call<StreamCreateResponse> {
-        self.client
-            .call(request_create(params), crate::runtime::json::<StreamCreateResponse>)
+        self.client.call(request_create(params), crate::runtime::empty)
     }
     /// Retrieve video details
     ///
@@ -208,11 +207,7 @@ impl Stream {
         identifier: &str,
         params: &StreamDeleteParams,
     ) -> crate::Call<StreamDeleteResponse> {
-        self.client
-            .call(
-                request_delete(identifier, params),
-                crate::runtime::json::<StreamDeleteResponse>,
-            )
+        self.client.call(request_delete(identifier, params), crate::runtime::empty)
     }
 }
 fn request_list(
@@ -272,6 +267,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -339,6 +335,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -378,6 +375,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -417,6 +415,7 @@ fn request_stream_videos_update_video_details(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -459,6 +458,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -721,13 +721,13 @@ impl StreamDeleteParams {
     }
 }
 /// What `create()` returns.
-pub type StreamCreateResponse = ::serde_json::Value;
+pub type StreamCreateResponse = ();
 /// What `get()` returns.
 pub type StreamGetResponse = crate::types::StreamVideos;
 /// What `stream_videos_update_video_details()` returns.
 pub type StreamStreamVideosUpdateVideoDetailsResponse = crate::types::StreamVideos;
 /// What `delete()` returns.
-pub type StreamDeleteResponse = ::serde_json::Value;
+pub type StreamDeleteResponse = ();
 /// The response of `client.stream().list()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

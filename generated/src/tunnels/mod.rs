@@ -268,6 +268,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -298,6 +299,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -338,6 +340,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -378,6 +381,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }

@@ -128,6 +128,7 @@ fn request_get() -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -145,6 +146,7 @@ fn request_edit(params: &UserEditParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -280,6 +280,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -309,6 +310,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -348,6 +350,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -387,6 +390,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -426,6 +430,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }

@@ -11,6 +11,7 @@ mod resource;
 mod security;
 mod types;
 mod union_constructors;
+mod union_decode;
 mod workflow;
 
 pub(crate) use constructors::setter_names_of;

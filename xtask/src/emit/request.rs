@@ -147,6 +147,7 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
     let spec_id = &op.spec_id;
     let template = &op.path_template;
     let security = id(&security_const_name(op.security_set));
+    let accept = &op.accept;
     let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     Ok(quote! {
         #allow
@@ -165,6 +166,7 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
                 query,
                 headers,
                 body,
+                accept: #accept,
                 security: crate::#security,
             })
         }

@@ -228,9 +228,9 @@ fn field(f: &Field, here: &[String]) -> TokenStream {
     quote! { #doc #deprecated #serde pub #name: #ty, }
 }
 
-/// A union with a hand-rolled `Deserialize`. With `raw_text`, unions decided by a tag or by presence keep the
-/// value as raw JSON text and decode the chosen variant from it (see the runtime's `union` module); otherwise,
-/// and for unions decided by kind, the value is buffered as a `serde_json::Value`.
+/// A union with a hand-rolled `Deserialize`. With `raw_text`, unions decided by a tag or by presence decode
+/// from the value's JSON text (`union_decode`); otherwise, and for unions decided by kind, the value is
+/// buffered as a `serde_json::Value`.
 fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) -> TokenStream {
     let path = &def.path;
     let both = !def.sent && !def.received;
@@ -270,25 +270,15 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         quote! { #doc #ident(#ty), }
     });
     let decode = |v: &crate::ir::Variant| {
-        let ident = id(&v.ident);
         let variant_name = &v.ident;
-        let wrap = if v.boxed {
-            quote!(|inner| Self::#ident(Box::new(inner)))
-        } else {
-            quote!(Self::#ident)
-        };
-        if raw_text {
-            quote!(crate::runtime::decode_raw_variant(&raw, #name, #variant_name).map(#wrap))
-        } else {
-            quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
-        }
+        let wrap = super::union_decode::wrap(v);
+        quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
     };
     // A union only calls send has no `Unknown`: a value its constructors cannot build cannot be sent either.
     let open = def.received || both;
-    let unknown = match (open, raw_text) {
-        (true, true) => quote!(crate::runtime::raw_to_value(&raw).map(Self::Unknown)),
-        (true, false) => quote!(Ok(Self::Unknown(value))),
-        (false, _) => {
+    let unknown = match open {
+        true => quote!(Ok(Self::Unknown(value))),
+        false => {
             let message = format!("no variant of {name} matches");
             quote!(Err(<D::Error as ::serde::de::Error>::custom(#message)))
         }
@@ -303,14 +293,9 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
                 let decode = decode(v);
                 quote!(Some(#(#tags)|*) => #decode,)
             });
-            let tag_of = if raw_text {
-                quote!(crate::runtime::raw_union_tag(&raw, #tag).as_deref())
-            } else {
-                quote!(crate::runtime::union_tag(&value, #tag))
-            };
             (
                 quote! {
-                    match #tag_of {
+                    match crate::runtime::union_tag(&value, #tag) {
                         #(#arms)*
                         _ => #unknown,
                     }
@@ -331,14 +316,9 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
                 let decode = decode(v);
                 quote!(Some(#i) => #decode,)
             });
-            let marker_of = if raw_text {
-                quote!(crate::runtime::raw_union_marker(&raw, &[#(#markers),*]))
-            } else {
-                quote!(crate::runtime::union_marker(&value, &[#(#markers),*]))
-            };
             (
                 quote! {
-                    match #marker_of {
+                    match crate::runtime::union_marker(&value, &[#(#markers),*]) {
                         #(#arms)*
                         _ => #unknown,
                     }
@@ -373,10 +353,13 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             )
         }
     };
-    let capture = if raw_text {
-        quote!(let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(deserializer)?;)
+    let body = if raw_text {
+        super::union_decode::by_text(name, union, open)
     } else {
-        quote!(let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;)
+        quote! {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+            #choose
+        }
     };
     let ser_arms = union.variants.iter().map(|v| {
         let ident = id(&v.ident);
@@ -401,8 +384,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         #de_gate
         impl<'de> ::serde::Deserialize<'de> for #ty_name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                #capture
-                #choose
+                #body
             }
         }
         #ser_gate

@@ -1,6 +1,7 @@
 //! Stage 2: the OpenAPI document to the intermediate model in `ir`. Every error names the spec location
 //! (`paths./x/{id}.get.responses.200` or a JSON pointer into components).
 
+mod accept;
 mod cycles;
 mod dedupe;
 mod derived;

@@ -1,10 +1,11 @@
 //! Operations: where each call goes in the resource tree, its parameters (with the constraints checked
 //! before sending), its success type (unwrapped from Cloudflare's envelope) and the auth it accepts.
 
+use super::accept::accept;
 use super::path_template::{PathSegment, PathTemplate};
 use super::resource::{place, singular, Placement};
 use super::schema::{component_name, Direction, Hint, SchemaRef};
-use super::view::{allows_null, shape, Shape};
+use super::view::{shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
@@ -58,12 +59,16 @@ enum Success<'a> {
     /// Cloudflare's envelope: its `result`, and the whole envelope when it has more than the standard members.
     Envelope {
         result: (SchemaRef<'a>, String),
+        /// Whether `result` may be `null` (see `merged_allows_null`).
+        result_nullable: bool,
         whole: Option<(SchemaRef<'a>, String)>,
     },
-    /// JSON that is not the envelope (`None`: no schema).
-    Json(Option<(SchemaRef<'a>, String)>),
+    /// JSON that is not the envelope.
+    Json((SchemaRef<'a>, String)),
     Text,
     Bytes,
+    /// No content, or JSON without a schema: nothing said about the body, so whatever comes (often nothing)
+    /// is not read.
     Empty,
 }
 
@@ -88,7 +93,7 @@ impl<'a> Lowerer<'a> {
                     self.warnings.push(format!("{at}.responses: only a `default` response and no 2XX one; the call returns `()` and does not read the body"));
                 }
                 let returns_array = match &success {
-                    Success::Envelope { result, .. } | Success::Json(Some(result)) => {
+                    Success::Envelope { result, .. } | Success::Json(result) => {
                         self.is_array(result)?
                     }
                     _ => false,
@@ -270,6 +275,7 @@ impl<'a> Lowerer<'a> {
             body,
             response,
             response_type,
+            accept: self.accept(f.op, &f.at)?,
             security: self.security(f.op, &f.at)?,
             permissions: permissions(f.op),
             error_responses: f
@@ -375,10 +381,11 @@ impl<'a> Lowerer<'a> {
                 Response::EnvelopedWhole(self.lower(*r, response_hint, at, Direction::Response)?)
             }
             Success::Envelope {
-                result: (r, at), ..
+                result: (r, at),
+                result_nullable,
+                ..
             } => {
-                let (schema, _, _) = self.resolve(*r, at)?;
-                if allows_null(schema) {
+                if *result_nullable {
                     // The call returns `Option<…Result>`, named `…Response`.
                     let hint = Hint {
                         module: response_hint.module.clone(),
@@ -389,10 +396,9 @@ impl<'a> Lowerer<'a> {
                     Response::Enveloped(self.lower(*r, response_hint, at, Direction::Response)?)
                 }
             }
-            Success::Json(Some((r, at))) => {
+            Success::Json((r, at)) => {
                 Response::Json(self.lower(*r, response_hint, at, Direction::Response)?)
             }
-            Success::Json(None) => Response::Json(Ty::Json),
             Success::Text => Response::Text,
             Success::Bytes => Response::Bytes,
             Success::Empty => Response::Empty,
@@ -647,7 +653,7 @@ impl<'a> Lowerer<'a> {
             });
         };
         let Some(schema) = &content.schema else {
-            return Ok(Success::Json(None));
+            return Ok(Success::Empty);
         };
         let schema_at = format!("{response_at}.content.{media}.schema");
         let view = self.object_view(schema.into(), &schema_at)?;
@@ -655,16 +661,17 @@ impl<'a> Lowerer<'a> {
             .iter()
             .all(|k| view.properties.contains_key(*k));
         if !is_envelope {
-            return Ok(Success::Json(Some((schema.into(), schema_at))));
+            return Ok(Success::Json((schema.into(), schema_at)));
         }
         let Some((result, result_at)) = view.properties.get("result") else {
-            return Ok(Success::Json(Some((schema.into(), schema_at))));
+            return Ok(Success::Json((schema.into(), schema_at)));
         };
         let extra = view
             .properties
             .keys()
             .any(|k| !ENVELOPE_STANDARD.contains(&k.as_str()));
         Ok(Success::Envelope {
+            result_nullable: self.merged_allows_null(&view, "result", *result, result_at)?,
             result: (*result, result_at.clone()),
             whole: extra.then(|| (schema.into(), schema_at)),
         })
@@ -812,6 +819,25 @@ impl<'a> Lowerer<'a> {
             }
             _ => false,
         })
+    }
+
+    /// The `Accept` header: the media types of the documented responses, the successes' first.
+    fn accept(&self, op: &'a openapiv3::Operation, at: &str) -> Result<String> {
+        let mut responses: Vec<(&StatusCode, &'a ReferenceOr<openapiv3::Response>)> =
+            op.responses.responses.iter().collect();
+        responses.sort_by_key(|(code, _)| !is_success(code));
+        let mut media_types = Vec::new();
+        for (code, response) in responses {
+            let response_at = format!("{at}.responses.{}", status_text(code));
+            let response = self.component(response, "responses", |c| &c.responses, &response_at)?;
+            media_types.extend(response.content.keys().map(String::as_str));
+        }
+        if let Some(default) = &op.responses.default {
+            let default_at = format!("{at}.responses.default");
+            let response = self.component(default, "responses", |c| &c.responses, &default_at)?;
+            media_types.extend(response.content.keys().map(String::as_str));
+        }
+        Ok(accept(media_types))
     }
 
     fn response_description(&self, r: &ReferenceOr<openapiv3::Response>) -> String {

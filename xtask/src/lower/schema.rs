@@ -75,6 +75,8 @@ pub struct Merged<'a> {
     pub others: Vec<(SchemaRef<'a>, String)>,
     /// Properties a later member redefined.
     pub overridden: Vec<String>,
+    /// Properties a later member redefined where an earlier definition allowed `null`.
+    pub null_before: BTreeSet<String>,
 }
 
 const MAX_REF_DEPTH: usize = 64;
@@ -596,7 +598,7 @@ impl<'a> Lowerer<'a> {
                 required: listed
                     && !required_read_only
                     && (dir == Direction::Request || !data.write_only),
-                nullable: allows_null(schema) || ty == Ty::Null,
+                nullable: ty == Ty::Null || self.merged_allows_null(merged, wire, *r, location)?,
                 ty,
                 doc,
                 deprecated: data.deprecated,
@@ -691,7 +693,82 @@ impl<'a> Lowerer<'a> {
             })
             .map(|(name, _)| name.as_str())
             .collect();
+        for name in properties.keys() {
+            let earlier_allows_null =
+                merged
+                    .properties
+                    .get(name)
+                    .is_some_and(|(earlier, earlier_at)| {
+                        self.resolve(*earlier, earlier_at)
+                            .is_ok_and(|(schema, _, _)| allows_null(schema))
+                    });
+            if earlier_allows_null && !kept.contains(&name.as_str()) {
+                merged.null_before.insert(name.clone());
+            }
+        }
         merged.add_object(properties, required, at, &kept);
+    }
+
+    /// Whether the merged property `name` (defined last by `r`) may be `null`: its definition says so, or
+    /// an earlier `allOf` member's did and the later one does not exclude it. `allOf` is an intersection,
+    /// and a redefinition without a `type` (Cloudflare's `result: {$ref}` over a base's nullable `result`)
+    /// leaves `null` allowed.
+    pub fn merged_allows_null(
+        &self,
+        merged: &Merged<'a>,
+        name: &str,
+        r: SchemaRef<'a>,
+        at: &str,
+    ) -> Result<bool> {
+        let (schema, _, _) = self.resolve(r, at)?;
+        Ok(allows_null(schema)
+            || (merged.null_before.contains(name) && !self.excludes_null(r, at, 0)?))
+    }
+
+    /// Whether `r` rules `null` out: a `type` without `nullable`, an `allOf` member that does, or a
+    /// `oneOf`/`anyOf` whose members all do. A schema without a type (only properties, say) allows it.
+    fn excludes_null(&self, r: SchemaRef<'a>, at: &str, depth: usize) -> Result<bool> {
+        if depth > MAX_REF_DEPTH {
+            bail!("{at}: schemas nested deeper than {MAX_REF_DEPTH} levels (a cycle?)");
+        }
+        let (schema, _, location) = self.resolve(r, at)?;
+        if allows_null(schema) {
+            return Ok(false);
+        }
+        let (typed, all_of, alternatives): (bool, &[ReferenceOr<Schema>], &[ReferenceOr<Schema>]) =
+            match &schema.schema_kind {
+                SchemaKind::Type(_) => (true, &[], &[]),
+                SchemaKind::AllOf { all_of } => (false, all_of, &[]),
+                SchemaKind::OneOf { one_of } => (false, &[], one_of),
+                SchemaKind::AnyOf { any_of } => (false, &[], any_of),
+                SchemaKind::Any(any) => (
+                    any.typ.is_some(),
+                    &any.all_of,
+                    if any.one_of.is_empty() {
+                        &any.any_of
+                    } else {
+                        &any.one_of
+                    },
+                ),
+                SchemaKind::Not { .. } => (false, &[], &[]),
+            };
+        if typed {
+            return Ok(true);
+        }
+        for (i, member) in all_of.iter().enumerate() {
+            if self.excludes_null(member.into(), &location.member("allOf").index(i), depth + 1)? {
+                return Ok(true);
+            }
+        }
+        if alternatives.is_empty() {
+            return Ok(false);
+        }
+        for (i, member) in alternatives.iter().enumerate() {
+            if !self.excludes_null(member.into(), &location.member("oneOf").index(i), depth + 1)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The object view of any schema: its merged properties, or none when it is not an object.
@@ -1386,6 +1463,7 @@ impl<'a> Merged<'a> {
             additional: None,
             others: Vec::new(),
             overridden: Vec::new(),
+            null_before: BTreeSet::new(),
         }
     }
 

@@ -299,6 +299,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -329,6 +330,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -369,6 +371,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -409,6 +412,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -449,6 +453,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -479,6 +484,7 @@ fn request_zone_level_access_mtls_authentication_list_mtls_certificates(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -509,6 +515,7 @@ fn request_zone_level_access_mtls_authentication_add_an_mtls_certificate(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -549,6 +556,7 @@ fn request_zone_level_access_mtls_authentication_get_an_mtls_certificate(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -589,6 +597,7 @@ fn request_zone_level_access_mtls_authentication_update_an_mtls_certificate(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -629,6 +638,7 @@ fn request_zone_level_access_mtls_authentication_delete_an_mtls_certificate(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -292,6 +292,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -322,6 +323,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -362,6 +364,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -402,6 +405,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -442,6 +446,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -472,6 +477,7 @@ fn request_zone_level_access_identity_providers_list_access_identi_03d05639(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -502,6 +508,7 @@ fn request_zone_level_access_identity_providers_add_an_access_iden_41d348dd(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -542,6 +549,7 @@ fn request_zone_level_access_identity_providers_get_an_access_iden_b9a2ee96(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -582,6 +590,7 @@ fn request_zone_level_access_identity_providers_update_an_access_i_339c2ff7(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -622,6 +631,7 @@ fn request_zone_level_access_identity_providers_delete_an_access_i_b7db38e1(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -194,6 +194,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -224,6 +225,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -254,6 +256,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -276,6 +279,7 @@ fn request_zone_level_zero_trust_organization_get_your_zero_trust_42b5f681(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -298,6 +302,7 @@ fn request_zone_level_zero_trust_organization_update_your_zero_tru_f3f2c640(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -320,6 +325,7 @@ fn request_zone_level_zero_trust_organization_create_your_zero_tru_18347b5b(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

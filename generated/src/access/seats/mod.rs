@@ -51,6 +51,7 @@ fn request_edit(params: &SeatEditParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -64,6 +64,7 @@ fn request_get(params: &LatencyGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -52,6 +52,7 @@ fn request_get(params: &SchemaGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

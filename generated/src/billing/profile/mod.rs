@@ -52,6 +52,7 @@ fn request_get(params: &ProfileGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -60,6 +60,7 @@ fn request_get(params: &UrlInfoGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

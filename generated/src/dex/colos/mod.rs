@@ -64,6 +64,7 @@ fn request_list(params: &ColoListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_5,
     })
 }

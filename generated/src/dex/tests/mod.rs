@@ -107,6 +107,7 @@ fn request_get(params: &TestGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_5,
     })
 }

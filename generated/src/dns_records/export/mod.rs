@@ -57,6 +57,7 @@ fn request_get(params: &ExportGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "text/plain, application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -259,6 +259,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -289,6 +290,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -329,6 +331,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -369,6 +372,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -412,6 +416,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -86,6 +86,7 @@ fn request_get(params: &V2GetParams) -> crate::Result<crate::runtime::RequestSpe
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -64,6 +64,7 @@ fn request_get(params: &DomainGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -63,6 +63,7 @@ fn request_list(params: &IpListParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

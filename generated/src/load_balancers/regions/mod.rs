@@ -87,6 +87,7 @@ fn request_get(params: &RegionGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -119,6 +120,7 @@ fn request_load_balancer_regions_get_region(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -115,6 +115,7 @@ fn request_list(params: &AppListParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -145,6 +146,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -185,6 +187,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -225,6 +228,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -379,31 +383,25 @@ impl<'de> ::serde::Deserialize<'de> for AppListResponseItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(
-            &raw,
-            &["account_app_id", "managed_app_id"],
-        ) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AppListResponseItem",
-                        "AccountApp",
-                    )
-                    .map(Self::AccountApp)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "AppListResponseItem",
-                        "ManagedApp",
-                    )
-                    .map(Self::ManagedApp)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["account_app_id", "managed_app_id"]),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("AppListResponseItem", "AccountApp")
+                        .map(Self::AccountApp)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("AppListResponseItem", "ManagedApp")
+                        .map(Self::ManagedApp)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "all-serde")]

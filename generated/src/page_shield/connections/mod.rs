@@ -135,6 +135,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -175,6 +176,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -371,7 +373,7 @@ impl ConnectionGetParams {
     }
 }
 /// What `get()` returns.
-pub type ConnectionGetResponse = crate::types::PageShieldConnection;
+pub type ConnectionGetResponse = Option<crate::types::PageShieldConnection>;
 /// The direction used to sort returned connections.
 ///
 /// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.

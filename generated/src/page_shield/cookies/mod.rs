@@ -157,6 +157,7 @@ fn request_list(params: &CookyListParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -197,6 +198,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -411,7 +413,7 @@ impl CookyGetParams {
     }
 }
 /// What `get()` returns.
-pub type CookyGetResponse = crate::types::PageShieldCookie;
+pub type CookyGetResponse = Option<crate::types::PageShieldCookie>;
 /// The direction used to sort returned cookies.'
 ///
 /// The same shape as [`crate::types::DnsRecordsDirection`], which the document defines again here.

@@ -144,6 +144,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -174,6 +175,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -214,6 +216,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -254,6 +257,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -294,6 +298,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -393,11 +398,11 @@ impl PolicyDeleteParams {
     }
 }
 /// What `create()` returns.
-pub type PolicyCreateResponse = crate::types::PageShieldPolicyWithId;
+pub type PolicyCreateResponse = Option<crate::types::PageShieldPolicyWithId>;
 /// What `get()` returns.
-pub type PolicyGetResponse = crate::types::PageShieldPolicyWithId;
+pub type PolicyGetResponse = Option<crate::types::PageShieldPolicyWithId>;
 /// What `update()` returns.
-pub type PolicyUpdateResponse = crate::types::PageShieldPolicyWithId;
+pub type PolicyUpdateResponse = Option<crate::types::PageShieldPolicyWithId>;
 /// What `delete()` returns.
 pub type PolicyDeleteResponse = ();
 /// The body of `client.page_shield().policies().create()`.

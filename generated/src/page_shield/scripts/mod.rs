@@ -135,6 +135,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -175,6 +176,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -381,11 +383,13 @@ impl ScriptGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
+/// What `get()` returns.
+pub type ScriptGetResponse = Option<ScriptGetResult>;
 /// The result of `client.page_shield().scripts().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct ScriptGetResponse {
+pub struct ScriptGetResult {
     /// The `added_at` property.
     #[serde(with = "::time::serde::rfc3339")]
     pub added_at: ::time::OffsetDateTime,
@@ -440,7 +444,7 @@ pub struct ScriptGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<crate::types::PageShieldVersion>>,
 }
-impl ScriptGetResponse {
+impl ScriptGetResult {
     /// Takes the required fields (`added_at`, `first_seen_at`, `host`, `id`, `last_seen_at`, `url`, `url_contains_cdn_cgi_path`); the `with_` methods set the others.
     pub fn new(
         added_at: impl Into<::time::OffsetDateTime>,

@@ -85,6 +85,7 @@ fn request_get(params: &DatasetGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -106,6 +107,7 @@ fn request_radar_get_reports_dataset_download(
         query,
         headers,
         body,
+        accept: "text/csv, application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -189,6 +189,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -239,6 +240,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -289,6 +291,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -329,6 +332,7 @@ fn request_create_zone_ruleset_rule(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -379,6 +383,7 @@ fn request_delete_zone_ruleset_rule(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -429,6 +434,7 @@ fn request_update_zone_ruleset_rule(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }

@@ -196,6 +196,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -246,6 +247,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -296,6 +298,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -336,6 +339,7 @@ fn request_list_zone_ruleset_versions(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -386,6 +390,7 @@ fn request_get_zone_ruleset_version(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -436,6 +441,7 @@ fn request_delete_zone_ruleset_version(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }

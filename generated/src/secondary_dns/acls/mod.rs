@@ -132,6 +132,7 @@ fn request_list(params: &AclListParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -157,6 +158,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -181,6 +183,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -205,6 +208,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -232,6 +236,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

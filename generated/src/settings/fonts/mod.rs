@@ -75,6 +75,7 @@ fn request_get(params: &FontGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -103,6 +104,7 @@ fn request_edit(params: &FontEditParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

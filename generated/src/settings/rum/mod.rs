@@ -71,6 +71,7 @@ fn request_get(params: &RumGetParams) -> crate::Result<crate::runtime::RequestSp
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -99,6 +100,7 @@ fn request_edit(params: &RumEditParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -69,6 +69,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "multipart/form-data, application/json",
         security: crate::SECURITY_0,
     })
 }

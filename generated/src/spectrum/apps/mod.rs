@@ -201,6 +201,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -241,6 +242,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -284,6 +286,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -350,6 +353,7 @@ fn request_list(params: &AppListParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -380,6 +384,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -544,9 +549,13 @@ impl AppCreateParams {
 /// What `get()` returns.
 pub type AppGetResponse = ::std::collections::BTreeMap<String, ::serde_json::Value>;
 /// What `update()` returns.
-pub type AppUpdateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
+pub type AppUpdateResponse = Option<
+    crate::types::LegacyJhsResponseSingleOriginDnsResult,
+>;
 /// What `create()` returns.
-pub type AppCreateResponse = crate::types::LegacyJhsResponseSingleOriginDnsResult;
+pub type AppCreateResponse = Option<
+    crate::types::LegacyJhsResponseSingleOriginDnsResult,
+>;
 /// The body of `client.spectrum().apps().create()`.
 ///
 /// The same shape as [`crate::spectrum::apps::AppUpdateBody`], which the document defines again here.

@@ -64,6 +64,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -84,11 +85,13 @@ impl RecommendationGetParams {
         Self { zone_id: zone_id.into() }
     }
 }
+/// What `get()` returns.
+pub type RecommendationGetResponse = Option<RecommendationGetResult>;
 /// The result of `client.ssl().recommendation().get()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct RecommendationGetResponse {
+pub struct RecommendationGetResult {
     /// Identifier of a recommedation result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -103,7 +106,7 @@ pub struct RecommendationGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<crate::types::LegacyJhsValue>,
 }
-impl RecommendationGetResponse {
+impl RecommendationGetResult {
     /// Every field starts unset; the `with_` methods set them.
     pub fn new() -> Self {
         Self {

@@ -68,6 +68,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -105,7 +106,7 @@ impl AnalyticGetParams {
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct AnalyticGetResponse {
     /// The `data` property.
-    pub data: ::serde_json::Value,
+    pub data: Option<::serde_json::Value>,
     /// Number of seconds between current time and last processed event, i.e. how many seconds of data could be missing.
     pub data_lag: f64,
     /// The `max` property.
@@ -123,9 +124,8 @@ pub struct AnalyticGetResponse {
     pub totals: ::serde_json::Value,
 }
 impl AnalyticGetResponse {
-    /// Takes the required fields (`data`, `data_lag`, `max`, `min`, `query`, `rows`, `totals`); the `with_` methods set the others.
+    /// Takes the required fields (`data_lag`, `max`, `min`, `query`, `rows`, `totals`); the `with_` methods set the others.
     pub fn new(
-        data: impl Into<::serde_json::Value>,
         data_lag: impl Into<f64>,
         max: impl Into<::serde_json::Value>,
         min: impl Into<::serde_json::Value>,
@@ -134,7 +134,7 @@ impl AnalyticGetResponse {
         totals: impl Into<::serde_json::Value>,
     ) -> Self {
         Self {
-            data: data.into(),
+            data: None,
             data_lag: data_lag.into(),
             max: max.into(),
             min: min.into(),
@@ -143,6 +143,12 @@ impl AnalyticGetResponse {
             time_intervals: None,
             totals: totals.into(),
         }
+    }
+    /// Sets `data`.
+    #[must_use]
+    pub fn with_data(mut self, value: impl Into<::serde_json::Value>) -> Self {
+        self.data = Some(value.into());
+        self
     }
     /// Sets `time_intervals`.
     #[must_use]

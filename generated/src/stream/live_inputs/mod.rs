@@ -124,10 +124,7 @@ impl LiveInputs {
         params: &LiveInputDeleteParams,
     ) -> crate::Call<LiveInputDeleteResponse> {
         self.client
-            .call(
-                request_delete(live_input_identifier, params),
-                crate::runtime::json::<LiveInputDeleteResponse>,
-            )
+            .call(request_delete(live_input_identifier, params), crate::runtime::empty)
     }
 }
 fn request_get(
@@ -160,6 +157,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -190,6 +188,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -230,6 +229,7 @@ fn request_stream_live_inputs_retrieve_a_live_input(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -270,6 +270,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -313,6 +314,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -452,7 +454,7 @@ pub type LiveInputStreamLiveInputsRetrieveALiveInputResponse = crate::types::Str
 /// What `update()` returns.
 pub type LiveInputUpdateResponse = crate::types::StreamLiveInput;
 /// What `delete()` returns.
-pub type LiveInputDeleteResponse = ::serde_json::Value;
+pub type LiveInputDeleteResponse = ();
 /// The body of `client.stream().live_inputs().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

@@ -156,6 +156,7 @@ fn request_get(params: &ScanGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -181,6 +182,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -208,6 +210,7 @@ fn request_urlscanner_get_scan(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -83,6 +83,7 @@ fn request_list() -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -110,6 +111,7 @@ fn request_get(invite_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -140,6 +142,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

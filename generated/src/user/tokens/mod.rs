@@ -234,6 +234,7 @@ fn request_list(params: &TokenListParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -254,6 +255,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -273,6 +275,7 @@ fn request_get(token_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -295,6 +298,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -320,6 +324,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }

@@ -89,11 +89,7 @@ impl Domains {
         domain_name: &str,
         params: &DomainDeleteParams,
     ) -> crate::Call<DomainDeleteResponse> {
-        self.client
-            .call(
-                request_delete(domain_name, params),
-                crate::runtime::json::<DomainDeleteResponse>,
-            )
+        self.client.call(request_delete(domain_name, params), crate::runtime::empty)
     }
 }
 fn request_list(
@@ -130,6 +126,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -152,6 +149,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -176,6 +174,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -203,6 +202,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -345,7 +345,7 @@ pub type DomainUpdateResponse = crate::types::WorkersDomain;
 /// What `get()` returns.
 pub type DomainGetResponse = crate::types::WorkersDomain;
 /// What `delete()` returns.
-pub type DomainDeleteResponse = ::serde_json::Value;
+pub type DomainDeleteResponse = ();
 /// The body of `client.workers().domains().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

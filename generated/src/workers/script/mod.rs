@@ -81,8 +81,7 @@ impl Script {
         &self,
         params: &ScriptDeleteParams,
     ) -> crate::Call<ScriptDeleteResponse> {
-        self.client
-            .call(request_delete(params), crate::runtime::json::<ScriptDeleteResponse>)
+        self.client.call(request_delete(params), crate::runtime::empty)
     }
 }
 #[allow(deprecated)]
@@ -111,6 +110,7 @@ fn request_get(params: &ScriptGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "*/*, application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -148,6 +148,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -182,6 +183,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -262,4 +264,4 @@ pub type ScriptUpdateResponse = ::std::collections::BTreeMap<
     ::serde_json::Value,
 >;
 /// What `delete()` returns.
-pub type ScriptDeleteResponse = ::serde_json::Value;
+pub type ScriptDeleteResponse = ();

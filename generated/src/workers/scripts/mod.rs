@@ -142,11 +142,7 @@ impl Scripts {
         script_name: &str,
         params: &ScriptDeleteParams,
     ) -> crate::Call<ScriptDeleteResponse> {
-        self.client
-            .call(
-                request_delete(script_name, params),
-                crate::runtime::json::<ScriptDeleteResponse>,
-            )
+        self.client.call(request_delete(script_name, params), crate::runtime::empty)
     }
 }
 fn request_list(
@@ -176,6 +172,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -216,6 +213,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "*/*, application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -272,6 +270,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -318,6 +317,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -442,4 +442,4 @@ pub type ScriptGetResponse = Vec<u8>;
 /// What `update()` returns.
 pub type ScriptUpdateResponse = crate::types::WorkersScriptResponseUpload;
 /// What `delete()` returns.
-pub type ScriptDeleteResponse = ::serde_json::Value;
+pub type ScriptDeleteResponse = ();

@@ -228,6 +228,7 @@ fn request_list(params: &CaListParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -269,6 +270,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -310,6 +312,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -351,6 +354,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -382,6 +386,7 @@ fn request_zone_level_access_short_lived_certificate_c_as_list_sho_73b6c780(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -423,6 +428,7 @@ fn request_zone_level_access_short_lived_certificate_c_as_get_a_sh_c2f9349c(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -464,6 +470,7 @@ fn request_zone_level_access_short_lived_certificate_c_as_create_a_dc9f4eee(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -505,6 +512,7 @@ fn request_zone_level_access_short_lived_certificate_c_as_delete_a_09fb1f17(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -97,6 +97,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -130,6 +131,7 @@ fn request_zone_level_access_applications_test_access_policies(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -137,6 +137,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -168,6 +169,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -199,6 +201,7 @@ fn request_zone_level_access_mtls_authentication_list_mtls_certifi_e6f98cee(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -230,6 +233,7 @@ fn request_zone_level_access_mtls_authentication_update_an_mtls_ce_7e84639e(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -92,6 +92,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -115,6 +116,7 @@ fn request_zone_level_zero_trust_organization_revoke_all_access_to_dafb2097(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -72,6 +72,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/pdf, application/json",
         security: crate::SECURITY_0,
     })
 }

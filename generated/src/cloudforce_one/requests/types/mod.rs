@@ -55,6 +55,7 @@ fn request_list(params: &TypeListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

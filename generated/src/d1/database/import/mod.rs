@@ -70,6 +70,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -116,30 +117,34 @@ impl<'de> ::serde::Deserialize<'de> for ImportCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "action").as_deref() {
-            Some("init") => {
-                crate::runtime::decode_raw_variant(&raw, "ImportCreateBody", "Init")
-                    .map(Self::Init)
-            }
-            Some("ingest") => {
-                crate::runtime::decode_raw_variant(&raw, "ImportCreateBody", "Ingest")
-                    .map(Self::Ingest)
-            }
-            Some("poll") => {
-                crate::runtime::decode_raw_variant(&raw, "ImportCreateBody", "Poll")
-                    .map(Self::Poll)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of ImportCreateBody matches",
-                    ),
-                )
-            }
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "action",
+                |tag| match tag {
+                    "init" => Some(0usize),
+                    "ingest" => Some(1usize),
+                    "poll" => Some(2usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => input.variant("ImportCreateBody", "Init").map(Self::Init),
+                Some(1usize) => {
+                    input.variant("ImportCreateBody", "Ingest").map(Self::Ingest)
+                }
+                Some(2usize) => input.variant("ImportCreateBody", "Poll").map(Self::Poll),
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of ImportCreateBody matches",
+                        ),
+                    )
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for ImportCreateBody {

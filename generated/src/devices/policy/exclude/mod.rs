@@ -133,6 +133,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -156,6 +157,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -189,6 +191,7 @@ fn request_devices_get_split_tunnel_exclude_list_for_a_device_sett_1dbe54bd(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -222,6 +225,7 @@ fn request_devices_set_split_tunnel_exclude_list_for_a_device_sett_e04c4979(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -136,6 +136,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -159,6 +160,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -192,6 +194,7 @@ fn request_devices_get_local_domain_fallback_list_for_a_device_set_2bd631fc(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -225,6 +228,7 @@ fn request_devices_set_local_domain_fallback_list_for_a_device_set_c2d78478(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

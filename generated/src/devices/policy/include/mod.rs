@@ -133,6 +133,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -156,6 +157,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -189,6 +191,7 @@ fn request_devices_get_split_tunnel_include_list_for_a_device_sett_c2fb09e7(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -222,6 +225,7 @@ fn request_devices_set_split_tunnel_include_list_for_a_device_sett_5b9da253(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

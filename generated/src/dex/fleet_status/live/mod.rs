@@ -73,6 +73,7 @@ fn request_get(params: &LiveGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_5,
     })
 }

@@ -60,6 +60,7 @@ fn request_list(params: &DnsListParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -72,6 +72,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "image/*, application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -103,6 +103,7 @@ fn request_get(params: &KeyGetParams) -> crate::Result<crate::runtime::RequestSp
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -149,6 +150,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -195,6 +197,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -115,6 +115,7 @@ fn request_get(params: &IssueGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }

@@ -62,6 +62,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "text/csv, application/json",
         security: crate::SECURITY_0,
     })
 }

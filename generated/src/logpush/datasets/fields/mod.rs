@@ -108,6 +108,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -154,6 +155,7 @@ fn request_get_zones_zone_id_logpush_datasets_dataset_id_fields(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -49,6 +49,7 @@ fn request_get(params: &FullGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -125,6 +125,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -171,6 +172,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -217,6 +219,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }
@@ -344,26 +347,34 @@ impl<'de> ::serde::Deserialize<'de> for SippyUpdateBodySource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "provider").as_deref() {
-            Some("aws") => {
-                crate::runtime::decode_raw_variant(&raw, "SippyUpdateBodySource", "Aws")
-                    .map(Self::Aws)
-            }
-            Some("gcs") => {
-                crate::runtime::decode_raw_variant(&raw, "SippyUpdateBodySource", "Gcs")
-                    .map(Self::Gcs)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of SippyUpdateBodySource matches",
-                    ),
-                )
-            }
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "provider",
+                |tag| match tag {
+                    "aws" => Some(0usize),
+                    "gcs" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input.variant("SippyUpdateBodySource", "Aws").map(Self::Aws)
+                }
+                Some(1usize) => {
+                    input.variant("SippyUpdateBodySource", "Gcs").map(Self::Gcs)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of SippyUpdateBodySource matches",
+                        ),
+                    )
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for SippyUpdateBodySource {

@@ -100,6 +100,7 @@ fn request_get(params: &AsnGetParams) -> crate::Result<crate::runtime::RequestSp
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -126,6 +127,7 @@ fn request_radar_get_entities_asn_by_id(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -64,6 +64,7 @@ fn request_get(params: &TopGetParams) -> crate::Result<crate::runtime::RequestSp
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

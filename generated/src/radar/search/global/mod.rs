@@ -61,6 +61,7 @@ fn request_get(params: &GlobalGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -127,6 +127,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -220,36 +221,36 @@ impl<'de> ::serde::Deserialize<'de> for BulkOperationGetResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "status").as_deref() {
-            Some("pending" | "running") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "BulkOperationGetResponse",
-                        "PendingOrRunning",
-                    )
-                    .map(Self::PendingOrRunning)
-            }
-            Some("completed") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "BulkOperationGetResponse",
-                        "Completed",
-                    )
-                    .map(Self::Completed)
-            }
-            Some("failed") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "BulkOperationGetResponse",
-                        "Failed",
-                    )
-                    .map(Self::Failed)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "status",
+                |tag| match tag {
+                    "pending" | "running" => Some(0usize),
+                    "completed" => Some(1usize),
+                    "failed" => Some(2usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("BulkOperationGetResponse", "PendingOrRunning")
+                        .map(Self::PendingOrRunning)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("BulkOperationGetResponse", "Completed")
+                        .map(Self::Completed)
+                }
+                Some(2usize) => {
+                    input.variant("BulkOperationGetResponse", "Failed").map(Self::Failed)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "all-serde")]

@@ -259,6 +259,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -322,6 +323,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -363,6 +365,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -404,6 +407,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -445,6 +449,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -143,6 +143,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -176,6 +177,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -209,6 +211,7 @@ fn request_get_zone_entrypoint_ruleset(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -242,6 +245,7 @@ fn request_update_zone_entrypoint_ruleset(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }

@@ -78,6 +78,7 @@ fn request_get(params: &ConfigGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -109,6 +110,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -259,42 +261,44 @@ impl<'de> ::serde::Deserialize<'de> for ConfigUpdateBodyToolsValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("library") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ConfigUpdateBodyToolsValue",
-                        "LegacyTool",
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "library" => Some(0usize),
+                    "component" => Some(1usize),
+                    "custom-mc" => Some(2usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("ConfigUpdateBodyToolsValue", "LegacyTool")
+                        .map(Self::LegacyTool)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("ConfigUpdateBodyToolsValue", "ManagedComponent")
+                        .map(Self::ManagedComponent)
+                }
+                Some(2usize) => {
+                    input
+                        .variant("ConfigUpdateBodyToolsValue", "CustomManagedComponent")
+                        .map(Self::CustomManagedComponent)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of ConfigUpdateBodyToolsValue matches",
+                        ),
                     )
-                    .map(Self::LegacyTool)
-            }
-            Some("component") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ConfigUpdateBodyToolsValue",
-                        "ManagedComponent",
-                    )
-                    .map(Self::ManagedComponent)
-            }
-            Some("custom-mc") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "ConfigUpdateBodyToolsValue",
-                        "CustomManagedComponent",
-                    )
-                    .map(Self::CustomManagedComponent)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of ConfigUpdateBodyToolsValue matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for ConfigUpdateBodyToolsValue {

@@ -57,6 +57,7 @@ fn request_get(params: &DefaultGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -72,6 +72,7 @@ fn request_get(params: &SettingGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }
@@ -103,6 +104,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -60,6 +60,7 @@ fn request_get(params: &StoredGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -78,6 +78,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "text/vtt, application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -102,7 +102,7 @@ impl Outputs {
         self.client
             .call(
                 request_delete(live_input_identifier, output_identifier, params),
-                crate::runtime::json::<OutputDeleteResponse>,
+                crate::runtime::empty,
             )
     }
 }
@@ -144,6 +144,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -185,6 +186,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -236,6 +238,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -290,6 +293,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -399,7 +403,7 @@ pub type OutputCreateResponse = crate::types::StreamOutput;
 /// What `update()` returns.
 pub type OutputUpdateResponse = crate::types::StreamOutput;
 /// What `delete()` returns.
-pub type OutputDeleteResponse = ::serde_json::Value;
+pub type OutputDeleteResponse = ();
 /// The body of `client.stream().live_inputs().outputs().create()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]

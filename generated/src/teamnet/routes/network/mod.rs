@@ -123,6 +123,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -173,6 +174,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }
@@ -207,6 +209,7 @@ fn request_edit(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_4,
     })
 }

@@ -59,6 +59,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "image/png, application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -51,6 +51,7 @@ fn request_get(preview_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -50,6 +50,7 @@ fn request_list() -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_3,
     })
 }

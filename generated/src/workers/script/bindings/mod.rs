@@ -63,6 +63,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -102,28 +103,32 @@ impl<'de> ::serde::Deserialize<'de> for BindingListResponseItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_tag(&raw, "type").as_deref() {
-            Some("kv_namespace") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "BindingListResponseItem",
-                        "KvNamespaceBinding",
-                    )
-                    .map(Self::KvNamespaceBinding)
-            }
-            Some("wasm_module") => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "BindingListResponseItem",
-                        "WasmModuleBinding",
-                    )
-                    .map(Self::WasmModuleBinding)
-            }
-            _ => crate::runtime::raw_to_value(&raw).map(Self::Unknown),
-        }
+            &GUESS,
+            crate::runtime::UnionRule::Tag(
+                "type",
+                |tag| match tag {
+                    "kv_namespace" => Some(0usize),
+                    "wasm_module" => Some(1usize),
+                    _ => None,
+                },
+            ),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("BindingListResponseItem", "KvNamespaceBinding")
+                        .map(Self::KvNamespaceBinding)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("BindingListResponseItem", "WasmModuleBinding")
+                        .map(Self::WasmModuleBinding)
+                }
+                _ => input.unknown().map(Self::Unknown),
+            },
+        )
     }
 }
 #[cfg(feature = "all-serde")]

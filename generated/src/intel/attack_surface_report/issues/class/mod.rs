@@ -89,6 +89,7 @@ fn request_get(params: &ClassGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }

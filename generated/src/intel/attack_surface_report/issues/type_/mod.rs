@@ -89,6 +89,7 @@ fn request_get(params: &TypeGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_2,
     })
 }

@@ -56,6 +56,7 @@ fn request_list(params: &ViewListParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

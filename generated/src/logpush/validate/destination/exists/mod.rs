@@ -89,6 +89,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -121,6 +122,7 @@ fn request_post_zones_zone_id_logpush_validate_destination_exists(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

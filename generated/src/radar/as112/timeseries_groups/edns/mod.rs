@@ -81,6 +81,7 @@ fn request_get(params: &EdnsGetParams) -> crate::Result<crate::runtime::RequestS
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -102,6 +102,7 @@ fn request_get(params: &EventGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -62,6 +62,7 @@ fn request_get(params: &Pfx2aGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

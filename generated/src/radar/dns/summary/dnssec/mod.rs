@@ -81,6 +81,7 @@ fn request_get(params: &DnssecGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -96,6 +96,7 @@ fn request_get(params: &OGetParams) -> crate::Result<crate::runtime::RequestSpec
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -105,6 +105,7 @@ fn request_get(params: &BrowserGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -81,6 +81,7 @@ fn request_get(params: &AseGetParams) -> crate::Result<crate::runtime::RequestSp
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -81,6 +81,7 @@ fn request_get(params: &BotGetParams) -> crate::Result<crate::runtime::RequestSp
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

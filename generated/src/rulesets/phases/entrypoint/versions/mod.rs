@@ -145,6 +145,7 @@ fn request_list(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -189,6 +190,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -223,6 +225,7 @@ fn request_list_zone_entrypoint_ruleset_versions(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }
@@ -267,6 +270,7 @@ fn request_get_zone_entrypoint_ruleset_version(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_6,
     })
 }

@@ -70,6 +70,7 @@ fn request_get(params: &ConfigGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -79,6 +79,7 @@ fn request_get(params: &BytimeGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -76,6 +76,7 @@ fn request_get(params: &SummaryGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_0,
     })
 }

@@ -116,6 +116,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -159,6 +160,7 @@ fn request_workers_kv_namespace_delete_multiple_key_value_pairs_deprecated(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -134,6 +134,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/octet-stream, application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -208,6 +209,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -263,6 +265,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

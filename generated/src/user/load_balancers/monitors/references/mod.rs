@@ -52,6 +52,7 @@ fn request_list(monitor_id: &str) -> crate::Result<crate::runtime::RequestSpec> 
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

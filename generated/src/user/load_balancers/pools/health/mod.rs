@@ -49,6 +49,7 @@ fn request_get(pool_id: &str) -> crate::Result<crate::runtime::RequestSpec> {
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

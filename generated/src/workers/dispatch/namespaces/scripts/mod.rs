@@ -116,7 +116,7 @@ impl Scripts {
         self.client
             .call(
                 request_delete(dispatch_namespace, script_name, params),
-                crate::runtime::json::<ScriptDeleteResponse>,
+                crate::runtime::empty,
             )
     }
 }
@@ -169,6 +169,7 @@ fn request_get(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -227,6 +228,7 @@ fn request_update(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -285,6 +287,7 @@ fn request_delete(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -373,7 +376,7 @@ impl ScriptDeleteParams {
 /// What `update()` returns.
 pub type ScriptUpdateResponse = crate::types::WorkersScriptResponseUpload;
 /// What `delete()` returns.
-pub type ScriptDeleteResponse = ::serde_json::Value;
+pub type ScriptDeleteResponse = ();
 /// Details about a worker uploaded to a Workers for Platforms namespace.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]

@@ -60,6 +60,7 @@ fn request_create(
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
@@ -106,34 +107,31 @@ impl<'de> ::serde::Deserialize<'de> for DeepseekMath7bInstructCreateBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(&raw, &["prompt", "messages"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DeepseekMath7bInstructCreateBody",
-                        "Prompt",
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["prompt", "messages"]),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant("DeepseekMath7bInstructCreateBody", "Prompt")
+                        .map(Self::Prompt)
+                }
+                Some(1usize) => {
+                    input
+                        .variant("DeepseekMath7bInstructCreateBody", "Messages")
+                        .map(Self::Messages)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of DeepseekMath7bInstructCreateBody matches",
+                        ),
                     )
-                    .map(Self::Prompt)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DeepseekMath7bInstructCreateBody",
-                        "Messages",
-                    )
-                    .map(Self::Messages)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of DeepseekMath7bInstructCreateBody matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for DeepseekMath7bInstructCreateBody {
@@ -374,34 +372,37 @@ for DeepseekMath7bInstructCreateBodyMessagesToolsItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let raw = <crate::runtime::RawObject as ::serde::Deserialize>::deserialize(
+        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
+        crate::runtime::decode_union(
             deserializer,
-        )?;
-        match crate::runtime::raw_union_marker(&raw, &["description", "function"]) {
-            Some(0usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DeepseekMath7bInstructCreateBodyMessagesToolsItem",
-                        "Description",
+            &GUESS,
+            crate::runtime::UnionRule::Markers(&["description", "function"]),
+            |input, choice| match choice {
+                Some(0usize) => {
+                    input
+                        .variant(
+                            "DeepseekMath7bInstructCreateBodyMessagesToolsItem",
+                            "Description",
+                        )
+                        .map(Self::Description)
+                }
+                Some(1usize) => {
+                    input
+                        .variant(
+                            "DeepseekMath7bInstructCreateBodyMessagesToolsItem",
+                            "Function",
+                        )
+                        .map(Self::Function)
+                }
+                _ => {
+                    Err(
+                        ::serde::de::Error::custom(
+                            "no variant of DeepseekMath7bInstructCreateBodyMessagesToolsItem matches",
+                        ),
                     )
-                    .map(Self::Description)
-            }
-            Some(1usize) => {
-                crate::runtime::decode_raw_variant(
-                        &raw,
-                        "DeepseekMath7bInstructCreateBodyMessagesToolsItem",
-                        "Function",
-                    )
-                    .map(Self::Function)
-            }
-            _ => {
-                Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        "no variant of DeepseekMath7bInstructCreateBodyMessagesToolsItem matches",
-                    ),
-                )
-            }
-        }
+                }
+            },
+        )
     }
 }
 impl ::serde::Serialize for DeepseekMath7bInstructCreateBodyMessagesToolsItem {

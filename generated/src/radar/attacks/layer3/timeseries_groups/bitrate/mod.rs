@@ -91,6 +91,7 @@ fn request_get(params: &BitrateGetParams) -> crate::Result<crate::runtime::Reque
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -57,6 +57,7 @@ fn request_get(params: &PrefixGetParams) -> crate::Result<crate::runtime::Reques
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

@@ -85,6 +85,7 @@ fn request_get(params: &DmarcGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }

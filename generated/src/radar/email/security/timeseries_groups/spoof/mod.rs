@@ -88,6 +88,7 @@ fn request_get(params: &SpoofGetParams) -> crate::Result<crate::runtime::Request
         query,
         headers,
         body,
+        accept: "application/json",
         security: crate::SECURITY_1,
     })
 }
