@@ -20,6 +20,9 @@ pub struct Api {
     /// The Cargo features, one per top-level resource, each with the features it needs (see
     /// `lower::features`).
     pub features: BTreeMap<String, BTreeSet<String>>,
+    /// The distinct `security` requirements, in order of first use (`Operation::security_set` indexes
+    /// them): each is one constant in lib.rs rather than a copy in every call.
+    pub security_sets: Vec<Vec<Vec<AuthScheme>>>,
 }
 
 /// Each type's position in `types`, by path.
@@ -85,6 +88,10 @@ pub struct TypeDef {
     /// The document defines this same shape again under this name: this type is an alias of it (see
     /// `lower::dedupe`).
     pub copy_of: Option<TypePath>,
+    /// A struct whose fields are all optional or have defaults (or a copy of one): it derives `Default`.
+    pub defaultable: bool,
+    /// Decoded by serde from its own buffer (it is inside a flattened map), not from the JSON text.
+    pub buffered: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -146,7 +153,8 @@ pub enum Ty {
     Named(TypePath),
 }
 
-/// A `oneOf`/`anyOf`, decided in one step by a rule found in the spec.
+/// A `oneOf`/`anyOf`, decided in one step by a rule found in the spec (`lower::schema`'s `union`): the
+/// union's `rule`, and each variant's `selector` of that rule's kind.
 #[derive(Debug, Clone)]
 pub struct Union {
     pub rule: Rule,
@@ -156,12 +164,24 @@ pub struct Union {
 /// How a JSON value picks its variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
-    /// The value of this property (`Variant::tags`).
+    /// The value of this property (each variant's `Selector::Tag`).
     Tag(String),
-    /// Which one of the variants' marker properties (`Variant::marker`) is present.
+    /// Which one of the variants' properties (each variant's `Selector::Present`) is present.
     Presence,
-    /// The JSON kind of the value (`Variant::kind`).
+    /// The JSON kind of the value (each variant's `Selector::Kind`).
     Kind,
+}
+
+/// What selects one variant of a union, under its union's `Rule`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// `Rule::Tag`: the tag property's values that select this variant (none when the discriminator maps
+    /// none to it).
+    Tag(Vec<String>),
+    /// `Rule::Presence`: the property whose presence selects this variant.
+    Present(String),
+    /// `Rule::Kind`: the JSON kind that selects this variant.
+    Kind(JsonKind),
 }
 
 /// The kinds of JSON value, as far as telling union members apart goes.
@@ -181,12 +201,7 @@ pub enum JsonKind {
 pub struct Variant {
     pub ident: String,
     pub ty: Ty,
-    /// `Rule::Tag`: the discriminator values that select this variant.
-    pub tags: Vec<String>,
-    /// `Rule::Presence`: the property whose presence selects this variant.
-    pub marker: Option<String>,
-    /// `Rule::Kind`: the JSON kind that selects this variant.
-    pub kind: Option<JsonKind>,
+    pub selector: Selector,
     pub doc: Option<String>,
     /// Part of a cycle of types that would otherwise have infinite size.
     pub boxed: bool,
@@ -218,6 +233,13 @@ pub struct Operation {
     /// The `Accept` header value: the media types the documented responses come in.
     pub accept: String,
     pub security: Vec<Vec<AuthScheme>>,
+    /// Index of `security` in `Api::security_sets`.
+    pub security_set: usize,
+    /// The params struct derives `Default`: its body has one (or is optional) and no required parameter
+    /// is a string enum.
+    pub params_default: bool,
+    /// The multipart form struct (if the body is one) derives `Default`.
+    pub form_default: bool,
     pub permissions: Vec<String>,
     pub error_responses: Vec<(String, String)>,
     pub deprecated: bool,

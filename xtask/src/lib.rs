@@ -7,6 +7,7 @@ pub mod emit;
 pub mod ident;
 pub mod ir;
 pub mod load;
+pub mod location;
 pub mod lower;
 pub mod operation_tests;
 pub mod output;

@@ -29,6 +29,12 @@ pub fn load_with_overlays(path: &Path, overlays: &[PathBuf]) -> Result<OpenAPI> 
     read_value(value, overlaid).with_context(|| format!("{} (with its overlays)", invalid()))
 }
 
+/// The document (or any JSON or YAML file) at `path` as plain JSON, for readers that need more than the
+/// OpenAPI model (examples, the validator, tests that edit a spec).
+pub fn document(path: &Path) -> Result<serde_json::Value> {
+    effective_document(path, &[])
+}
+
 /// The document at `path` with the overlays applied, as JSON: what the SDK is generated from (a mock server
 /// serves this).
 pub fn effective_document(path: &Path, overlays: &[PathBuf]) -> Result<serde_json::Value> {

@@ -406,8 +406,7 @@ fn files_printed_in_parts_equal_the_file_printed_whole() {
 /// the resource tree, not whichever waiter came last.
 #[test]
 fn started_calls_link_to_the_nearest_waiter() {
-    let text = std::fs::read_to_string(lists_spec()).unwrap();
-    let mut spec: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let mut spec = xtask::load::document(&lists_spec()).unwrap();
     let paths = spec["paths"].as_object().unwrap().clone();
     let mut both = serde_json::Map::new();
     for (path, item) in paths {

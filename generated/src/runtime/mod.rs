@@ -1,5 +1,9 @@
 //! Hand-written runtime shared by every generated crate: client, calls, auth, errors, paths, request bodies,
 //! response decoding, pagination and waiting. Generated code reaches it only through the items re-exported here.
+//!
+//! The runtime's contract with the generator lives beside this file: `exports.txt` lists the public types
+//! the crate root re-exports, and `dependencies.toml` the crates the runtime needs (the manifest's
+//! `[dependencies]`); xtask reads both, so a change to the runtime's API or dependencies is made here only.
 
 mod auth;
 mod body;

@@ -186,9 +186,8 @@ fn write_input(dir: &Path, file: &str, label: &str, spec: &Value) -> Input {
 /// lists x110 + rulesets x6 + dns x11 of `../shared/specs` (1,495 operations) when the three are there.
 pub fn whole_documents(dir: &Path) -> Vec<Input> {
     let root = xtask::repo_root();
-    let text = std::fs::read_to_string(root.join("xtask/tests/data/lists.yaml"))
+    let lists = xtask::load::document(&root.join("xtask/tests/data/lists.yaml"))
         .expect("read xtask/tests/data/lists.yaml");
-    let lists: Value = serde_yaml::from_str(&text).expect("xtask/tests/data/lists.yaml is YAML");
     std::fs::create_dir_all(dir).expect("create the bench's spec folder");
     let mut inputs = vec![write_input(
         dir,
@@ -198,8 +197,9 @@ pub fn whole_documents(dir: &Path) -> Vec<Input> {
     )];
     let shared = root.join("../shared/specs");
     let read = |name: &str| -> Option<Value> {
-        let text = std::fs::read_to_string(shared.join(format!("cloudflare-2024-08-{name}.json")));
-        Some(serde_json::from_str(&text.ok()?).expect("a shared spec is JSON"))
+        let path = shared.join(format!("cloudflare-2024-08-{name}.json"));
+        path.exists()
+            .then(|| xtask::load::document(&path).expect("a shared spec is JSON"))
     };
     match (read("lists"), read("rulesets"), read("dns")) {
         (Some(lists), Some(rulesets), Some(dns)) => {
@@ -239,8 +239,7 @@ pub fn whole_documents(dir: &Path) -> Vec<Input> {
 pub fn inputs(dir: &Path) -> Vec<Input> {
     let root = xtask::repo_root();
     let lists_path = root.join("xtask/tests/data/lists.yaml");
-    let text = std::fs::read_to_string(&lists_path).expect("read xtask/tests/data/lists.yaml");
-    let lists: Value = serde_yaml::from_str(&text).expect("xtask/tests/data/lists.yaml is YAML");
+    let lists = xtask::load::document(&lists_path).expect("read xtask/tests/data/lists.yaml");
     std::fs::create_dir_all(dir).expect("create the bench's spec folder");
     let mut inputs = Vec::new();
     for copies in SIZES {

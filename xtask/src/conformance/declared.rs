@@ -2,7 +2,8 @@
 //! the spec names, so such a member (allowed, since `additionalProperties` is not false) is missing after
 //! a round trip: that is reported as "lossy: undeclared field", not as a failure of the generator.
 
-use super::validate::{escape, Validator};
+use super::validate::Validator;
+use crate::location::Location;
 use serde_json::Value;
 
 /// Schemas nest this deep at most before the walk stops (a `$ref` or `allOf` cycle).
@@ -47,7 +48,7 @@ fn walk<'s>(
                     .iter()
                     .filter_map(|s| s.get("properties")?.get(name))
                     .collect();
-                let member_at = format!("{at}/{}", escape(name));
+                let member_at = at.member(name);
                 if declared.is_empty() {
                     if !closed {
                         out.push(member_at.clone());
@@ -70,14 +71,7 @@ fn walk<'s>(
             let item_schemas: Vec<&'s Value> =
                 applying.iter().filter_map(|s| s.get("items")).collect();
             for (i, item) in items.iter().enumerate() {
-                walk(
-                    validator,
-                    &item_schemas,
-                    item,
-                    &format!("{at}/{i}"),
-                    depth + 1,
-                    out,
-                );
+                walk(validator, &item_schemas, item, &at.index(i), depth + 1, out);
             }
         }
         _ => {}

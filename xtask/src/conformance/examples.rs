@@ -6,8 +6,9 @@
 //! generator made a named type for that very schema (matched by `TypeDef::origin`), and of request and
 //! response media types. Types come from the model (`ir::Api`), never from names in the spec.
 
-use super::validate::{escape, Validator};
+use super::validate::Validator;
 use crate::ir::{Api, Operation, Response, TypeDef};
+use crate::location::{self, Location};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -78,7 +79,7 @@ pub fn collect<'s>(
         .and_then(Value::as_object)
     {
         for (name, schema) in schemas {
-            let at = format!("#/components/schemas/{}", escape(name));
+            let at = location::component("schemas", name);
             cx.schema_examples(schema, &at, true, 0, &mut out);
         }
     }
@@ -89,7 +90,7 @@ pub fn collect<'s>(
         .collect();
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
-            let item_at = format!("#/paths/{}", escape(path));
+            let item_at = "#/paths".member(path);
             let Ok((item, _)) = cx.follow(item, &item_at) else {
                 continue;
             };
@@ -97,7 +98,7 @@ pub fn collect<'s>(
                 let Some(op) = item.get(*method).filter(|op| op.is_object()) else {
                     continue;
                 };
-                let op_at = format!("{item_at}/{method}");
+                let op_at = item_at.member(method);
                 // The generator names an operation's origin `paths.{path}.{method}` (lower::operation).
                 let generated = operations
                     .get(format!("paths.{path}.{method}").as_str())
@@ -189,13 +190,13 @@ impl<'s> Context<'_, 's> {
         // The same child locations lowering gives inline types (lower::schema), so origins match.
         if let Some(properties) = s.get("properties").and_then(Value::as_object) {
             for (name, property) in properties {
-                let child = format!("{at}/properties/{}", escape(name));
+                let child = at.property(name);
                 self.schema_examples(property, &child, false, depth + 1, out);
             }
         }
         for key in ["items", "additionalProperties", "not"] {
             if let Some(child) = s.get(key).filter(|c| c.is_object()) {
-                self.schema_examples(child, &format!("{at}/{key}"), false, depth + 1, out);
+                self.schema_examples(child, &at.member(key), false, depth + 1, out);
             }
         }
         for key in ["allOf", "oneOf", "anyOf"] {
@@ -206,7 +207,7 @@ impl<'s> Context<'_, 's> {
                 .flatten()
                 .enumerate()
             {
-                self.schema_examples(member, &format!("{at}/{key}/{i}"), false, depth + 1, out);
+                self.schema_examples(member, &at.member(key).index(i), false, depth + 1, out);
             }
         }
     }
@@ -251,7 +252,7 @@ impl<'s> Context<'_, 's> {
         out: &mut Vec<Example<'s>>,
     ) {
         if let Some(body) = op.get("requestBody") {
-            if let Ok((body, body_at)) = self.follow(body, &format!("{op_at}/requestBody")) {
+            if let Ok((body, body_at)) = self.follow(body, &op_at.member("requestBody")) {
                 self.content_examples(body, &body_at, out, |_, _| {
                     Target::Unmapped(
                         "a request body: no generated type is known to this check".to_owned(),
@@ -264,7 +265,7 @@ impl<'s> Context<'_, 's> {
         };
         let decoded = self.decoded_response(responses, op_at);
         for (code, response) in responses {
-            let response_at = format!("{op_at}/responses/{}", escape(code));
+            let response_at = op_at.member("responses").member(code);
             let Ok((response, at)) = self.follow(response, &response_at) else {
                 continue;
             };
@@ -323,7 +324,7 @@ impl<'s> Context<'_, 's> {
             let Some(m) = media_type.as_object() else {
                 continue;
             };
-            let media_at = format!("{at}/content/{}", escape(media));
+            let media_at = at.member("content").member(media);
             for (location, value) in example_values(self, m, &media_at) {
                 out.push(Example {
                     target: target(media, value.as_ref().ok().copied()),
@@ -348,7 +349,7 @@ impl<'s> Context<'_, 's> {
         let (response, _) = self
             .follow(
                 responses.get(code.as_str())?,
-                &format!("{op_at}/responses/{code}"),
+                &op_at.member("responses").member(code),
             )
             .ok()?;
         let media = response
@@ -385,17 +386,17 @@ fn example_values<'s>(
 ) -> Vec<(String, Result<&'s Value, String>)> {
     let mut out = Vec::new();
     if let Some(example) = holder.get("example") {
-        out.push((format!("{at}/example"), Ok(example)));
+        out.push((at.member("example"), Ok(example)));
     }
     match holder.get("examples") {
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                out.push((format!("{at}/examples/{i}"), Ok(item)));
+                out.push((at.member("examples").index(i), Ok(item)));
             }
         }
         Some(Value::Object(named)) => {
             for (name, example) in named {
-                let example_at = format!("{at}/examples/{}", escape(name));
+                let example_at = at.member("examples").member(name);
                 let value = match cx.follow(example, &example_at) {
                     Ok((example, _)) => {
                         match (example.get("value"), example.get("externalValue")) {
@@ -409,7 +410,7 @@ fn example_values<'s>(
                     }
                     Err(e) => Err(e),
                 };
-                out.push((format!("{example_at}/value"), value));
+                out.push((example_at.member("value"), value));
             }
         }
         _ => {}

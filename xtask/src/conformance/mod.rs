@@ -242,7 +242,7 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
             .with_context(|| format!("cannot copy {} into {}", lock.display(), dir.display()))?;
     }
 
-    let doc = read_spec(&spec.path)?;
+    let doc = crate::load::document(&spec.path)?;
     let validator = Validator::new(&doc);
     let checked = check_examples(&doc, &validator, &api, &name);
     report_invalid(&checked);
@@ -385,7 +385,7 @@ fn check_examples<'s>(
         if let Target::Typed { rust_type, member } = &checked.target {
             // The round trip is of the member alone, so its location points at that member.
             let (subject, prefix) = match member {
-                Some(m) => (value.get(m), format!("/{}", validate::escape(m))),
+                Some(m) => (value.get(m), format!("/{}", crate::location::escape(m))),
                 None => (Some(value), String::new()),
             };
             if let Some(subject) = subject {
@@ -498,18 +498,6 @@ fn report_round_trips(checked: &[Checked], test: Option<&Run>, verbose: bool) ->
         counts.ok, counts.invalid, counts.lossy, counts.failed, counts.untyped, counts.unmapped
     );
     counts
-}
-
-/// The spec as plain JSON, for the examples and the validator (JSON if it starts with `{`, as `load`
-/// decides).
-fn read_spec(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the spec {}", path.display()))?;
-    if text.trim_start().starts_with('{') {
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
-    } else {
-        serde_yaml::from_str(&text).with_context(|| format!("{} is not valid YAML", path.display()))
-    }
 }
 
 /// Marks `path` as changed, so the next `cargo check` rebuilds the crate (and only the crate).

@@ -7,6 +7,7 @@
 //! number bounds (3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` and 3.1's numeric ones), item
 //! counts, `uniqueItems`, property counts. Anything else (`multipleOf`, other formats) is not checked.
 
+use crate::location::Location;
 use regex::Regex;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -224,7 +225,7 @@ impl<'s> Validator<'s> {
                 }
                 if let Some(item_schema) = s.get("items") {
                     for (i, item) in items.iter().enumerate() {
-                        self.check(item_schema, item, &format!("{at}/{i}"), depth + 1, out);
+                        self.check(item_schema, item, &at.index(i), depth + 1, out);
                     }
                 }
             }
@@ -257,7 +258,7 @@ impl<'s> Validator<'s> {
                 }
                 let additional = s.get("additionalProperties");
                 for (name, value) in members {
-                    let member_at = format!("{at}/{}", escape(name));
+                    let member_at = at.member(name);
                     match properties.and_then(|p| p.get(name)) {
                         Some(property) => self.check(property, value, &member_at, depth + 1, out),
                         None => match additional {
@@ -557,11 +558,6 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
-}
-
-/// A JSON pointer segment: `~` and `/` escaped.
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// A value for a message, cut short when long.

@@ -2,17 +2,23 @@
 //! model always gives the same bytes.
 
 mod constructors;
+mod crate_root;
 mod docs;
-mod operations;
+mod parallel;
+mod params;
+mod request;
+mod resource;
+mod security;
 mod types;
 mod union_constructors;
 mod union_decode;
+mod workflow;
 
 pub(crate) use constructors::setter_names_of;
-pub(crate) use operations::security_alternatives;
+pub(crate) use security::security_alternatives;
 pub(crate) use types::rust_type_named;
 
-use crate::ir::{Api, Operation, Ty, TypeDef, TypePath};
+use crate::ir::{Api, Operation, TypeDef, TypePath};
 use anyhow::{Context, Result};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -70,9 +76,6 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     let mut modules: BTreeSet<Vec<String>> =
         api.resources.iter().map(|r| r.module.clone()).collect();
     modules.extend(used().map(|t| t.path.module.clone()));
-    let structs = types::defaultable(&api.types);
-    let securities = operations::security_sets(api);
-    let buffered = types::buffered(api);
     let mut by_module: BTreeMap<&[String], Vec<&TypeDef>> = BTreeMap::new();
     for def in used() {
         by_module
@@ -114,7 +117,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                 .defs
                 .iter()
                 .map(|def| {
-                    let mut tokens = types::type_def(def, &structs, &buffered);
+                    let mut tokens = types::type_def(def);
                     tokens.extend(union_constructors::union_constructors(def, api));
                     // Resource modules are gated as a whole; shared types by the products that use them.
                     match shared.then(|| cfg_any(api, &def.features)).flatten() {
@@ -124,19 +127,19 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                 })
                 .collect::<Result<Vec<_>>>()?;
             if part.first {
-                let head = module_head(api, part.module, &modules, &structs, &securities)?;
+                let head = module_head(api, part.module, &modules)?;
                 source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
             } else {
                 print_items(&part.path, quote!(#(#defs)*))
             }
         })
     };
-    let printed = in_parallel(&parts, print)?;
+    let printed = parallel::in_parallel(&parts, print)?;
 
     let mut files = vec![
         File {
             path: "Cargo.toml".to_owned(),
-            contents: manifest(api, options),
+            contents: crate_root::manifest(api, options),
         },
         File {
             path: "src/lib.rs".to_owned(),
@@ -145,7 +148,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                     options,
                     &[],
                     "src/lib.rs",
-                    lib_tokens(api, options, &modules, &securities),
+                    crate_root::lib_tokens(api, options, &modules),
                 )
             })?,
         },
@@ -163,59 +166,9 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
     Ok(files)
 }
 
-/// `work` over every item, spread over the machine's cores: each thread takes the next item not yet taken,
-/// so one slow part does not hold up a fixed share of the others. Results come back in the items' order,
-/// so the output does not depend on scheduling. (Token streams are not `Send`, so each thread builds its
-/// own.)
-fn in_parallel<T: Sync>(
-    items: &[T],
-    work: impl Fn(&T) -> Result<String> + Sync,
-) -> Result<Vec<String>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, items.len().max(1));
-    let work = &work;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let next = &next;
-    let mut slots: Vec<Option<Result<String>>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            return done;
-                        };
-                        done.push((i, work(item)));
-                    }
-                })
-            })
-            .collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(done) => {
-                    for (i, result) in done {
-                        slots[i] = Some(result);
-                    }
-                }
-                Err(_) => anyhow::bail!("internal: a code-printing thread panicked"),
-            }
-        }
-        Ok(())
-    })?;
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.unwrap_or_else(|| Err(anyhow::anyhow!("internal: a part was not printed")))
-        })
-        .collect()
-}
-
 /// `#[cfg(any(feature = ...))]` for an item that the calls of `features` use; `None` when every product
 /// uses it.
-fn cfg_any(api: &Api, features: &[String]) -> Option<TokenStream> {
+pub(super) fn cfg_any(api: &Api, features: &[String]) -> Option<TokenStream> {
     match features {
         _ if features.len() == api.features.len() => None,
         [one] => Some(quote!(#[cfg(feature = #one)])),
@@ -224,7 +177,7 @@ fn cfg_any(api: &Api, features: &[String]) -> Option<TokenStream> {
 }
 
 /// Every item of `tokens` with `cfg` on it.
-fn gated(tokens: TokenStream, cfg: &TokenStream, path: &str) -> Result<TokenStream> {
+pub(super) fn gated(tokens: TokenStream, cfg: &TokenStream, path: &str) -> Result<TokenStream> {
     let file: syn::File = syn::parse2(tokens)
         .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
     let items = file.items.into_iter().map(|item| quote!(#cfg #item));
@@ -232,7 +185,7 @@ fn gated(tokens: TokenStream, cfg: &TokenStream, path: &str) -> Result<TokenStre
 }
 
 /// Items that continue a file: parsed and printed without the file's header and attributes.
-fn print_items(path: &str, items: TokenStream) -> Result<String> {
+pub(super) fn print_items(path: &str, items: TokenStream) -> Result<String> {
     let file: syn::File = syn::parse2(items)
         .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
     Ok(prettyplease::unparse(&file))
@@ -280,7 +233,7 @@ fn source_file(
     Ok(format!("{}{}", header(options), print_items(path, tokens)?))
 }
 
-fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<String> {
+pub(super) fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<String> {
     modules
         .iter()
         .filter(|m| m.len() == module.len() + 1 && m.starts_with(module))
@@ -293,8 +246,6 @@ fn module_head(
     api: &Api,
     module: &[String],
     modules: &BTreeSet<Vec<String>>,
-    structs: &BTreeSet<TypePath>,
-    securities: &[Vec<Vec<crate::ir::AuthScheme>>],
 ) -> Result<TokenStream> {
     let children = child_modules(module, modules).into_iter().map(|c| {
         let c = id(&c);
@@ -309,15 +260,11 @@ fn module_head(
         .resources
         .iter()
         .find(|r| r.module == module)
-        .map(|r| operations::handle(r, &operations, api, securities))
+        .map(|r| resource::handle(r, &operations, api))
         .transpose()?;
-    let params = operations
-        .iter()
-        .map(|op| operations::params_struct(op, api, structs));
-    let forms = operations
-        .iter()
-        .map(|op| operations::form_struct(op, structs));
-    let aliases = operations.iter().map(|op| operations::response_alias(op));
+    let params = operations.iter().map(|op| params::params_struct(op));
+    let forms = operations.iter().map(|op| params::form_struct(op));
+    let aliases = operations.iter().map(|op| resource::response_alias(op));
     Ok(quote! {
         #(#children)*
         #handle
@@ -325,271 +272,4 @@ fn module_head(
         #(#forms)*
         #(#aliases)*
     })
-}
-
-fn lib_tokens(
-    api: &Api,
-    options: &Options,
-    modules: &BTreeSet<Vec<String>>,
-    securities: &[Vec<Vec<crate::ir::AuthScheme>>],
-) -> TokenStream {
-    let security = operations::security_consts(api, securities);
-    let patterns = pattern_statics(api);
-    let docs = docs::inner(&crate_docs(api, options));
-    let children = child_modules(&[], modules).into_iter().map(|c| {
-        let gate = (c != "types").then(|| {
-            let feature = crate::lower::features::feature_name(&c);
-            quote!(#[cfg(feature = #feature)])
-        });
-        let c = id(&c);
-        quote!(#gate pub mod #c;)
-    });
-    let base_url = match &api.default_base_url {
-        Some(url) => quote!(Some(#url)),
-        None => quote!(None),
-    };
-    quote! {
-        #docs
-        #![forbid(unsafe_code)]
-        mod runtime;
-        pub use runtime::{
-            ApiCode, ApiError, ApiMessage, Call, Client, ClientBuilder, Error, KeyLocation, MessageSource, Paginator,
-            RequestOptions, Response, ResponseHeaders, Result, WaitOptions,
-        };
-        /// The HTTP client this crate is built on, whose types appear in its API (`StatusCode`, `HeaderMap`,
-        /// `ClientBuilder` for `http_client_builder`...): use it rather than a separately chosen version.
-        pub use reqwest;
-        /// The API's base URL, from the spec's `servers` (`None` when it names none).
-        pub const DEFAULT_BASE_URL: Option<&str> = #base_url;
-        #security
-        #patterns
-        #(#children)*
-    }
-}
-
-/// The products whose calls check a parameter against each `pattern`, by the pattern's static name.
-fn patterns_used(api: &Api) -> BTreeMap<String, (&str, BTreeSet<String>)> {
-    let mut used: BTreeMap<String, (&str, BTreeSet<String>)> = BTreeMap::new();
-    for op in &api.operations {
-        for p in op.positional.iter().chain(&op.params) {
-            if let Some(pattern) = &p.constraints.pattern {
-                used.entry(operations::pattern_static(pattern))
-                    .or_insert_with(|| (pattern.as_str(), BTreeSet::new()))
-                    .1
-                    .insert(crate::lower::features::of_operation(op));
-            }
-        }
-    }
-    used
-}
-
-/// One `static` per distinct `pattern` of a parameter, compiled on first use: with the `patterns` feature,
-/// which the products that check patterns enable.
-fn pattern_statics(api: &Api) -> TokenStream {
-    let statics = patterns_used(api)
-        .into_iter()
-        .map(|(name, (pattern, features))| {
-            let features: Vec<String> = features.into_iter().collect();
-            let cfg = match (cfg_any(api, &features), features.as_slice()) {
-                (None, _) => quote!(#[cfg(feature = "patterns")]),
-                (Some(_), [one]) => quote!(#[cfg(all(feature = "patterns", feature = #one))]),
-                (Some(_), _) => {
-                    quote!(#[cfg(all(feature = "patterns", any(#(feature = #features),*)))])
-                }
-            };
-            let doc = format!(" `pattern` `{pattern}` of parameters.");
-            let name = id(&name);
-            quote! {
-                #[doc = #doc]
-                #cfg
-                static #name: runtime::Pattern = runtime::Pattern::new(#pattern);
-            }
-        });
-    quote!(#(#statics)*)
-}
-
-fn crate_docs(api: &Api, options: &Options) -> String {
-    let mut text = format!("# {}\n\nA typed async Rust client, generated from the API's OpenAPI document (version {}).", api.title, api.version);
-    if let Some(description) = &api.description {
-        text.push_str(&format!("\n\n{}", description.trim()));
-    }
-    if let Some(example) = quick_start(api, options) {
-        text.push_str(&format!("\n\n## Quick start\n\n```no_run\n{example}```"));
-    }
-    text.push_str(
-        "\n\n## How this crate is organised\n\n\
-         - [`Client`] holds the credentials and the HTTP connection pool; build it with [`Client::builder`] \
-         or [`Client::from_env`].\n\
-         - Calls hang off resource handles that mirror the API's paths (`client.rules().lists()`...); each \
-         call takes the last path parameter as its own argument and the others in a params struct.\n\
-         - Calls return the `result` of Cloudflare's response envelope; everything else is an [`Error`].\n",
-    );
-    if api.types.iter().any(|t| t.path.module == ["types"]) {
-        text.push_str(
-            "- [`types`] holds the types the spec defines once and uses in several places.\n",
-        );
-    }
-    text.push_str(
-        "- Unions are decided by their discriminator and keep values this version does not know in an \
-         `Unknown` variant; string enums keep unknown values too.",
-    );
-    text.push_str(&products_table(api));
-    text
-}
-
-/// The crate's products, each a Cargo feature, with its accessor and how many calls it has.
-fn products_table(api: &Api) -> String {
-    let mut calls: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for op in &api.operations {
-        let entry = calls
-            .entry(crate::lower::features::of_operation(op))
-            .or_insert_with(|| (op.resource.first().cloned().unwrap_or_default(), 0));
-        entry.1 += 1;
-    }
-    let example = calls.keys().next().cloned().unwrap_or_default();
-    let mut text = format!(
-        "\n\n## Products\n\n\
-         Each product is a Cargo feature, and none is on by default: enable those you call \
-         (`features = [\"{example}\"]`), or `full` for all of them. A product compiles only the types its \
-         calls use.\n\n| feature | calls | accessor |\n|---|---:|---|\n",
-    );
-    for (feature, (module, count)) in &calls {
-        text.push_str(&format!(
-            "| `{feature}` | {count} | `client.{module}()` |\n"
-        ));
-    }
-    text
-}
-
-/// A compiled (not run) example of the first call in the spec that takes only strings.
-fn quick_start(api: &Api, options: &Options) -> Option<String> {
-    api.operations
-        .iter()
-        .filter(|op| op.body.is_none() && op.starts.is_none())
-        .find_map(|op| quick_start_for(op, options))
-}
-
-fn quick_start_for(op: &Operation, options: &Options) -> Option<String> {
-    let lib = options.crate_name.replace('-', "_");
-    let chain: String = op.resource.iter().map(|m| format!(".{m}()")).collect();
-    let mut args = Vec::new();
-    for p in &op.positional {
-        if p.ty != Ty::String {
-            return None;
-        }
-        args.push(format!(
-            "{:?}",
-            p.example.clone().unwrap_or_else(|| "...".to_owned())
-        ));
-    }
-    if !op.params.is_empty() {
-        let mut required = Vec::new();
-        for p in op.params.iter().filter(|p| p.required) {
-            if p.ty != Ty::String {
-                return None;
-            }
-            required.push(format!(
-                "{:?}",
-                p.example.clone().unwrap_or_else(|| "...".to_owned())
-            ));
-        }
-        args.push(format!(
-            "&{lib}::{}::{}::new({})",
-            op.resource.join("::"),
-            op.params_type,
-            required.join(", ")
-        ));
-    }
-    // Compiled only with the call's product enabled (see the features table).
-    Some(format!(
-        "# #[cfg(feature = \"{feature}\")]\n\
-         # async fn example() -> Result<(), {lib}::Error> {{\n\
-         // CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY\n\
-         let client = {lib}::Client::from_env()?;\n\
-         let result = client{chain}.{}({}).await?;\n\
-         println!(\"{{result:?}}\");\n\
-         # Ok(())\n\
-         # }}\n",
-        // A paged list call is a stream; its one-page call is awaited.
-        op.paging
-            .as_ref()
-            .map_or(&op.fn_name, |paging| &paging.page_fn),
-        args.join(", "),
-        feature = crate::lower::features::of_operation(op),
-    ))
-}
-
-fn manifest(api: &Api, options: &Options) -> String {
-    let title = api.title.replace('\\', "\\\\").replace('"', "\\\"");
-    let workspace = if options.standalone {
-        "\n# Not part of any enclosing workspace.\n[workspace]\n"
-    } else {
-        ""
-    };
-    format!(
-        r#"# @generated by `{command}` from {spec}. Do not edit: change the spec and run the command again.
-[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-rust-version = "1.88"
-license = "MIT OR Apache-2.0"
-description = "Typed async client for the {title}, generated from its OpenAPI document."
-publish = false
-
-[dependencies]
-base64 = "0.22"
-futures-core = "0.3"
-percent-encoding = "2"
-regex = {{ version = "1", optional = true, default-features = false, features = ["std", "unicode"] }}
-reqwest = {{ version = "0.12", default-features = false, features = ["rustls-tls", "http2", "multipart"] }}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = {{ version = "1", features = ["raw_value"] }}
-thiserror = "2"
-time = {{ version = "0.3", features = ["serde-well-known", "formatting", "parsing"] }}
-tokio = {{ version = "1", features = ["time"] }}
-tracing = "0.1"
-{features}{workspace}"#,
-        command = options.command,
-        spec = options.spec_label,
-        name = options.crate_name,
-        features = features_table(api),
-    )
-}
-
-/// One feature per product, none on by default, and `full` for all of them (see README.md for why).
-fn features_table(api: &Api) -> String {
-    let quoted = |names: &mut dyn Iterator<Item = &String>| {
-        names
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut table = String::from(
-        "\n# One feature per product (top-level resource): enable the ones you call. `full` enables all.\n\
-         [features]\ndefault = []\n\
-         # Trust the operating system's certificate store (e.g. a corporate CA) in addition to the bundled \
-         Mozilla roots.\nnative-roots = [\"reqwest/rustls-tls-native-roots\"]\n\
-         # Every type both `Serialize` and `Deserialize` (for mock servers and caches). Without it, a type calls \
-         only send is `Serialize`\n# and one they only receive is `Deserialize`, which compiles faster.\n\
-         all-serde = []\n",
-    );
-    table.push_str(
-        "# Checks parameters against their `pattern` (with the `regex` crate); the products that have patterns \
-         enable it.\npatterns = [\"dep:regex\"]\n",
-    );
-    table.push_str(&format!("full = [{}]\n", quoted(&mut api.features.keys())));
-    let with_patterns: BTreeSet<String> = patterns_used(api)
-        .into_values()
-        .flat_map(|(_, features)| features)
-        .collect();
-    for (feature, needs) in &api.features {
-        let patterns = with_patterns
-            .contains(feature)
-            .then(|| "patterns".to_owned());
-        let mut needs = needs.iter().chain(patterns.as_ref());
-        table.push_str(&format!("{feature} = [{}]\n", quoted(&mut needs)));
-    }
-    table.push_str("\n[package.metadata.docs.rs]\nall-features = true\n");
-    table
 }

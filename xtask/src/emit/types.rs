@@ -3,10 +3,9 @@
 
 use super::constructors::{constructors, Member};
 use super::{docs, id, type_path};
-use crate::ir::{Api, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union};
+use crate::ir::{Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union};
 use proc_macro2::TokenStream;
 use quote::quote;
-use std::collections::BTreeSet;
 
 /// The Rust type for `ty`. Timestamps are `OffsetDateTime` where a serde `with` attribute can reach
 /// them (a field or its `Option`), and RFC 3339 strings inside collections.
@@ -41,80 +40,7 @@ pub fn rust_type_named(
     }
 }
 
-/// Structs that can derive `Default`: every field is an `Option` or has a default itself (computed to a
-/// fixed point, since structs contain structs). Unions and enums have no natural default.
-pub fn defaultable(types: &[TypeDef]) -> BTreeSet<TypePath> {
-    let mut found: BTreeSet<TypePath> = BTreeSet::new();
-    loop {
-        let before = found.len();
-        for def in types {
-            let ok = match (&def.kind, &def.copy_of) {
-                (TypeKind::Struct { fields, .. }, _) => fields
-                    .iter()
-                    .all(|f| f.optional() || has_default(&f.ty, &found)),
-                // A copy of a struct is an alias: it has a default when the struct has.
-                (_, Some(of)) => found.contains(of),
-                _ => false,
-            };
-            if ok {
-                found.insert(def.path.clone());
-            }
-        }
-        if found.len() == before {
-            return found;
-        }
-    }
-}
-
-pub fn has_default(ty: &Ty, structs: &BTreeSet<TypePath>) -> bool {
-    match ty {
-        Ty::DateTime => false,
-        Ty::Named(path) => structs.contains(path),
-        _ => true,
-    }
-}
-
-/// Types that serde decodes from its own buffer instead of the JSON text: the values of a struct's
-/// `additionalProperties` beside its properties (a `#[serde(flatten)]` map), and all they contain. A union
-/// among them cannot capture its raw JSON text, so it decodes through a `serde_json::Value`.
-pub fn buffered(api: &Api) -> BTreeSet<TypePath> {
-    let mut found = BTreeSet::new();
-    let mut pending: Vec<&Ty> = api
-        .types
-        .iter()
-        .filter_map(|def| match &def.kind {
-            TypeKind::Struct { extra, .. } => extra.as_ref(),
-            _ => None,
-        })
-        .collect();
-    while let Some(ty) = pending.pop() {
-        match ty {
-            Ty::Array(inner) | Ty::Map(inner) => pending.push(inner),
-            // A copy's definition is what is decoded: it is the one that is buffered.
-            Ty::Named(path) if found.insert(api.find(path).map_or(path, |d| &d.path).clone()) => {
-                match api.find(path).map(|d| &d.kind) {
-                    Some(TypeKind::Struct { fields, extra }) => {
-                        pending.extend(fields.iter().map(|f| &f.ty));
-                        pending.extend(extra);
-                    }
-                    Some(TypeKind::Union(union)) => {
-                        pending.extend(union.variants.iter().map(|v| &v.ty))
-                    }
-                    Some(TypeKind::Alias(inner)) => pending.push(inner),
-                    Some(TypeKind::StringEnum { .. }) | None => {}
-                }
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
-pub fn type_def(
-    def: &TypeDef,
-    defaultable: &BTreeSet<TypePath>,
-    buffered: &BTreeSet<TypePath>,
-) -> TokenStream {
+pub fn type_def(def: &TypeDef) -> TokenStream {
     let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
         let sent_only = def.sent && !def.received;
@@ -169,7 +95,7 @@ pub fn type_def(
                     pub extra: ::std::collections::BTreeMap<String, #value>,
                 }
             });
-            let default = defaultable.contains(&def.path).then(|| quote!(Default,));
+            let default = def.defaultable.then(|| quote!(Default,));
             let deprecated = deprecated_attr(def.deprecated);
             let (serde, other_serde) = serde_derives(def);
             quote! {
@@ -210,7 +136,7 @@ pub fn type_def(
                 }
             }
         }
-        TypeKind::Union(union) => union_def(&doc, def, union, !buffered.contains(&def.path)),
+        TypeKind::Union(union) => union_def(&doc, def, union, !def.buffered),
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, true, here);
             quote! { #doc pub type #name = #ty; }
@@ -321,19 +247,18 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         if v.boxed {
             ty = quote!(Box<#ty>);
         }
-        let chosen_by = match (&union.rule, &v.marker, v.kind) {
-            (Rule::Tag(tag), _, _) => {
-                let tags = v
-                    .tags
+        let chosen_by = match (&union.rule, &v.selector) {
+            (Rule::Tag(tag), Selector::Tag(values)) => {
+                let values = values
                     .iter()
                     .map(|t| format!("`{t}`"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                format!("`{tag}`: {tags}.")
+                format!("`{tag}`: {values}.")
             }
-            (_, Some(marker), _) => format!("`{marker}` is present."),
-            (_, _, Some(kind)) => format!("A JSON {}.", kind_name(kind)),
-            _ => String::new(),
+            (_, Selector::Present(property)) => format!("`{property}` is present."),
+            (_, Selector::Kind(kind)) => format!("A JSON {}.", kind_name(*kind)),
+            (_, Selector::Tag(_)) => String::new(),
         };
         let doc = docs::outer(&format!(
             "{chosen_by}{}",
@@ -361,7 +286,10 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
     let (choose, unknown_doc) = match &union.rule {
         Rule::Tag(tag) => {
             let arms = union.variants.iter().map(|v| {
-                let tags = &v.tags;
+                let tags = match &v.selector {
+                    Selector::Tag(values) => values.as_slice(),
+                    _ => &[],
+                };
                 let decode = decode(v);
                 quote!(Some(#(#tags)|*) => #decode,)
             });
@@ -379,7 +307,10 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             let markers: Vec<&str> = union
                 .variants
                 .iter()
-                .filter_map(|v| v.marker.as_deref())
+                .filter_map(|v| match &v.selector {
+                    Selector::Present(property) => Some(property.as_str()),
+                    _ => None,
+                })
                 .collect();
             let arms = union.variants.iter().enumerate().map(|(i, v)| {
                 let decode = decode(v);
@@ -398,9 +329,13 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
         Rule::Kind => {
             let mut ordered: Vec<&crate::ir::Variant> = union.variants.iter().collect();
             // Integers before other numbers: an integer is both.
-            ordered.sort_by_key(|v| v.kind);
+            let kind = |v: &crate::ir::Variant| match v.selector {
+                Selector::Kind(kind) => Some(kind),
+                _ => None,
+            };
+            ordered.sort_by_key(|v| kind(v));
             let checks = ordered.iter().map(|v| {
-                let test = match v.kind {
+                let test = match kind(v) {
                     Some(JsonKind::String) => quote!(value.is_string()),
                     Some(JsonKind::Integer) => quote!(value.is_i64() || value.is_u64()),
                     Some(JsonKind::Number) => quote!(value.is_number()),

@@ -7,7 +7,7 @@
 use super::id;
 use super::types::rust_type;
 use crate::ident::{ident, Case, Scope};
-use crate::ir::{Api, Field, Rule, Ty, TypeDef, TypeKind, Union, Variant};
+use crate::ir::{Api, Field, Rule, Selector, Ty, TypeDef, TypeKind, Union, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -64,14 +64,18 @@ pub fn union_constructors(def: &TypeDef, api: &Api) -> TokenStream {
     let mut names = Scope::with_reserved(&reserved);
     let mut fns = Vec::new();
     for variant in &union.variants {
-        let tags: Vec<Option<&str>> = match (&union.rule, &variant.marker) {
-            (Rule::Tag(_), _) if !variant.tags.is_empty() => {
-                variant.tags.iter().map(|t| Some(t.as_str())).collect()
+        let tags: Vec<Option<&str>> = match &variant.selector {
+            Selector::Tag(values) if !values.is_empty() => {
+                values.iter().map(|t| Some(t.as_str())).collect()
             }
             _ => vec![None],
         };
+        let present = match &variant.selector {
+            Selector::Present(property) => Some(property.as_str()),
+            _ => None,
+        };
         for tag in tags {
-            let chosen_by = tag.or(variant.marker.as_deref()).unwrap_or(&variant.ident);
+            let chosen_by = tag.or(present).unwrap_or(&variant.ident);
             let name = names.claim(&ident(chosen_by, Case::Snake), Case::Snake);
             fns.push(constructor(&name, def, union, variant, tag, api));
         }
@@ -117,9 +121,9 @@ fn constructor(
             "variant whose `{}` is `{tag}`",
             tag_property.unwrap_or_default()
         ),
-        None => match &variant.marker {
-            Some(marker) => format!("variant with `{marker}`"),
-            None => format!("`{}` variant", variant.ident),
+        None => match &variant.selector {
+            Selector::Present(property) => format!("variant with `{property}`"),
+            _ => format!("`{}` variant", variant.ident),
         },
     };
     let Some((fields, has_extra)) = struct_fields else {

@@ -3,7 +3,7 @@
 //! value was while noting the deciding keys, and falls back to reading them first (see its `union` module).
 
 use super::id;
-use crate::ir::{Rule, Union, Variant};
+use crate::ir::{Rule, Selector, Union, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -13,13 +13,19 @@ pub fn by_text(name: &str, union: &Union, open: bool) -> TokenStream {
     let rule = match &union.rule {
         Rule::Tag(tag) => {
             let arms = union.variants.iter().enumerate().map(|(i, v)| {
-                let tags = &v.tags;
+                let tags = match &v.selector {
+                    Selector::Tag(values) => values.as_slice(),
+                    _ => &[],
+                };
                 quote!(#(#tags)|* => Some(#i),)
             });
             quote!(crate::runtime::UnionRule::Tag(#tag, |tag| match tag { #(#arms)* _ => None }))
         }
         _ => {
-            let markers = union.variants.iter().filter_map(|v| v.marker.as_deref());
+            let markers = union.variants.iter().filter_map(|v| match &v.selector {
+                Selector::Present(property) => Some(property.as_str()),
+                _ => None,
+            });
             quote!(crate::runtime::UnionRule::Markers(&[#(#markers),*]))
         }
     };

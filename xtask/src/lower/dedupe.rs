@@ -125,17 +125,7 @@ fn signature(def: &TypeDef, own: usize, class_of: &dyn Fn(&TypePath) -> usize) -
             let variants: Vec<String> = union
                 .variants
                 .iter()
-                .map(|v| {
-                    format!(
-                        "{}:{}:{:?}:{:?}:{:?}:{}",
-                        v.ident,
-                        ty(&v.ty),
-                        v.tags,
-                        v.marker,
-                        v.kind,
-                        v.boxed
-                    )
-                })
+                .map(|v| format!("{}:{}:{:?}:{}", v.ident, ty(&v.ty), v.selector, v.boxed))
                 .collect();
             format!(
                 "union {} {:?} [{}]",

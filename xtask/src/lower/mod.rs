@@ -4,31 +4,30 @@
 mod accept;
 mod cycles;
 mod dedupe;
+mod derived;
 pub mod features;
 mod names;
 mod operation;
+mod path_template;
 mod resource;
 mod schema;
+mod type_table;
 mod usage_docs;
 mod view;
 mod workflow;
 
-use crate::ident::{Case, Scope};
-use crate::ir::{Api, Ty, TypeDef, TypePath};
+use crate::ident::Case;
+use crate::ir::{Api, Ty, TypePath};
 use anyhow::Result;
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
-use schema::Hint;
+use schema::{Direction, Hint};
 use std::collections::{BTreeMap, HashMap};
+use type_table::TypeTable;
 use typed_arena::Arena;
 
 pub use schema::component_name;
 
-/// Names from Rust's prelude that generated code writes bare (`Option<String>`, not
-/// `::std::option::Option<::std::string::String>`): no generated type may take them, or it would shadow them
-/// in its module. Short paths keep the generated crate small and quick to print and compile.
-pub const PRELUDE_NAMES: &[&str] = &[
-    "Box", "Option", "Result", "String", "ToOwned", "ToString", "Vec",
-];
+pub use type_table::PRELUDE_NAMES;
 
 pub struct Lowerer<'a> {
     doc: &'a OpenAPI,
@@ -36,21 +35,16 @@ pub struct Lowerer<'a> {
     built: &'a Arena<Schema>,
     /// Member lists lowering builds itself, likewise.
     built_members: &'a Arena<Vec<ReferenceOr<Schema>>>,
-    types: Vec<TypeDef>,
-    /// Where each type is in `types`, so lookups do not scan (specs have thousands of types).
-    type_index: HashMap<TypePath, usize>,
+    /// The types defined so far, with their index and the names taken in each module.
+    table: TypeTable,
     /// Each component schema's type, once lowered (or while it is being lowered).
     components: HashMap<&'a str, Ty>,
     /// Request-body versions of components that have `readOnly` properties (which are left out).
     input_components: HashMap<&'a str, Ty>,
     /// Whether a `readOnly` property is reachable from the schema at a location.
     read_only_cache: HashMap<String, bool>,
-    /// Lowering a request body: `readOnly` properties are left out.
-    request_mode: bool,
     /// Named types made for schemas written in place, by location, so a shared location yields one type.
     inline_types: HashMap<String, Ty>,
-    /// Type names taken in each module.
-    scopes: BTreeMap<Vec<String>, Scope>,
     /// Why each operation that could not be generated was left out.
     left_out: Vec<anyhow::Error>,
     warnings: Vec<String>,
@@ -62,14 +56,11 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
         doc,
         built: &built,
         built_members: &built_members,
-        types: Vec::new(),
-        type_index: HashMap::new(),
+        table: TypeTable::default(),
         components: HashMap::new(),
         input_components: HashMap::new(),
         read_only_cache: HashMap::new(),
-        request_mode: false,
         inline_types: HashMap::new(),
-        scopes: BTreeMap::new(),
         left_out: Vec::new(),
         warnings: Vec::new(),
     };
@@ -84,25 +75,27 @@ pub fn lower(doc: &OpenAPI) -> Result<Api> {
             left_out.swap_remove(0)
         });
     }
-    let unlinked = workflow::link_started(&mut operations, |path| lowerer.find_type(path));
+    let unlinked = workflow::link_started(&mut operations, |path| lowerer.table.find(path));
     lowerer.warnings.extend(unlinked);
-    cycles::box_cycles(&mut lowerer.types);
+    cycles::box_cycles(&mut lowerer.table.types);
     let mut api = Api {
         title: doc.info.title.clone(),
         description: doc.info.description.clone(),
         version: doc.info.version.clone(),
         default_base_url: doc.servers.first().map(server_url),
-        type_index: crate::ir::index_types(&lowerer.types),
-        types: lowerer.types,
+        type_index: crate::ir::index_types(&lowerer.table.types),
+        types: lowerer.table.types,
         resources,
         operations,
         warnings: lowerer.warnings,
         features: BTreeMap::new(),
+        security_sets: Vec::new(),
     };
     api.features = features::assign(&mut api);
     names::by_role(&mut api);
     usage_docs::fill(&mut api);
     dedupe::merge(&mut api);
+    derived::fill(&mut api);
     Ok(api)
 }
 
@@ -114,53 +107,26 @@ impl<'a> Lowerer<'a> {
             return Ok(());
         };
         for (name, schema) in &components.schemas {
-            let at = format!(
-                "{}{}",
-                schema::COMPONENT_SCHEMAS,
-                schema::escape_pointer(name)
-            );
+            let at = crate::location::component("schemas", name);
             match schema {
                 openapiv3::ReferenceOr::Item(item) => {
-                    self.lower_component(name, item, &at)?;
+                    self.lower_component(name, item, &at, Direction::Response)?;
                 }
                 openapiv3::ReferenceOr::Reference { reference } => {
                     let hint = Hint {
                         module: vec!["types".to_owned()],
                         name: crate::ident::ident(name, Case::Pascal),
                     };
-                    self.lower(schema::SchemaRef::Ref(reference), &hint, &at)?;
+                    self.lower(
+                        schema::SchemaRef::Ref(reference),
+                        &hint,
+                        &at,
+                        Direction::Response,
+                    )?;
                 }
             }
         }
         Ok(())
-    }
-
-    fn add_type(&mut self, def: TypeDef) {
-        self.type_index.insert(def.path.clone(), self.types.len());
-        self.types.push(def);
-    }
-
-    fn find_type(&self, path: &TypePath) -> Option<&TypeDef> {
-        self.type_index.get(path).and_then(|&i| self.types.get(i))
-    }
-
-    fn find_type_mut(&mut self, path: &TypePath) -> Option<&mut TypeDef> {
-        let i = *self.type_index.get(path)?;
-        self.types.get_mut(i)
-    }
-
-    fn claim_type(&mut self, hint: &Hint) -> TypePath {
-        let scope = self
-            .scopes
-            .entry(hint.module.clone())
-            .or_insert_with(|| Scope::with_reserved(PRELUDE_NAMES));
-        // Inline types are named after their whole path of parents, which can grow long.
-        let name =
-            crate::ident::shorten(hint.name.clone(), 2 * crate::ident::MAX_IDENT, Case::Pascal);
-        TypePath {
-            module: hint.module.clone(),
-            name: scope.claim(&name, Case::Pascal),
-        }
     }
 }
 
@@ -168,7 +134,7 @@ impl<'a> Lowerer<'a> {
 fn missing_type(lowerer: &Lowerer, operations: &[crate::ir::Operation]) -> Option<TypePath> {
     use crate::ir::{BodyMedia, Response, TypeKind};
     let mut used: Vec<&Ty> = Vec::new();
-    for def in &lowerer.types {
+    for def in &lowerer.table.types {
         match &def.kind {
             TypeKind::Struct { fields, extra } => {
                 used.extend(fields.iter().map(|f| &f.ty));
@@ -196,7 +162,7 @@ fn missing_type(lowerer: &Lowerer, operations: &[crate::ir::Operation]) -> Optio
     }
     while let Some(ty) = used.pop() {
         match ty {
-            Ty::Named(path) if lowerer.find_type(path).is_none() => return Some(path.clone()),
+            Ty::Named(path) if lowerer.table.find(path).is_none() => return Some(path.clone()),
             Ty::Array(inner) | Ty::Map(inner) => used.push(inner),
             _ => {}
         }

@@ -2,8 +2,9 @@
 //! before sending), its success type (unwrapped from Cloudflare's envelope) and the auth it accepts.
 
 use super::accept::accept;
+use super::path_template::{PathSegment, PathTemplate};
 use super::resource::{place, singular, Placement};
-use super::schema::{component_name, Hint, SchemaRef};
+use super::schema::{component_name, Direction, Hint, SchemaRef};
 use super::view::{shape, Shape};
 use super::{workflow, Lowerer};
 use crate::ident::{ident, Case, Scope};
@@ -11,6 +12,7 @@ use crate::ir::{
     AuthScheme, BodyMedia, Bound, Constraints, FormPart, Operation, Param, ParamLocation,
     RequestBody, Resource, Response, Segment, Ty,
 };
+use crate::location::Location;
 use anyhow::{bail, Result};
 use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +44,7 @@ const CALL_LOCALS: &[&str] = &[
 
 struct Found<'a> {
     path: &'a str,
+    template: PathTemplate<'a>,
     method: &'a str,
     op: &'a openapiv3::Operation,
     shared_params: &'a [ReferenceOr<Parameter>],
@@ -95,12 +98,14 @@ impl<'a> Lowerer<'a> {
                     }
                     _ => false,
                 };
-                let mut placement = place(path, method, returns_array);
+                let template = PathTemplate::parse(path);
+                let mut placement = place(&template, method, returns_array);
                 if ROOT_RESERVED.contains(&placement.resource[0].as_str()) {
                     placement.resource[0].push('_');
                 }
                 found.push(Found {
                     path,
+                    template,
                     method,
                     op,
                     shared_params: &item.parameters,
@@ -128,7 +133,8 @@ impl<'a> Lowerer<'a> {
         for (module, kids) in &children {
             let Some(last) = module.last() else { continue };
             let handle = self
-                .claim_type(&Hint {
+                .table
+                .claim(&Hint {
                     module: module.clone(),
                     name: ident(last, Case::Pascal),
                 })
@@ -145,7 +151,7 @@ impl<'a> Lowerer<'a> {
             });
         }
 
-        let canonical = canonical_path_names(found.iter().map(|f| f.path));
+        let canonical = canonical_path_names(found.iter().map(|f| &f.template));
         let mut operations = Vec::with_capacity(found.len());
         for f in &found {
             let scope = methods.entry(f.placement.resource.clone()).or_default();
@@ -194,6 +200,8 @@ impl<'a> Lowerer<'a> {
         Ok((resources, operations))
     }
 
+    /// One operation, lowered in the order its parts claim names (params struct, parameters' types,
+    /// response, waiter handle, body), so names stay deterministic.
     fn operation(
         &mut self,
         f: &Found<'a>,
@@ -208,17 +216,90 @@ impl<'a> Lowerer<'a> {
             ident(&fn_name, Case::Pascal)
         );
         let params_type = self
-            .claim_type(&Hint {
+            .table
+            .claim(&Hint {
                 module: module.clone(),
                 name: format!("{base}Params"),
             })
             .name;
+        let declared = self.declared_params(f)?;
+        let ordered = ordered_params(f, &declared)?;
+        let params_hint = Hint {
+            module: module.clone(),
+            name: params_type.clone(),
+        };
+        let lowered = self.lower_params(f, ordered, canonical, &params_hint)?;
+        let segments = url_segments(f, &lowered.positional, &lowered.params)?;
         let response_hint = Hint {
             module: module.clone(),
             name: format!("{base}Response"),
         };
+        let response = self.response(f, &response_hint, &base)?;
+        let response_type = match &response {
+            Response::Enveloped(Ty::Named(p))
+            | Response::EnvelopedWhole(Ty::Named(p))
+            | Response::Json(Ty::Named(p))
+                if p.module == module && p.name == response_hint.name =>
+            {
+                p.name.clone()
+            }
+            _ => self.table.claim(&response_hint).name,
+        };
+        let waiter = self.operation_waiter(f, &module, &response)?;
+        let body = match (&f.op.request_body, lowered.body_ident) {
+            (Some(body), Some(ident)) => {
+                Some(self.request_body(body, ident, &module, &base, &f.at)?)
+            }
+            _ => None,
+        };
 
-        // Operation-level parameters replace path-level ones with the same name and location.
+        let mut operation = Operation {
+            security_set: 0,
+            params_default: false,
+            form_default: false,
+            spec_id: f
+                .op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
+            summary: f.op.summary.clone(),
+            description: f.op.description.clone(),
+            method: f.method.to_uppercase(),
+            path_template: f.path.to_owned(),
+            segments,
+            resource: module,
+            fn_name,
+            positional: lowered.positional,
+            params: lowered.params,
+            params_type,
+            body,
+            response,
+            response_type,
+            accept: self.accept(f.op, &f.at)?,
+            security: self.security(f.op, &f.at)?,
+            permissions: permissions(f.op),
+            error_responses: f
+                .op
+                .responses
+                .responses
+                .iter()
+                .filter(|(code, _)| !is_success(code))
+                .map(|(code, r)| (status_text(code), self.response_description(r)))
+                .collect(),
+            deprecated: f.op.deprecated,
+            origin: f.at.clone(),
+            paging: None,
+            waiter,
+            starts: None,
+        };
+        operation.paging = workflow::paging(&operation, |path| self.table.find(path));
+        workflow::count_pages_in_integers(&mut operation);
+        Ok(operation)
+    }
+
+    /// The parameters declared on the path and on the operation: operation-level ones replace path-level
+    /// ones with the same name and location.
+    fn declared_params(&mut self, f: &Found<'a>) -> Result<Vec<Declared<'a>>> {
         let mut declared: Vec<Declared<'a>> = Vec::new();
         let sources = f
             .shared_params
@@ -237,58 +318,30 @@ impl<'a> Lowerer<'a> {
             });
             declared.push(parameter);
         }
+        Ok(declared)
+    }
 
-        let segments_raw: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
-        // Path parameters are the call's own arguments, as in Cloudflare's SDKs, except the scope
-        // (`/accounts/{account_id}`: a first literal and a parameter), which goes in the params struct.
-        fn param_name(segment: &str) -> Option<&str> {
-            segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
-        }
-        let scope_name = match segments_raw.as_slice() {
-            [first, second, ..] if param_name(first).is_none() => param_name(second),
-            _ => None,
-        };
-        let positional_names: Vec<&str> = segments_raw
-            .iter()
-            .filter_map(|s| param_name(s))
-            .filter(|name| Some(*name) != scope_name)
-            .collect();
-        let mut positional = Vec::new();
-        let mut params = Vec::new();
+    /// Each parameter lowered, in `ordered`'s order: path parameters after the scope are the call's own
+    /// arguments (as in Cloudflare's SDKs); the scope (`/accounts/{account_id}`) and the others are
+    /// fields of the params struct, where the body's field is named first.
+    fn lower_params(
+        &mut self,
+        f: &Found<'a>,
+        ordered: Vec<&Declared<'a>>,
+        canonical: &BTreeMap<String, String>,
+        params_hint: &Hint,
+    ) -> Result<LoweredParams> {
+        let positional_names: Vec<&str> = f.template.positional().collect();
+        let mut lowered = LoweredParams::default();
         let mut fields = Scope::default();
         let mut locals = Scope::with_reserved(CALL_LOCALS);
-        // Path parameters in path order, then query parameters in spec order.
-        let mut ordered: Vec<&Declared<'a>> = Vec::new();
-        for segment in &segments_raw {
-            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                let p = declared
-                    .iter()
-                    .find(|d| d.data.name == name && d.location == ParamLocation::Path)
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
-                            f.path
-                        )
-                    })?;
-                ordered.push(p);
-            } else if segment.contains('{') || segment.contains('}') {
-                bail!("paths.{}: segment `{segment}` mixes literal text and parameters, which is not supported", f.path);
-            }
-        }
-        for location in [
-            ParamLocation::Query,
-            ParamLocation::Header,
-            ParamLocation::Cookie,
-        ] {
-            ordered.extend(declared.iter().filter(|d| d.location == location));
-        }
         // The body field's name is taken first, so a parameter called `body` gets the suffix.
-        let body_ident =
+        lowered.body_ident =
             f.op.request_body
                 .is_some()
                 .then(|| fields.claim("body", Case::Snake));
         let mut rust_names: BTreeMap<&str, String> = BTreeMap::new();
-        for (name, key) in path_param_keys(f.path) {
+        for (name, key) in f.template.param_keys() {
             if let Some(canon) = canonical.get(&key) {
                 rust_names.insert(name, canon.clone());
             }
@@ -307,61 +360,26 @@ impl<'a> Lowerer<'a> {
                 _ => None,
             }
             .unwrap_or(&data.name);
-            let lowered = self.param(
-                declared,
-                rust_name,
-                &Hint {
-                    module: module.clone(),
-                    name: params_type.clone(),
-                },
-                scope,
-            )?;
+            let params = self.param(declared, rust_name, params_hint, scope)?;
             if is_positional {
-                positional.extend(lowered);
+                lowered.positional.extend(params);
             } else {
-                params.extend(lowered);
+                lowered.params.extend(params);
             }
         }
-        let mut segments = Vec::with_capacity(segments_raw.len());
-        for s in &segments_raw {
-            segments.push(
-                match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    Some(name) if positional_names.contains(&name) => Segment::Positional(
-                        positional
-                            .iter()
-                            .position(|p| p.wire == name)
-                            .ok_or_else(|| {
-                                anyhow::anyhow!(
-                                    "paths.{}: path parameter `{{{name}}}` is not declared",
-                                    f.path
-                                )
-                            })?,
-                    ),
-                    Some(name) => Segment::Param(
-                        params
-                            .iter()
-                            .position(|p| p.wire == name && p.location == ParamLocation::Path)
-                            .ok_or_else(|| {
-                                anyhow::anyhow!(
-                                    "paths.{}: path parameter `{{{name}}}` is not declared",
-                                    f.path
-                                )
-                            })?,
-                    ),
-                    None => Segment::Literal((*s).to_owned()),
-                },
-            );
-        }
-        // `/things/` is another URL than `/things`: the trailing slash is kept.
-        if f.path.len() > 1 && f.path.ends_with('/') {
-            segments.push(Segment::Literal(String::new()));
-        }
+        Ok(lowered)
+    }
 
-        let response = match &f.success {
+    /// What the first 2xx response gives the caller: the envelope's `result` (an `Option` when it may be
+    /// `null`), the whole envelope, other JSON, text, bytes or nothing.
+    fn response(&mut self, f: &Found<'a>, response_hint: &Hint, base: &str) -> Result<Response> {
+        Ok(match &f.success {
             Success::Envelope {
                 whole: Some((r, at)),
                 ..
-            } => Response::EnvelopedWhole(self.lower(*r, &response_hint, at)?),
+            } => {
+                Response::EnvelopedWhole(self.lower(*r, response_hint, at, Direction::Response)?)
+            }
             Success::Envelope {
                 result: (r, at),
                 result_nullable,
@@ -370,104 +388,50 @@ impl<'a> Lowerer<'a> {
                 if *result_nullable {
                     // The call returns `Option<…Result>`, named `…Response`.
                     let hint = Hint {
-                        module: module.clone(),
+                        module: response_hint.module.clone(),
                         name: format!("{base}Result"),
                     };
-                    Response::EnvelopedNullable(self.lower(*r, &hint, at)?)
+                    Response::EnvelopedNullable(self.lower(*r, &hint, at, Direction::Response)?)
                 } else {
-                    Response::Enveloped(self.lower(*r, &response_hint, at)?)
+                    Response::Enveloped(self.lower(*r, response_hint, at, Direction::Response)?)
                 }
             }
-            Success::Json((r, at)) => Response::Json(self.lower(*r, &response_hint, at)?),
+            Success::Json((r, at)) => {
+                Response::Json(self.lower(*r, response_hint, at, Direction::Response)?)
+            }
             Success::Text => Response::Text,
             Success::Bytes => Response::Bytes,
             Success::Empty => Response::Empty,
-        };
-        let response_type = match &response {
-            Response::Enveloped(Ty::Named(p))
-            | Response::EnvelopedWhole(Ty::Named(p))
-            | Response::Json(Ty::Named(p))
-                if p.module == module && p.name == response_hint.name =>
-            {
-                p.name.clone()
-            }
-            _ => self.claim_type(&response_hint).name,
-        };
-        let waiter = match f.op.extensions.get(workflow::WAITER_EXTENSION) {
-            Some(extension) => {
-                let handle = self
-                    .claim_type(&Hint {
-                        module: module.clone(),
-                        name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
-                    })
-                    .name;
-                Some(workflow::waiter(
-                    extension,
-                    &response,
-                    |path| self.find_type(path),
-                    handle,
-                    &f.at,
-                )?)
-            }
-            None => None,
-        };
-        let body = match (&f.op.request_body, body_ident) {
-            (Some(body), Some(ident)) => {
-                Some(self.request_body(body, ident, &module, &base, &f.at)?)
-            }
-            _ => None,
-        };
+        })
+    }
 
-        let mut operation = Operation {
-            spec_id: f
-                .op
-                .operation_id
-                .clone()
-                .unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
-            summary: f.op.summary.clone(),
-            description: f.op.description.clone(),
-            method: f.method.to_uppercase(),
-            path_template: f.path.to_owned(),
-            segments,
-            resource: module,
-            fn_name,
-            positional,
-            params,
-            params_type,
-            body,
-            response,
-            response_type,
-            accept: self.accept(f.op, &f.at)?,
-            security: self.security(f.op, &f.at)?,
-            permissions: f
-                .op
-                .extensions
-                .get("x-api-token-group")
-                .and_then(|v| v.as_array())
-                .map(|groups| {
-                    groups
-                        .iter()
-                        .filter_map(|g| g.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            error_responses: f
-                .op
-                .responses
-                .responses
-                .iter()
-                .filter(|(code, _)| !is_success(code))
-                .map(|(code, r)| (status_text(code), self.response_description(r)))
-                .collect(),
-            deprecated: f.op.deprecated,
-            origin: f.at.clone(),
-            paging: None,
-            waiter,
-            starts: None,
+    /// `x-sdk-waiter`: the call reports a long-running operation's state, with a handle type named after
+    /// its resource.
+    fn operation_waiter(
+        &mut self,
+        f: &Found<'a>,
+        module: &[String],
+        response: &Response,
+    ) -> Result<Option<crate::ir::Waiter>> {
+        let Some(extension) = f.op.extensions.get(workflow::WAITER_EXTENSION) else {
+            return Ok(None);
         };
-        operation.paging = workflow::paging(&operation, |path| self.find_type(path));
-        workflow::count_pages_in_integers(&mut operation);
-        Ok(operation)
+        let last = module.last().map(String::as_str).unwrap_or("root");
+        let handle = self
+            .table
+            .claim(&Hint {
+                module: module.to_vec(),
+                name: format!("{}Handle", ident(&singular(last), Case::Pascal)),
+            })
+            .name;
+        workflow::waiter(
+            extension,
+            response,
+            |path| self.table.find(path),
+            handle,
+            &f.at,
+        )
+        .map(Some)
     }
 
     /// The item itself, or the one its `$ref` names in `components.<kind>` (one level: a reference to a
@@ -542,7 +506,12 @@ impl<'a> Lowerer<'a> {
             );
         };
         let schema_at = format!("{at}.schema");
-        let ty = as_text(self.lower(schema.into(), &owner.child(rust_name), &schema_at)?);
+        let ty = as_text(self.lower(
+            schema.into(),
+            &owner.child(rust_name),
+            &schema_at,
+            Direction::Response,
+        )?);
         let (resolved, _, _) = self.resolve(schema.into(), &schema_at)?;
         let example = data
             .example
@@ -647,7 +616,7 @@ impl<'a> Lowerer<'a> {
         let crate::ir::TypeKind::Struct {
             fields,
             extra: None,
-        } = &self.find_type(path)?.kind
+        } = &self.table.find(path)?.kind
         else {
             return None;
         };
@@ -658,7 +627,7 @@ impl<'a> Lowerer<'a> {
     /// Whether a value of `ty` can be written as one piece of text in a URL or header.
     fn is_text(&self, ty: &Ty) -> bool {
         matches!(ty, Ty::String | Ty::Integer | Ty::Number | Ty::Boolean)
-            || crate::ir::is_string_enum(|p| self.find_type(p), ty)
+            || crate::ir::is_string_enum(|p| self.table.find(p), ty)
     }
 
     /// What the first 2xx response holds: Cloudflare's envelope, other JSON, text, bytes or nothing.
@@ -736,10 +705,8 @@ impl<'a> Lowerer<'a> {
         let mut refused: Vec<anyhow::Error> = Vec::new();
         for (media, content) in offered {
             let media_at = format!("{at}.content.{media}");
-            let defined = self.types.len();
-            self.request_mode = true;
+            let defined = self.table.types.len();
             let lowered = self.body_media(media, content, &hint, &media_at);
-            self.request_mode = false;
             match lowered {
                 Ok(lowered) => {
                     self.warnings.extend(
@@ -754,7 +721,7 @@ impl<'a> Lowerer<'a> {
                         doc: body.description.clone(),
                     });
                 }
-                Err(reason) if self.types.len() == defined => refused.push(reason),
+                Err(reason) if self.table.types.len() == defined => refused.push(reason),
                 Err(reason) => return Err(reason),
             }
         }
@@ -773,7 +740,12 @@ impl<'a> Lowerer<'a> {
     ) -> Result<BodyMedia> {
         if is_json(media) {
             return Ok(BodyMedia::Json(match &content.schema {
-                Some(schema) => self.lower(schema.into(), hint, &format!("{at}.schema"))?,
+                Some(schema) => self.lower(
+                    schema.into(),
+                    hint,
+                    &format!("{at}.schema"),
+                    Direction::Request,
+                )?,
                 None => Ty::Json,
             }));
         }
@@ -799,7 +771,7 @@ impl<'a> Lowerer<'a> {
                 let is_binary = |shape| matches!(shape, Shape::String { format: Some(f), .. } if f == "binary" || f == "byte");
                 let (binary, repeated) = match shape(schema) {
                     Shape::Array { items: Some(items) } => {
-                        let items_at = format!("{location}/items");
+                        let items_at = location.item();
                         let files = is_binary(shape(self.resolve(items.into(), &items_at)?.0));
                         (files, files)
                     }
@@ -808,7 +780,7 @@ impl<'a> Lowerer<'a> {
                 let ty = if binary {
                     Ty::String
                 } else {
-                    self.lower(*r, &hint.child(wire), location)?
+                    self.lower(*r, &hint.child(wire), location, Direction::Request)?
                 };
                 parts.push(FormPart {
                     wire: wire.clone(),
@@ -821,7 +793,8 @@ impl<'a> Lowerer<'a> {
                 });
             }
             let type_name = self
-                .claim_type(&Hint {
+                .table
+                .claim(&Hint {
                     module: hint.module.clone(),
                     name: hint.name.replace("Body", "Form"),
                 })
@@ -1155,10 +1128,12 @@ fn is_json(media: &str) -> bool {
 /// One Rust name per path position: where operations name the parameter after the same literal segment
 /// differently (`/accounts/{account_identifier}` beside `/accounts/{account_id}`), the most common
 /// spelling wins (ties: the shorter, then the first in order), so the API reads the same everywhere.
-fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<String, String> {
+fn canonical_path_names<'t, 'p: 't>(
+    paths: impl Iterator<Item = &'t PathTemplate<'p>>,
+) -> BTreeMap<String, String> {
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for path in paths {
-        for (name, key) in path_param_keys(path) {
+        for (name, key) in path.param_keys() {
             *counts
                 .entry(key)
                 .or_default()
@@ -1177,27 +1152,97 @@ fn canonical_path_names<'p>(paths: impl Iterator<Item = &'p str>) -> BTreeMap<St
         .collect()
 }
 
-/// Each path parameter with the position its Rust name is chosen for: the literal segment before it, and
-/// for parameters in a row how many come between (`/settings/{a}/{b}`: `settings`, then `settings+1`).
-fn path_param_keys(path: &str) -> Vec<(&str, String)> {
-    let (mut previous, mut run) = ("", 0);
-    let mut keys = Vec::new();
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) => {
-                keys.push((
-                    name,
-                    match run {
-                        0 => previous.to_owned(),
-                        _ => format!("{previous}+{run}"),
-                    },
-                ));
-                run += 1;
+/// A call's parameters, lowered: its own arguments, the params struct's fields, and the body's field name.
+#[derive(Default)]
+struct LoweredParams {
+    positional: Vec<Param>,
+    params: Vec<Param>,
+    body_ident: Option<String>,
+}
+
+/// Path parameters in path order (each must be declared), then query, header and cookie parameters in
+/// spec order.
+fn ordered_params<'d, 'a>(
+    f: &Found<'a>,
+    declared: &'d [Declared<'a>],
+) -> Result<Vec<&'d Declared<'a>>> {
+    let mut ordered: Vec<&Declared<'a>> = Vec::new();
+    for segment in &f.template.segments {
+        match *segment {
+            PathSegment::Param(name) => {
+                let p = declared
+                    .iter()
+                    .find(|d| d.data.name == name && d.location == ParamLocation::Path)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "paths.{}: path parameter `{{{name}}}` is not declared in `parameters`",
+                            f.path
+                        )
+                    })?;
+                ordered.push(p);
             }
-            None => (previous, run) = (segment, 0),
+            PathSegment::Literal(text) if segment.is_mixed() => {
+                bail!("paths.{}: segment `{text}` mixes literal text and parameters, which is not supported", f.path);
+            }
+            PathSegment::Literal(_) => {}
         }
     }
-    keys
+    for location in [
+        ParamLocation::Query,
+        ParamLocation::Header,
+        ParamLocation::Cookie,
+    ] {
+        ordered.extend(declared.iter().filter(|d| d.location == location));
+    }
+    Ok(ordered)
+}
+
+/// The URL's segments: literals, and each path parameter as the argument or params field it was lowered
+/// to. `/things/` is another URL than `/things`: a trailing slash is kept.
+fn url_segments(f: &Found, positional: &[Param], params: &[Param]) -> Result<Vec<Segment>> {
+    let undeclared = |name: &str| {
+        anyhow::anyhow!(
+            "paths.{}: path parameter `{{{name}}}` is not declared",
+            f.path
+        )
+    };
+    let positional_names: Vec<&str> = f.template.positional().collect();
+    let mut segments = Vec::with_capacity(f.template.segments.len() + 1);
+    for s in &f.template.segments {
+        segments.push(match *s {
+            PathSegment::Param(name) if positional_names.contains(&name) => Segment::Positional(
+                positional
+                    .iter()
+                    .position(|p| p.wire == name)
+                    .ok_or_else(|| undeclared(name))?,
+            ),
+            PathSegment::Param(name) => Segment::Param(
+                params
+                    .iter()
+                    .position(|p| p.wire == name && p.location == ParamLocation::Path)
+                    .ok_or_else(|| undeclared(name))?,
+            ),
+            PathSegment::Literal(text) => Segment::Literal(text.to_owned()),
+        });
+    }
+    if f.template.trailing_slash {
+        segments.push(Segment::Literal(String::new()));
+    }
+    Ok(segments)
+}
+
+/// `x-api-token-group`: the API token permissions that allow the call.
+fn permissions(op: &openapiv3::Operation) -> Vec<String> {
+    op.extensions
+        .get("x-api-token-group")
+        .and_then(|v| v.as_array())
+        .map(|groups| {
+            groups
+                .iter()
+                .filter_map(|g| g.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn is_success(code: &StatusCode) -> bool {

@@ -7,6 +7,7 @@
 //! - The method comes from the HTTP verb: POST `create`, PUT `update`, PATCH `edit`, DELETE `delete`;
 //!   GET is `list` when the call returns an array and `get` otherwise.
 
+use super::path_template::{PathSegment, PathTemplate};
 use crate::ident::{ident, Case};
 
 pub struct Placement {
@@ -14,26 +15,20 @@ pub struct Placement {
     pub method: String,
 }
 
-pub fn place(path: &str, http_method: &str, returns_array: bool) -> Placement {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let is_param = |s: &str| s.starts_with('{') && s.ends_with('}');
-    let scoped = segments.len() >= 2 && !is_param(segments[0]) && is_param(segments[1]);
-    let rest = if scoped {
-        &segments[2..]
-    } else {
-        &segments[..]
-    };
-    let mut resource: Vec<String> = rest
+pub fn place(path: &PathTemplate, http_method: &str, returns_array: bool) -> Placement {
+    let mut resource: Vec<String> = path
+        .below_scope()
         .iter()
-        .filter(|s| !is_param(s))
-        .map(|s| ident(s, Case::Snake))
+        .filter_map(|s| match s {
+            PathSegment::Literal(text) => Some(ident(text, Case::Snake)),
+            PathSegment::Param(_) => None,
+        })
         .collect();
     if resource.is_empty() {
-        resource = segments
-            .iter()
-            .find(|s| !is_param(s))
-            .map(|s| vec![ident(s, Case::Snake)])
-            .unwrap_or_else(|| vec!["root".to_owned()]);
+        resource = vec![path
+            .literals()
+            .next()
+            .map_or_else(|| "root".to_owned(), |s| ident(s, Case::Snake))];
     }
     let method = match http_method.to_ascii_lowercase().as_str() {
         "get" if returns_array => "list".to_owned(),

@@ -6,12 +6,24 @@ use super::view::{allows_null, shape, OwnProps, Shape};
 use super::Lowerer;
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{
-    EnumValue, Field, JsonKind, Rule, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
+    EnumValue, Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union, Variant,
 };
+use crate::location::{self, Location};
 use anyhow::{bail, Result};
 use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind};
 use std::collections::BTreeSet;
+
+/// The members of a `oneOf`/`anyOf` being lowered (perhaps regrouped, then found at `members_at`), the
+/// schema that holds them with the properties written beside them, and its location.
+#[derive(Clone, Copy)]
+struct MemberSet<'s, 'a> {
+    schema: &'a Schema,
+    members: &'a [ReferenceOr<Schema>],
+    own: OwnProps<'a>,
+    at: &'s str,
+    members_at: Option<&'s str>,
+}
 
 /// A schema position in the document: a `$ref` or a schema written in place.
 #[derive(Clone, Copy)]
@@ -73,6 +85,15 @@ const MAX_REF_DEPTH: usize = 64;
 static ANY_OTHER_KEYS: AdditionalProperties = AdditionalProperties::Any(true);
 
 /// Where component schemas are in the document, as spec locations spell it.
+/// What a schema is lowered for. A request body leaves out `readOnly` properties (through `...Input` twins
+/// of the components that have them); responses, parameters and the components themselves keep every
+/// property as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Request,
+    Response,
+}
+
 pub const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
 impl<'a> Lowerer<'a> {
@@ -98,7 +119,7 @@ impl<'a> Lowerer<'a> {
                         .and_then(|c| c.schemas.get_key_value(component.as_str()))
                         .ok_or_else(|| anyhow::anyhow!("{at}: unresolved $ref `{reference}`: no such schema in components.schemas"))?;
                     name = Some(key.as_str());
-                    location = format!("{COMPONENT_SCHEMAS}{}", escape_pointer(key));
+                    location = location::component("schemas", key);
                     current = schema.into();
                 }
             }
@@ -107,14 +128,14 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers the schema at `r` to a type, defining named types as needed.
-    pub fn lower(&mut self, r: SchemaRef<'a>, hint: &Hint, at: &str) -> Result<Ty> {
+    pub fn lower(&mut self, r: SchemaRef<'a>, hint: &Hint, at: &str, dir: Direction) -> Result<Ty> {
         let (schema, component, location) = self.resolve(r, at)?;
         match component {
-            Some(name) => self.lower_component(name, schema, &location),
+            Some(name) => self.lower_component(name, schema, &location, dir),
             None => match hint_from_location(&location) {
                 // Inside a component, a type is named after where it sits there, whichever call reached it first.
-                Some(own) => self.lower_inline(schema, &own, &location),
-                None => self.lower_inline(schema, hint, &location),
+                Some(own) => self.lower_inline(schema, &own, &location, dir),
+                None => self.lower_inline(schema, hint, &location, dir),
             },
         }
     }
@@ -124,9 +145,11 @@ impl<'a> Lowerer<'a> {
         name: &'a str,
         schema: &'a Schema,
         at: &str,
+        dir: Direction,
     ) -> Result<Ty> {
         // In a request body, a component with `readOnly` properties gets a type of its own without them.
-        let input = self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())?;
+        let input =
+            dir == Direction::Request && self.has_read_only(schema, at, &mut BTreeSet::new())?;
         let memo = if input {
             &self.input_components
         } else {
@@ -149,13 +172,13 @@ impl<'a> Lowerer<'a> {
         };
         if self.needs_named_type(schema, at)? {
             // Registered before its properties are lowered, so recursive schemas refer to themselves.
-            let path = self.claim_type(&hint);
+            let path = self.table.claim(&hint);
             memo(self, Ty::Named(path.clone()));
-            self.define(schema, path.clone(), at, false)?;
+            self.define(schema, path.clone(), at, false, dir)?;
             Ok(Ty::Named(path))
         } else {
             memo(self, Ty::Json);
-            let ty = self.lower_inline(schema, &hint, at)?;
+            let ty = self.lower_inline(schema, &hint, at, dir)?;
             memo(self, ty.clone());
             Ok(ty)
         }
@@ -181,19 +204,13 @@ impl<'a> Lowerer<'a> {
                 additional,
                 ..
             } => {
-                children.extend(
-                    properties
-                        .iter()
-                        .map(|(n, r)| (r.into(), format!("{at}/properties/{}", escape_pointer(n)))),
-                );
+                children.extend(properties.iter().map(|(n, r)| (r.into(), at.property(n))));
                 if let Some(AdditionalProperties::Schema(r)) = additional {
                     let r: &'a ReferenceOr<Schema> = r;
-                    children.push((r.into(), format!("{at}/additionalProperties")));
+                    children.push((r.into(), at.member("additionalProperties")));
                 }
             }
-            Shape::Array { items: Some(items) } => {
-                children.push((items.into(), format!("{at}/items")))
-            }
+            Shape::Array { items: Some(items) } => children.push((items.into(), at.item())),
             Shape::AllOf { members, own }
             | Shape::OneOf(members, own)
             | Shape::AnyOf(members, own) => {
@@ -201,12 +218,10 @@ impl<'a> Lowerer<'a> {
                     members
                         .iter()
                         .enumerate()
-                        .map(|(i, m)| (m.into(), format!("{at}/members/{i}"))),
+                        .map(|(i, m)| (m.into(), at.member("members").index(i))),
                 );
                 if let Some((properties, _)) = own {
-                    children.extend(properties.iter().map(|(n, r)| {
-                        (r.into(), format!("{at}/properties/{}", escape_pointer(n)))
-                    }));
+                    children.extend(properties.iter().map(|(n, r)| (r.into(), at.property(n))));
                 }
             }
             _ => {}
@@ -223,20 +238,27 @@ impl<'a> Lowerer<'a> {
         Ok(found)
     }
 
-    fn lower_inline(&mut self, schema: &'a Schema, hint: &Hint, at: &str) -> Result<Ty> {
+    fn lower_inline(
+        &mut self,
+        schema: &'a Schema,
+        hint: &Hint,
+        at: &str,
+        dir: Direction,
+    ) -> Result<Ty> {
         // Request-mode types of one location differ from response-mode ones only when `readOnly` is inside.
-        let key = if self.request_mode && self.has_read_only(schema, at, &mut BTreeSet::new())? {
-            format!("{at} (request)")
-        } else {
-            at.to_owned()
-        };
+        let key =
+            if dir == Direction::Request && self.has_read_only(schema, at, &mut BTreeSet::new())? {
+                format!("{at} (request)")
+            } else {
+                at.to_owned()
+            };
         if let Some(ty) = self.inline_types.get(&key) {
             return Ok(ty.clone());
         }
         let ty = match shape(schema) {
             Shape::String { format, values, .. } => {
                 if !values.is_empty() {
-                    self.define_new(schema, hint, at)?
+                    self.define_new(schema, hint, at, dir)?
                 } else if format.as_deref() == Some("date-time") {
                     Ty::DateTime
                 } else {
@@ -254,15 +276,14 @@ impl<'a> Lowerer<'a> {
                 ..
             } => {
                 if properties.is_empty() {
-                    self.map_type(additional, hint, at)?
+                    self.map_type(additional, hint, at, dir)?
                 } else {
-                    self.define_new(schema, hint, at)?
+                    self.define_new(schema, hint, at, dir)?
                 }
             }
             Shape::Array { items } => match items {
                 Some(items) => {
-                    let ty =
-                        self.lower(items.into(), &hint.child("Item"), &format!("{at}/items"))?;
+                    let ty = self.lower(items.into(), &hint.child("Item"), &at.item(), dir)?;
                     Ty::Array(Box::new(ty))
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
@@ -275,22 +296,22 @@ impl<'a> Lowerer<'a> {
             // "One of" a single member, nothing beside it: that member's type.
             Shape::OneOf([only], None) | Shape::AnyOf([only], None) => {
                 let members_at = members_location(schema, at, None).1;
-                self.lower(only.into(), hint, &format!("{members_at}/0"))?
+                self.lower(only.into(), hint, &members_at.index(0), dir)?
             }
-            Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at)?,
+            Shape::OneOf(..) | Shape::AnyOf(..) => self.define_new(schema, hint, at, dir)?,
             // One member and nothing beside it: that member's type, not a copy of it.
             Shape::AllOf {
                 members: [only],
                 own: None,
-            } => self.lower(only.into(), hint, &format!("{at}/allOf/0"))?,
+            } => self.lower(only.into(), hint, &at.member("allOf").member("0"), dir)?,
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
                 if !merged.properties.is_empty() {
-                    self.define_new(schema, hint, at)?
+                    self.define_new(schema, hint, at, dir)?
                 } else if let [(only, location)] = merged.others.as_slice() {
-                    self.lower(*only, hint, location)?
+                    self.lower(*only, hint, location, dir)?
                 } else if merged.others.is_empty() {
-                    self.map_type(merged.additional, hint, at)?
+                    self.map_type(merged.additional, hint, at, dir)?
                 } else if let Some(ty) = self.same_primitive_refs(&merged.others)? {
                     // Every member is one primitive (each adding a format, a description...): that type.
                     ty
@@ -312,6 +333,7 @@ impl<'a> Lowerer<'a> {
         additional: Option<&'a AdditionalProperties>,
         hint: &Hint,
         at: &str,
+        dir: Direction,
     ) -> Result<Ty> {
         Ok(match additional {
             Some(AdditionalProperties::Schema(value)) => {
@@ -319,7 +341,8 @@ impl<'a> Lowerer<'a> {
                 Ty::Map(Box::new(self.lower(
                     r.into(),
                     &hint.child("Value"),
-                    &format!("{at}/additionalProperties"),
+                    &at.member("additionalProperties"),
+                    dir,
                 )?))
             }
             _ => Ty::Map(Box::new(Ty::Json)),
@@ -346,20 +369,33 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn define_new(&mut self, schema: &'a Schema, hint: &Hint, at: &str) -> Result<Ty> {
-        let path = self.claim_type(hint);
-        self.define(schema, path.clone(), at, true)?;
+    fn define_new(
+        &mut self,
+        schema: &'a Schema,
+        hint: &Hint,
+        at: &str,
+        dir: Direction,
+    ) -> Result<Ty> {
+        let path = self.table.claim(hint);
+        self.define(schema, path.clone(), at, true, dir)?;
         Ok(Ty::Named(path))
     }
 
     /// Builds the type named `path` from `schema` and adds it to the model.
-    fn define(&mut self, schema: &'a Schema, path: TypePath, at: &str, inline: bool) -> Result<()> {
+    fn define(
+        &mut self,
+        schema: &'a Schema,
+        path: TypePath,
+        at: &str,
+        inline: bool,
+        dir: Direction,
+    ) -> Result<()> {
         // "One of" a single member written in place: that member is the type, under this name.
         if let Shape::OneOf([ReferenceOr::Item(only)], None)
         | Shape::AnyOf([ReferenceOr::Item(only)], None) = shape(schema)
         {
             let members_at = members_location(schema, at, None).1;
-            return self.define(only, path, &format!("{members_at}/0"), inline);
+            return self.define(only, path, &members_at.index(0), inline, dir);
         }
         let data = &schema.schema_data;
         let mut doc = data.description.clone().or_else(|| data.title.clone());
@@ -375,7 +411,7 @@ impl<'a> Lowerer<'a> {
             } => {
                 let mut merged = Merged::from_object(properties, required, at);
                 merged.additional = additional;
-                self.struct_kind(&merged, &path, at)?
+                self.struct_kind(&merged, &path, at, dir)?
             }
             Shape::AllOf { members, own } => {
                 let merged = self.merge(members, own, at)?;
@@ -397,7 +433,7 @@ impl<'a> Lowerer<'a> {
                 if !merged.others.is_empty() {
                     self.warnings.push(format!("{at}: `allOf` mixes objects with other schemas; the object members are used"));
                 }
-                self.struct_kind(&merged, &path, at)?
+                self.struct_kind(&merged, &path, at, dir)?
             }
             // "One of" a single member, nothing beside it: another name for that member's type.
             Shape::OneOf([only], None) | Shape::AnyOf([only], None) => {
@@ -406,10 +442,17 @@ impl<'a> Lowerer<'a> {
                     name: path.name.clone(),
                 };
                 let members_at = members_location(schema, at, None).1;
-                TypeKind::Alias(self.lower(only.into(), &hint, &format!("{members_at}/0"))?)
+                TypeKind::Alias(self.lower(only.into(), &hint, &members_at.index(0), dir)?)
             }
             Shape::OneOf(members, own) | Shape::AnyOf(members, own) => {
-                let mut found = self.union(schema, members, own, &path, at, None)?;
+                let set = |members, members_at| MemberSet {
+                    schema,
+                    members,
+                    own,
+                    at,
+                    members_at,
+                };
+                let mut found = self.union(set(members, None), &path, dir)?;
                 let mut members = members;
                 let mut members_at = None;
                 if found.is_none() {
@@ -417,8 +460,7 @@ impl<'a> Lowerer<'a> {
                         members = normal;
                         members_at = Some(format!("{at}/(members regrouped)"));
                         if members.len() > 1 || own.is_some() {
-                            found =
-                                self.union(schema, members, own, &path, at, members_at.as_deref())?;
+                            found = self.union(set(members, members_at.as_deref()), &path, dir)?;
                         }
                     }
                 }
@@ -431,17 +473,11 @@ impl<'a> Lowerer<'a> {
                             name: path.name.clone(),
                         };
                         let location = format!("{}/0", members_at.as_deref().unwrap_or(at));
-                        TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location)?)
+                        TypeKind::Alias(self.lower((&members[0]).into(), &hint, &location, dir)?)
                     }
                     None if self.all_objects(members, own, at)? => {
-                        let (kind, note) = self.merged_members(
-                            schema,
-                            members,
-                            own,
-                            &path,
-                            at,
-                            members_at.as_deref(),
-                        )?;
+                        let (kind, note) =
+                            self.merged_members(set(members, members_at.as_deref()), &path, dir)?;
                         doc = Some(match doc {
                             Some(d) => format!("{d}\n\n{note}"),
                             None => note,
@@ -451,11 +487,13 @@ impl<'a> Lowerer<'a> {
                     None => {
                         let why = "no property whose values tell the members apart (and no `discriminator`)";
                         let ty = self.loose(at, why);
-                        self.add_type(TypeDef {
+                        self.table.add(TypeDef {
                             features: Vec::new(),
                             sent: false,
                             received: false,
                             copy_of: None,
+                            defaultable: false,
+                            buffered: false,
                             path,
                             doc,
                             kind: TypeKind::Alias(ty),
@@ -469,11 +507,13 @@ impl<'a> Lowerer<'a> {
             }
             _ => bail!("internal: {at} does not need a named type"),
         };
-        self.add_type(TypeDef {
+        self.table.add(TypeDef {
             features: Vec::new(),
             sent: false,
             received: false,
             copy_of: None,
+            defaultable: false,
+            buffered: false,
             path,
             doc,
             kind,
@@ -485,8 +525,14 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A struct from merged properties; `additionalProperties` beside them becomes a map of the other keys.
-    fn struct_kind(&mut self, merged: &Merged<'a>, path: &TypePath, at: &str) -> Result<TypeKind> {
-        let fields = self.fields(merged, path)?;
+    fn struct_kind(
+        &mut self,
+        merged: &Merged<'a>,
+        path: &TypePath,
+        at: &str,
+        dir: Direction,
+    ) -> Result<TypeKind> {
+        let fields = self.fields(merged, path, dir)?;
         let extra = match merged.additional {
             Some(AdditionalProperties::Schema(r)) => {
                 let r: &'a ReferenceOr<Schema> = r;
@@ -497,7 +543,8 @@ impl<'a> Lowerer<'a> {
                 Some(self.lower(
                     r.into(),
                     &hint.child("Extra"),
-                    &format!("{at}/additionalProperties"),
+                    &at.member("additionalProperties"),
+                    dir,
                 )?)
             }
             Some(AdditionalProperties::Any(true)) => Some(Ty::Json),
@@ -506,7 +553,12 @@ impl<'a> Lowerer<'a> {
         Ok(TypeKind::Struct { fields, extra })
     }
 
-    fn fields(&mut self, merged: &Merged<'a>, owner: &TypePath) -> Result<Vec<Field>> {
+    fn fields(
+        &mut self,
+        merged: &Merged<'a>,
+        owner: &TypePath,
+        dir: Direction,
+    ) -> Result<Vec<Field>> {
         // `extra` is the map of undeclared keys; a property of that name takes a suffix.
         let mut scope = Scope::with_reserved(&["extra"]);
         let owner_hint = Hint {
@@ -524,14 +576,14 @@ impl<'a> Lowerer<'a> {
             // require ids that are `readOnly` through a shared `$ref`. Those stay, optional, so the call
             // can still be made.
             let listed = merged.required.contains(wire);
-            let required_read_only = self.request_mode
+            let required_read_only = dir == Direction::Request
                 && read_only
                 && listed
                 && !location.starts_with(COMPONENT_SCHEMAS);
-            if self.request_mode && read_only && !required_read_only {
+            if dir == Direction::Request && read_only && !required_read_only {
                 continue;
             }
-            let ty = self.lower(*r, &owner_hint.child(wire), location)?;
+            let ty = self.lower(*r, &owner_hint.child(wire), location, dir)?;
             let mut doc = data.description.clone();
             if required_read_only {
                 let note = "Read-only in the spec, yet listed as required here: set it when the call needs it.";
@@ -543,7 +595,9 @@ impl<'a> Lowerer<'a> {
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(&ident(wire, Case::Snake), Case::Snake),
-                required: listed && !required_read_only && (self.request_mode || !data.write_only),
+                required: listed
+                    && !required_read_only
+                    && (dir == Direction::Request || !data.write_only),
                 nullable: ty == Ty::Null || self.merged_allows_null(merged, wire, *r, location)?,
                 ty,
                 doc,
@@ -552,7 +606,7 @@ impl<'a> Lowerer<'a> {
             });
         }
         // A request must send what `required` lists, described or not: an undescribed one is any JSON.
-        if self.request_mode {
+        if dir == Direction::Request {
             for wire in &merged.required {
                 if merged.properties.contains_key(wire) {
                     continue;
@@ -585,7 +639,7 @@ impl<'a> Lowerer<'a> {
             return Ok(false);
         };
         for (i, member) in all_of.iter().enumerate() {
-            let (member, _, _) = self.resolve(member.into(), &format!("{at}/allOf/{i}"))?;
+            let (member, _, _) = self.resolve(member.into(), &at.member("allOf").index(i))?;
             if member.schema_data.read_only {
                 return Ok(true);
             }
@@ -603,7 +657,7 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Merged<'a>> {
         let mut merged = Merged::empty();
         for (i, member) in members.iter().enumerate() {
-            self.merge_into(&mut merged, member.into(), &format!("{at}/allOf/{i}"), 0)?;
+            self.merge_into(&mut merged, member.into(), &at.member("allOf").index(i), 0)?;
         }
         if let Some((properties, required)) = own {
             self.add_object(&mut merged, properties, required, at);
@@ -702,7 +756,7 @@ impl<'a> Lowerer<'a> {
             return Ok(true);
         }
         for (i, member) in all_of.iter().enumerate() {
-            if self.excludes_null(member.into(), &format!("{location}/allOf/{i}"), depth + 1)? {
+            if self.excludes_null(member.into(), &location.member("allOf").index(i), depth + 1)? {
                 return Ok(true);
             }
         }
@@ -710,7 +764,7 @@ impl<'a> Lowerer<'a> {
             return Ok(false);
         }
         for (i, member) in alternatives.iter().enumerate() {
-            if !self.excludes_null(member.into(), &format!("{location}/oneOf/{i}"), depth + 1)? {
+            if !self.excludes_null(member.into(), &location.member("oneOf").index(i), depth + 1)? {
                 return Ok(false);
             }
         }
@@ -741,7 +795,7 @@ impl<'a> Lowerer<'a> {
                     self.merge_into(
                         merged,
                         member.into(),
-                        &format!("{location}/allOf/{i}"),
+                        &location.member("allOf").index(i),
                         depth + 1,
                     )?;
                 }
@@ -762,7 +816,7 @@ impl<'a> Lowerer<'a> {
             // "Exactly one of" a single member is that member: merged like one.
             Shape::OneOf([only], own) | Shape::AnyOf([only], own) => {
                 let at = members_location(schema, &location, None).1;
-                self.merge_into(merged, only.into(), &format!("{at}/0"), depth + 1)?;
+                self.merge_into(merged, only.into(), &at.index(0), depth + 1)?;
                 if let Some((properties, required)) = own {
                     self.add_object(merged, properties, required, &location);
                 }
@@ -781,19 +835,23 @@ impl<'a> Lowerer<'a> {
     /// falls back to JSON.
     fn union(
         &mut self,
-        schema: &'a Schema,
-        members: &'a [ReferenceOr<Schema>],
-        own: OwnProps<'a>,
+        set: MemberSet<'_, 'a>,
         path: &TypePath,
-        at: &str,
-        members_at: Option<&str>,
+        dir: Direction,
     ) -> Result<Option<Union>> {
+        let MemberSet {
+            schema,
+            members,
+            own,
+            at,
+            members_at,
+        } = set;
         let (_, base) = members_location(schema, at, members_at);
-        let member_at = |i: usize| format!("{base}/{i}");
+        let member_at = |i: usize| base.index(i);
         if let Some((properties, required)) = own {
             if let Some(markers) = property_markers(members, properties) {
                 return self
-                    .property_union(members, properties, required, &markers, path, at)
+                    .property_union(members, (properties, required), &markers, path, at, dir)
                     .map(Some);
             }
         }
@@ -809,27 +867,27 @@ impl<'a> Lowerer<'a> {
             )),
             None => self.find_discriminator(&views)?,
         };
-        let (rule, tags, markers, kinds) = if let Some((tag, tags)) = tagged {
-            (
-                Rule::Tag(tag),
-                tags,
-                vec![None; members.len()],
-                vec![None; members.len()],
-            )
+        // The rule, each member's selector, and what names the members: their tags (a presence union's
+        // properties) or their kinds.
+        let (rule, selectors, tags, kinds): (
+            _,
+            Vec<Selector>,
+            Vec<Vec<String>>,
+            Vec<Option<JsonKind>>,
+        ) = if let Some((tag, tags)) = tagged {
+            let selectors = tags.iter().cloned().map(Selector::Tag).collect();
+            (Rule::Tag(tag), selectors, tags, vec![None; members.len()])
         } else if let Some(markers) = required_markers(&views) {
             let tags = markers.iter().map(|m| vec![m.clone()]).collect();
-            (
-                Rule::Presence,
-                tags,
-                markers.into_iter().map(Some).collect(),
-                vec![None; members.len()],
-            )
+            let selectors = markers.into_iter().map(Selector::Present).collect();
+            (Rule::Presence, selectors, tags, vec![None; members.len()])
         } else if let Some(kinds) = self.member_kinds(members, &member_at)? {
+            let selectors = kinds.iter().copied().map(Selector::Kind).collect();
             let tags = vec![Vec::new(); members.len()];
             (
                 Rule::Kind,
+                selectors,
                 tags,
-                vec![None; members.len()],
                 kinds.into_iter().map(Some).collect(),
             )
         } else {
@@ -854,32 +912,30 @@ impl<'a> Lowerer<'a> {
                         .cloned()
                         .unwrap_or_else(|| format!("Variant{i}")),
                 });
-            tys.push(self.lower(member.into(), &hint.child(&title), &location)?);
+            tys.push(self.lower(member.into(), &hint.child(&title), &location, dir)?);
         }
         // Only members defined here, in a union regrouped by this generator, take the shorter name.
         let own_members: Vec<bool> = tys
             .iter()
             .map(|ty| {
                 members_at.is_some()
-                    && matches!(ty, Ty::Named(p) if self.find_type(p).is_some_and(|t| t.inline))
+                    && matches!(ty, Ty::Named(p) if self.table.find(p).is_some_and(|t| t.inline))
             })
             .collect();
         let names = variant_names(&path.name, &own_members, &tys, &tags, &kinds);
         let mut variants = Vec::with_capacity(members.len());
-        for (i, (ty, ident)) in tys.into_iter().zip(names).enumerate() {
+        for ((ty, ident), selector) in tys.into_iter().zip(names).zip(selectors) {
             if let Rule::Tag(tag) = &rule {
                 self.close_tag_enum(&ty, tag);
             }
             let doc = match &ty {
-                Ty::Named(p) => self.find_type(p).and_then(|t| t.doc.clone()),
+                Ty::Named(p) => self.table.find(p).and_then(|t| t.doc.clone()),
                 _ => None,
             };
             variants.push(Variant {
                 ident,
                 ty,
-                tags: tags[i].clone(),
-                marker: markers[i].clone(),
-                kind: kinds[i],
+                selector,
                 doc,
                 boxed: false,
             });
@@ -980,7 +1036,7 @@ impl<'a> Lowerer<'a> {
         changed: &mut bool,
     ) -> Result<()> {
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{at}/members/{i}");
+            let location = at.member("members").index(i);
             let (schema, _, _) = self.resolve(member.into(), &location)?;
             match shape(schema) {
                 Shape::OneOf(inner, None) | Shape::AnyOf(inner, None) if depth < MAX_REF_DEPTH => {
@@ -1009,7 +1065,7 @@ impl<'a> Lowerer<'a> {
         at: &str,
     ) -> Result<bool> {
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{at}/members/{i}");
+            let location = at.member("members").index(i);
             let (schema, _, _) = self.resolve(member.into(), &location)?;
             let view = self.object_view(member.into(), &location)?;
             let constraint_only = own.is_some() && matches!(shape(schema), Shape::Any);
@@ -1030,19 +1086,23 @@ impl<'a> Lowerer<'a> {
     /// the shapes it covers.
     fn merged_members(
         &mut self,
-        schema: &'a Schema,
-        members: &'a [ReferenceOr<Schema>],
-        own: OwnProps<'a>,
+        set: MemberSet<'_, 'a>,
         path: &TypePath,
-        at: &str,
-        members_at: Option<&str>,
+        dir: Direction,
     ) -> Result<(TypeKind, String)> {
+        let MemberSet {
+            schema,
+            members,
+            own,
+            at,
+            members_at,
+        } = set;
         let (keyword, base) = members_location(schema, at, members_at);
         let mut merged = Merged::empty();
         let mut definitions: IndexMap<String, Vec<(SchemaRef<'a>, String)>> = IndexMap::new();
         if let Some((properties, required)) = own {
             for (name, r) in properties {
-                let location = format!("{at}/properties/{}", escape_pointer(name));
+                let location = at.property(name);
                 definitions.insert(name.clone(), vec![(r.into(), location)]);
             }
             merged.required.extend(required.iter().cloned());
@@ -1050,7 +1110,7 @@ impl<'a> Lowerer<'a> {
         let mut shapes = Vec::with_capacity(members.len());
         let mut required_by_all: Option<BTreeSet<String>> = None;
         for (i, member) in members.iter().enumerate() {
-            let location = format!("{base}/{i}");
+            let location = base.index(i);
             let (member_schema, component, _) = self.resolve(member.into(), &location)?;
             if let Shape::Object { properties, .. } = shape(member_schema) {
                 if properties.is_empty() {
@@ -1117,15 +1177,12 @@ impl<'a> Lowerer<'a> {
                         schema_data: Default::default(),
                         schema_kind: openapiv3::SchemaKind::AnyOf { any_of: one_of },
                     });
-                    (
-                        SchemaRef::Inline(built),
-                        format!("{at}/{keyword}/properties/{}", escape_pointer(&name)),
-                    )
+                    (SchemaRef::Inline(built), at.member(keyword).property(&name))
                 }
             };
             merged.properties.insert(name, chosen);
         }
-        let kind = self.struct_kind(&merged, path, at)?;
+        let kind = self.struct_kind(&merged, path, at, dir)?;
         let note = format!(
             "One of these shapes (`{keyword}`), which nothing in the spec tells apart: {}. Typed as one \
              struct of all their properties, each required only when every shape requires it.",
@@ -1139,11 +1196,11 @@ impl<'a> Lowerer<'a> {
     fn property_union(
         &mut self,
         members: &'a [ReferenceOr<Schema>],
-        properties: &'a crate::lower::view::Props,
-        required: &'a [String],
+        (properties, required): (&'a crate::lower::view::Props, &'a [String]),
         markers: &[String],
         path: &TypePath,
         at: &str,
+        dir: Direction,
     ) -> Result<Union> {
         let hint = Hint {
             module: path.module.clone(),
@@ -1155,34 +1212,35 @@ impl<'a> Lowerer<'a> {
             let mut merged = Merged::empty();
             for (name, r) in properties {
                 if name == marker || !markers.contains(name) {
-                    let location = format!("{at}/properties/{}", escape_pointer(name));
+                    let location = at.property(name);
                     merged.properties.insert(name.clone(), (r.into(), location));
                 }
             }
             merged.required.extend(required.iter().cloned());
             merged.required.insert(marker.clone());
-            let variant_path = self.claim_type(&hint.child(&format!("With_{marker}")));
-            let kind = self.struct_kind(&merged, &variant_path, at)?;
-            let (member, _, _) = self.resolve((&members[i]).into(), &format!("{at}/oneOf/{i}"))?;
+            let variant_path = self.table.claim(&hint.child(&format!("With_{marker}")));
+            let kind = self.struct_kind(&merged, &variant_path, at, dir)?;
+            let (member, _, _) =
+                self.resolve((&members[i]).into(), &at.member("oneOf").index(i))?;
             let doc = member.schema_data.description.clone();
-            self.add_type(TypeDef {
+            self.table.add(TypeDef {
                 features: Vec::new(),
                 sent: false,
                 received: false,
                 copy_of: None,
+                defaultable: false,
+                buffered: false,
                 path: variant_path.clone(),
                 doc: Some(format!("The shape with `{marker}` set.")),
                 kind,
-                origin: format!("{at}/oneOf/{i}"),
+                origin: at.member("oneOf").index(i),
                 inline: true,
                 deprecated: false,
             });
             variants.push(Variant {
                 ident: scope.claim(&ident(marker, Case::Pascal), Case::Pascal),
                 ty: Ty::Named(variant_path),
-                tags: Vec::new(),
-                marker: Some(marker.clone()),
-                kind: None,
+                selector: Selector::Present(marker.clone()),
                 doc,
                 boxed: false,
             });
@@ -1198,7 +1256,7 @@ impl<'a> Lowerer<'a> {
     fn same_primitive(&self, members: &'a [ReferenceOr<Schema>], at: &str) -> Result<Option<Ty>> {
         let mut found: Option<Ty> = None;
         for (i, member) in members.iter().enumerate() {
-            let (schema, _, _) = self.resolve(member.into(), &format!("{at}/members/{i}"))?;
+            let (schema, _, _) = self.resolve(member.into(), &at.member("members").index(i))?;
             let ty = match shape(schema) {
                 Shape::String { format, .. } if format.as_deref() != Some("date-time") => {
                     Ty::String
@@ -1377,7 +1435,7 @@ impl<'a> Lowerer<'a> {
         let Ty::Named(member_path) = member else {
             return;
         };
-        let enum_path = self.find_type(member_path).and_then(|t| match &t.kind {
+        let enum_path = self.table.find(member_path).and_then(|t| match &t.kind {
             TypeKind::Struct { fields, .. } => {
                 fields
                     .iter()
@@ -1389,7 +1447,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => None,
         });
-        if let Some(def) = enum_path.and_then(|p| self.find_type_mut(&p)) {
+        if let Some(def) = enum_path.and_then(|p| self.table.find_mut(&p)) {
             if let (true, TypeKind::StringEnum { open, .. }) = (def.inline, &mut def.kind) {
                 *open = false;
             }
@@ -1431,7 +1489,7 @@ impl<'a> Merged<'a> {
             if kept.contains(&name.as_str()) {
                 continue;
             }
-            let location = format!("{at}/properties/{}", escape_pointer(name));
+            let location = at.property(name);
             if self
                 .properties
                 .insert(name.clone(), (schema.into(), location))
@@ -1646,14 +1704,14 @@ pub fn component_name(reference: &str, kind: &str) -> Option<String> {
         .strip_prefix("#/components/")?
         .strip_prefix(kind)?
         .strip_prefix('/')?;
-    (!rest.is_empty() && !rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
+    (!rest.is_empty() && !rest.contains('/')).then(|| location::unescape(rest))
 }
 
 /// `#/components/schemas/lists_x/allOf/1/properties/result` -> `types::ListsXResult`.
 fn hint_from_location(location: &str) -> Option<Hint> {
     let rest = location.strip_prefix(COMPONENT_SCHEMAS)?;
     let mut parts = rest.split('/');
-    let component = parts.next()?.replace("~1", "/").replace("~0", "~");
+    let component = location::unescape(parts.next()?);
     // Union members are named by the union, after their title or tag.
     if rest
         .split('/')
@@ -1665,10 +1723,7 @@ fn hint_from_location(location: &str) -> Option<Hint> {
     let mut previous = "";
     for part in parts {
         match previous {
-            "properties" => name.push_str(&ident(
-                &part.replace("~1", "/").replace("~0", "~"),
-                Case::Pascal,
-            )),
+            "properties" => name.push_str(&ident(&location::unescape(part), Case::Pascal)),
             _ if part == "items" => name.push_str("Item"),
             _ if part == "additionalProperties" => name.push_str("Value"),
             _ => {}
@@ -1679,10 +1734,6 @@ fn hint_from_location(location: &str) -> Option<Hint> {
         module: vec!["types".to_owned()],
         name,
     })
-}
-
-pub fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]
@@ -1696,6 +1747,6 @@ fn members_location(schema: &Schema, at: &str, members_at: Option<&str>) -> (&'s
     } else {
         "oneOf"
     };
-    let base = members_at.map_or_else(|| format!("{at}/{keyword}"), str::to_owned);
+    let base = members_at.map_or_else(|| at.member(keyword), str::to_owned);
     (keyword, base)
 }

@@ -3,8 +3,8 @@
 //! states mean "done" is meaning the spec's types cannot carry).
 
 use crate::ir::{
-    Field, Operation, Paging, PagingConvention, Param, ParamLocation, Response, Rule, Started,
-    Step, Ty, TypeDef, TypeKind, TypePath, Waiter,
+    Field, Operation, Paging, PagingConvention, Param, ParamLocation, Response, Rule, Selector,
+    Started, Step, Ty, TypeDef, TypeKind, TypePath, Waiter,
 };
 use anyhow::{bail, Result};
 
@@ -182,14 +182,18 @@ pub fn waiter<'t>(
     let variants_for = |wanted: &[String], key: &str| -> Result<Vec<String>> {
         let mut idents = Vec::new();
         for value in wanted {
-            let Some(variant) = union.variants.iter().find(|v| v.tags.contains(value)) else {
+            let found = union.variants.iter().find_map(|v| match &v.selector {
+                Selector::Tag(values) if values.contains(value) => Some((v, values)),
+                _ => None,
+            });
+            let Some((variant, values)) = found else {
                 bail!("{at}.{key}: `{value}` is not a value of the result's `{tag}`");
             };
-            if variant.tags.iter().any(|t| !wanted.contains(t)) {
+            if values.iter().any(|t| !wanted.contains(t)) {
                 bail!(
                     "{at}.{key}: variant `{}` also stands for {:?}, which is not listed",
                     variant.ident,
-                    variant.tags
+                    values
                 );
             }
             if !idents.contains(&variant.ident) {

@@ -70,7 +70,7 @@ fn placement_table() {
         ),
     ];
     for (path, verb, array, resource, method) in table {
-        let p = place(path, verb, *array);
+        let p = place(&PathTemplate::parse(path), verb, *array);
         assert_eq!(p.resource, *resource, "{verb} {path}");
         assert_eq!(&p.method, method, "{verb} {path}");
     }

@@ -139,7 +139,6 @@ pub struct BulkOperationHandle {
     params: BulkOperationGetParams,
 }
 impl BulkOperationHandle {
-    #[allow(unused_variables)]
     pub(crate) fn new(
         client: crate::Client,
         id: String,

@@ -1,4 +1,4 @@
-//! The runtime v2 `Call` end to end, through `client.rules().lists().bulk_operations().get(..)` against the
+//! A `Call` end to end, through `client.rules().lists().bulk_operations().get(..)` against the
 //! scripted loopback server: laziness, per-call options, the response's metadata, and what is never sent.
 //! (Pagination and waiting have no public constructor yet; they are unit-tested inside the runtime.)
 

@@ -1,0 +1,410 @@
+//! Long-running work on top of calls: the streaming form of a paged list call, `wait()` on a call that
+//! reports an operation's state, and the handle a call that starts such an operation returns (mirrors
+//! `lower::workflow`).
+
+use super::resource::{call_args, has_params};
+use super::types::rust_type;
+use super::{id, type_path};
+use crate::ir::{
+    Api, Operation, PagingConvention, Resource, Response, Step, Ty, TypeKind, TypePath, Waiter,
+};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// A call that starts a long-running operation returns the waiter's handle, built from the call's
+/// result (the operation's id) and the scope parameters the waiter needs.
+pub(super) fn started_call(
+    op: &Operation,
+    started: &crate::ir::Started,
+    waiter_op: &Operation,
+    request: TokenStream,
+) -> anyhow::Result<(TokenStream, TokenStream)> {
+    let waiter = waiter_op.waiter.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "internal: {} starts an operation without a waiter",
+            op.origin
+        )
+    })?;
+    let handle = type_path(
+        &TypePath {
+            module: waiter_op.resource.clone(),
+            name: waiter.handle.clone(),
+        },
+        &op.resource,
+    );
+    let waiter_params = type_path(
+        &TypePath {
+            module: waiter_op.resource.clone(),
+            name: waiter_op.params_type.clone(),
+        },
+        &op.resource,
+    );
+    let copies = waiter_op.params.iter().map(|p| {
+        let field = id(&p.ident);
+        quote!(#field: params.#field.clone(),)
+    });
+    let id_field = id(&started.id_field);
+    let id_wire = &started.id_field;
+    let take_id = if started.id_optional {
+        quote!(result.#id_field.ok_or_else(|| format!("the result has no `{}`", #id_wire))?)
+    } else {
+        quote!(result.#id_field)
+    };
+    // The handle keeps the waiter's params (the scope it polls in) when that call has any.
+    let (scope, pass_params) = if has_params(waiter_op) {
+        (
+            quote!(let waiter_params = #waiter_params { #(#copies)* };),
+            quote!(, waiter_params),
+        )
+    } else {
+        (quote!(), quote!())
+    };
+    Ok((
+        quote!(crate::Call<#handle>),
+        quote! {
+            let client = self.client.clone();
+            #scope
+            #request.and_then(move |result| Ok(#handle::new(client, #take_id #pass_params)))
+        },
+    ))
+}
+
+/// The streaming form of a list call: every item, page by page, as a `Stream`.
+pub(super) fn paging_call(
+    op: &Operation,
+    paging: &crate::ir::Paging,
+    doc: &TokenStream,
+    args: &[TokenStream],
+) -> TokenStream {
+    let name = id(&op.fn_name);
+    let page_fn = id(&paging.page_fn);
+    let item = rust_type(&paging.item, true, &op.resource);
+    let spec_id = &op.spec_id;
+    let own_positional = op.positional.iter().map(|p| {
+        let arg = id(&p.ident);
+        quote!(let #arg = ToOwned::to_owned(#arg);)
+    });
+    let pass_positional = op.positional.iter().map(|p| {
+        let arg = id(&p.ident);
+        quote!(&#arg,)
+    });
+    let items = match (&paging.items, paging.page_optional) {
+        (Some(Step { ident, optional }), _) => {
+            let field = id(ident);
+            if *optional {
+                quote!(page.#field.unwrap_or_default())
+            } else {
+                quote!(page.#field)
+            }
+        }
+        (None, true) => quote!(page.unwrap_or_default()),
+        (None, false) => quote!(page),
+    };
+    let fetch_page = quote!(this.#page_fn(#(#pass_positional)* &params));
+    let (walk, how) = match &paging.convention {
+        PagingConvention::Cursor { param, next } => {
+            let cursor = id(&op.params[*param].ident);
+            let next = found(next, quote!(.cloned()));
+            (
+                quote! {
+                    crate::runtime::paginate_cursor(
+                        #spec_id,
+                        move |cursor| {
+                            let mut params = params.clone();
+                            params.#cursor = cursor;
+                            #fetch_page
+                        },
+                        |page| {
+                            let next = #next;
+                            (#items, next)
+                        },
+                    )
+                },
+                "(the cursor in `params` is where it starts). The stream ends after the last page and fails, \
+                 instead of looping, if the server sends a cursor it sent before.",
+            )
+        }
+        PagingConvention::Pages {
+            param,
+            first,
+            total_pages,
+            total_count,
+        } => {
+            let p = &op.params[*param];
+            let field = id(&p.ident);
+            let (first_given, set) = if p.required {
+                (
+                    quote!(crate::runtime::PageNumber::to_count(params.#field)),
+                    quote!(crate::runtime::PageNumber::from_page(page)),
+                )
+            } else {
+                (
+                    quote!(params.#field.and_then(crate::runtime::PageNumber::to_count)),
+                    quote!(Some(crate::runtime::PageNumber::from_page(page))),
+                )
+            };
+            let total = |steps: &Option<Vec<Step>>| match steps {
+                Some(steps) => {
+                    let value = found(steps, quote!(.copied()));
+                    quote!(#value.and_then(crate::runtime::PageNumber::to_count))
+                }
+                None => quote!(None),
+            };
+            let (total_pages, total_count) = (total(total_pages), total(total_count));
+            (
+                quote! {
+                    let first = #first_given.unwrap_or(#first);
+                    crate::runtime::paginate_pages(
+                        #spec_id,
+                        first,
+                        move |page| {
+                            let mut params = params.clone();
+                            if let Some(page) = page {
+                                params.#field = #set;
+                            }
+                            #fetch_page
+                        },
+                        |page| {
+                            let totals = crate::runtime::Totals {
+                                total_pages: #total_pages,
+                                total_count: #total_count,
+                            };
+                            (#items, totals)
+                        },
+                    )
+                },
+                "(the page in `params` is where it starts). The stream ends on an empty page, on the last \
+                 page the envelope counts, or once it has sent as many items as it says there are, and fails, \
+                 instead of looping, if a page repeats an earlier one.",
+            )
+        }
+    };
+    let how =
+        format!(" Streams every item, fetching one page at a time as the stream is read {how}");
+    quote! {
+        #doc
+        ///
+        #[doc = #how]
+        pub fn #name(&self, #(#args),*) -> crate::Paginator<#item> {
+            let this = self.clone();
+            #(#own_positional)*
+            let params = params.clone();
+            #walk
+        }
+    }
+}
+
+/// The value at the end of `steps` from `page`, as an `Option`, taken out by `take` (`.cloned()`,
+/// `.copied()`) without moving it out of the page.
+pub(super) fn found(steps: &[Step], take: TokenStream) -> TokenStream {
+    // `Ok` while every step so far is present (a place), `Err` once one is optional (an `Option<&_>`).
+    let mut value: Result<TokenStream, TokenStream> = Ok(quote!(page));
+    for Step { ident, optional } in steps {
+        let field = id(ident);
+        value = match (value, optional) {
+            (Ok(place), false) => Ok(quote!(#place.#field)),
+            (Ok(place), true) => Err(quote!(#place.#field.as_ref())),
+            (Err(option), false) => Err(quote!(#option.map(|value| &value.#field))),
+            (Err(option), true) => Err(quote!(#option.and_then(|value| value.#field.as_ref()))),
+        };
+    }
+    match value {
+        Ok(place) => quote!(Some(#place #take)),
+        Err(option) => quote!(#option #take),
+    }
+}
+
+/// `wait` and `wait_with` on the call that reads an operation's state.
+pub(super) fn wait_calls(
+    op: &Operation,
+    waiter: &Waiter,
+    api: &Api,
+) -> anyhow::Result<TokenStream> {
+    let get = id(&op.fn_name);
+    let spec_id = &op.spec_id;
+    let union = union_of(op, api)?;
+    let (done, classify) = classify_fn(op, waiter, union, api)?;
+    let (args, _) = call_args(op);
+    let params_arg = has_params(op).then(|| quote!(params,));
+    let [id_param] = op.positional.as_slice() else {
+        anyhow::bail!(
+            "internal: {}: a waiter needs exactly one id argument",
+            op.origin
+        );
+    };
+    let id_arg = id(&id_param.ident);
+    let id_text = quote!(#id_arg);
+    Ok(quote! {
+        /// Polls this call until the operation succeeds (its result) or fails (`Error::OperationFailed` with
+        /// the server's message), with the default [`crate::WaitOptions`] (backoff from 500 ms to 5 s,
+        /// deadline 5 min: then `Error::WaitTimeout` with the last status seen). Dropping the future stops
+        /// polling.
+        pub async fn wait(self, #(#args),*) -> crate::Result<#done> {
+            self.wait_with(#id_arg, #params_arg &crate::WaitOptions::default()).await
+        }
+        /// [`Self::wait`] with your own interval, backoff cap and deadline.
+        pub async fn wait_with(self, #(#args,)* options: &crate::WaitOptions) -> crate::Result<#done> {
+            #classify
+            crate::runtime::poll_until(#spec_id, #id_text, options, &self.client, || self.#get(#id_arg, #params_arg), classify).await
+        }
+    })
+}
+
+pub(super) fn union_of<'a>(op: &Operation, api: &'a Api) -> anyhow::Result<&'a crate::ir::Union> {
+    let Response::Enveloped(Ty::Named(path)) = &op.response else {
+        anyhow::bail!(
+            "internal: {}: a waiter on a call that does not return a union",
+            op.origin
+        );
+    };
+    match api.find(path).map(|t| &t.kind) {
+        Some(TypeKind::Union(union)) => Ok(union),
+        _ => anyhow::bail!(
+            "internal: {}: a waiter on a call that does not return a union",
+            op.origin
+        ),
+    }
+}
+
+/// The function that sorts a polled result into pending / succeeded (with what `wait` returns) / failed.
+pub(super) fn classify_fn(
+    op: &Operation,
+    waiter: &Waiter,
+    union: &crate::ir::Union,
+    api: &Api,
+) -> anyhow::Result<(TokenStream, TokenStream)> {
+    let union_ty = id(&op.response_type);
+    let tag = match &union.rule {
+        crate::ir::Rule::Tag(tag) => tag.clone(),
+        _ => anyhow::bail!("internal: {}: waiter union without a tag", op.origin),
+    };
+    let single = match waiter.succeeded.as_slice() {
+        [only] => union.variants.iter().find(|v| &v.ident == only),
+        _ => None,
+    };
+    let done = match single {
+        Some(v) => {
+            let ty = rust_type(&v.ty, true, &op.resource);
+            if v.boxed {
+                quote!(Box<#ty>)
+            } else {
+                ty
+            }
+        }
+        None => quote!(#union_ty),
+    };
+    let field_of = |variant: &crate::ir::Variant, ident: &str| -> Option<bool> {
+        let Ty::Named(p) = &variant.ty else {
+            return None;
+        };
+        match &api.find(p)?.kind {
+            TypeKind::Struct { fields, .. } => fields
+                .iter()
+                .find(|f| f.ident == ident)
+                .map(|f| f.optional()),
+            _ => None,
+        }
+    };
+    let status_of = |variant: &crate::ir::Variant| -> TokenStream {
+        let field = id(&waiter.status_field);
+        match field_of(variant, &waiter.status_field) {
+            Some(false) => quote!(ToString::to_string(&inner.#field)),
+            Some(true) => {
+                quote!(inner.#field.as_ref().map(ToString::to_string).unwrap_or_default())
+            }
+            None => quote!(String::new()),
+        }
+    };
+    let arms = union.variants.iter().map(|v| {
+        let ident = id(&v.ident);
+        let status = status_of(v);
+        if waiter.succeeded.contains(&v.ident) {
+            if single.is_some() {
+                quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Succeeded(inner),)
+            } else {
+                quote!(value @ #union_ty::#ident(_) => crate::runtime::PollState::Succeeded(value),)
+            }
+        } else if waiter.failed.contains(&v.ident) {
+            let message = match &waiter.message {
+                Some(m) => {
+                    let field = id(m);
+                    match field_of(v, m) {
+                        Some(true) => quote!(inner.#field.clone().unwrap_or_default()),
+                        _ => quote!(inner.#field.clone()),
+                    }
+                }
+                None => quote!(String::new()),
+            };
+            quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Failed { status: #status, message: #message },)
+        } else {
+            quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Pending { status: #status },)
+        }
+    });
+    let classify = quote! {
+        fn classify(value: #union_ty) -> crate::runtime::PollState<#done> {
+            match value {
+                #(#arms)*
+                #union_ty::Unknown(raw) => crate::runtime::PollState::Pending {
+                    status: crate::runtime::union_tag(&raw, #tag).unwrap_or("unknown").to_owned(),
+                },
+            }
+        }
+    };
+    Ok((done, classify))
+}
+
+/// The handle a started operation is returned as: its id, and `wait()`.
+pub fn waiter_handle(
+    op: &Operation,
+    waiter: &Waiter,
+    api: &Api,
+    resource: &Resource,
+) -> anyhow::Result<TokenStream> {
+    let handle = id(&waiter.handle);
+    let resource_handle = id(&resource.handle);
+    let (done, _) = classify_fn(op, waiter, union_of(op, api)?, api)?;
+    let params = id(&op.params_type);
+    let (params_field, params_arg, params_in) = if has_params(op) {
+        (
+            quote!(params: #params,),
+            quote!(&this.params,),
+            quote!(, params: #params),
+        )
+    } else {
+        (quote!(), quote!(), quote!())
+    };
+    let get = &op.fn_name;
+    let doc = format!(" A long-running operation that `{get}()` reports on: its id, and `wait()` to poll it to the end.");
+    let store = has_params(op).then(|| quote!(params,));
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        pub struct #handle {
+            client: crate::Client,
+            id: String,
+            #params_field
+        }
+        impl #handle {
+            pub(crate) fn new(client: crate::Client, id: String #params_in) -> Self {
+                Self { client, id, #store }
+            }
+            /// The operation's id.
+            pub fn id(&self) -> &str {
+                &self.id
+            }
+            /// Polls until the operation succeeds or fails, with the default [`crate::WaitOptions`]. The future
+            /// owns what it needs (`'static` and `Send`), so it can be spawned.
+            pub fn wait(&self) -> impl std::future::Future<Output = crate::Result<#done>> + Send + 'static {
+                self.wait_with(&crate::WaitOptions::default())
+            }
+            /// Polls until the operation succeeds or fails, with your own interval and deadline.
+            pub fn wait_with(&self, options: &crate::WaitOptions) -> impl std::future::Future<Output = crate::Result<#done>> + Send + 'static {
+                let this = self.clone();
+                let options = options.clone();
+                async move {
+                    #resource_handle { client: this.client }.wait_with(&this.id, #params_arg &options).await
+                }
+            }
+        }
+    })
+}
