@@ -252,7 +252,8 @@ impl<'s> Validator<'s> {
                             .and_then(|p| p.get(name))
                             .is_some_and(|p| self.read_only(p))
                     };
-                    if !members.contains_key(name) && !(self.request && read_only()) {
+                    let excused = self.request && read_only();
+                    if !members.contains_key(name) && !excused {
                         fail(format!("the required property `{name}` is missing"));
                     }
                 }

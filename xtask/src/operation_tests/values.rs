@@ -145,6 +145,7 @@ impl<'s> Values<'s> {
                             merge(&mut value, shared.clone());
                             self.conform(schema, &mut value, depth);
                         }
+                        discriminate(schema, m, &mut value);
                         value
                     })
                     .collect();
@@ -160,13 +161,22 @@ impl<'s> Values<'s> {
                 });
                 let full: Vec<Value> = full.collect();
                 // A schema may also give its own `type` beside the union (an array whose members describe
-                // its items): a value of that type, when it fits.
-                let own = self.own(schema, depth).filter(valid);
+                // its items): a value of that type, when it fits, and else still before a member's when
+                // that type is not an object (whose members bring the properties), since the generator
+                // types such a schema by its `type`.
+                let own = self.own(schema, depth);
+                let own_fits = own.clone().filter(valid);
+                let typed = own.filter(|_| {
+                    schema
+                        .get("type")
+                        .is_some_and(|t| t != &Value::from("object"))
+                });
                 return full
                     .iter()
                     .find(|v| !v.is_null() && valid(v))
                     .cloned()
-                    .or(own)
+                    .or(own_fits)
+                    .or(typed)
                     .or_else(|| made.iter().find(|v| !v.is_null()).cloned())
                     .unwrap_or(Value::Null);
             }
@@ -286,6 +296,7 @@ impl<'s> Values<'s> {
     fn object(&self, schema: &'s Value, depth: usize) -> Value {
         let (mut properties, mut required, mut unions) = (Vec::new(), Vec::new(), Vec::new());
         self.fields(schema, 0, &mut properties, &mut required, &mut unions);
+        let beside_union = schema.get("oneOf").is_some() || schema.get("anyOf").is_some();
         let mut out = Value::Object(Map::new());
         for union in unions {
             merge(&mut out, self.make(union, depth + 1));
@@ -293,8 +304,9 @@ impl<'s> Values<'s> {
         self.conform(schema, &mut out, depth);
         for name in required {
             let Some((_, property)) = properties.iter().rev().find(|(n, _)| *n == name) else {
-                // Required but not described: any value meets the schema.
-                if let Value::Object(out) = &mut out {
+                // Required but not described: any value meets the schema. Beside a union, the members
+                // describe it (or leave it to the server: `readOnly`), and their values bring it.
+                if let (Value::Object(out), false) = (&mut out, beside_union) {
                     out.insert(name, json!("example"));
                 }
                 continue;
@@ -416,6 +428,37 @@ fn integer(schema: &Value) -> i64 {
         value = value.min(high);
     }
     value
+}
+
+/// Sets the union's `discriminator` property in a member's value to the value that names that member (its
+/// `mapping` key, else the member's component name), when the value is an object without it.
+fn discriminate(union: &Value, member: &Value, value: &mut Value) {
+    let Some(discriminator) = union.get("discriminator") else {
+        return;
+    };
+    let (Some(property), Some(reference), Value::Object(object)) = (
+        discriminator.get("propertyName").and_then(Value::as_str),
+        member.get("$ref").and_then(Value::as_str),
+        value,
+    ) else {
+        return;
+    };
+    if object.contains_key(property) {
+        return;
+    }
+    let mapped = discriminator
+        .get("mapping")
+        .and_then(Value::as_object)
+        .and_then(|mapping| {
+            mapping
+                .iter()
+                .find(|(_, to)| to.as_str() == Some(reference))
+        })
+        .map(|(key, _)| key.clone());
+    let name = mapped.or_else(|| reference.rsplit('/').next().map(str::to_owned));
+    if let Some(name) = name {
+        object.insert(property.to_owned(), Value::String(name));
+    }
 }
 
 /// Adds `extra` into `into`: objects key by key, anything else replaces a null.

@@ -108,9 +108,7 @@ fn dns_records_create(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::types::DnsRecordsDnsRecordInput,
-            >(
-                "{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\",\"id\":\"example\",\"proxiable\":\"example\",\"created_on\":\"example\",\"modified_on\":\"example\"}",
-            )?,
+            >("{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\"}")?,
         );
         client
             .dns_records()
@@ -196,9 +194,7 @@ fn dns_records_update(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::types::DnsRecordsDnsRecordInput,
-            >(
-                "{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\",\"id\":\"example\",\"proxiable\":\"example\",\"created_on\":\"example\",\"modified_on\":\"example\"}",
-            )?,
+            >("{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\"}")?,
         );
         client
             .dns_records()
@@ -232,9 +228,7 @@ fn dns_records_edit(client: Client, tag: String) -> BoxFuture<Outcome> {
             "023e105f4ecef8ad9ca31a8372d0c353".to_owned(),
             crate::value::<
                 cloudflare_sdk::types::DnsRecordsDnsRecordInput,
-            >(
-                "{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\",\"id\":\"example\",\"proxiable\":\"example\",\"created_on\":\"example\",\"modified_on\":\"example\"}",
-            )?,
+            >("{\"type\":\"A\",\"name\":\"example.com\",\"content\":\"198.51.100.4\"}")?,
         );
         client
             .dns_records()

@@ -462,7 +462,7 @@ fn rulesets_create(client: Client, tag: String) -> BoxFuture<Outcome> {
             crate::value::<
                 cloudflare_sdk::rulesets::RulesetCreateBody,
             >(
-                "{\"name\":\"My ruleset\",\"kind\":\"root\",\"phase\":\"http_request_firewall_custom\",\"rules\":[{}]}",
+                "{\"name\":\"My ruleset\",\"kind\":\"root\",\"phase\":\"http_request_firewall_custom\",\"rules\":[{\"action\":\"block\"}]}",
             )?,
         );
         client
@@ -503,7 +503,7 @@ fn rulesets_phases_entrypoint_update(client: Client, tag: String) -> BoxFuture<O
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::phases::entrypoint::EntrypointUpdateBody,
-            >("{\"rules\":[{}]}")?,
+            >("{\"rules\":[{\"action\":\"block\"}]}")?,
         );
         client
             .rulesets()
@@ -596,7 +596,7 @@ fn rulesets_update(client: Client, tag: String) -> BoxFuture<Outcome> {
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::RulesetUpdateBody,
-            >("{\"rules\":[{}]}")?,
+            >("{\"rules\":[{\"action\":\"block\"}]}")?,
         );
         client
             .rulesets()
@@ -627,7 +627,9 @@ fn rulesets_rules_create(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::rulesets::rules::RuleCreateParams::new(
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
-            crate::value::<cloudflare_sdk::rulesets::rules::RuleCreateBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::rulesets::rules::RuleCreateBody,
+            >("{\"action\":\"block\"}")?,
         );
         client
             .rulesets()
@@ -664,7 +666,9 @@ fn rulesets_rules_edit(client: Client, tag: String) -> BoxFuture<Outcome> {
     Box::pin(async move {
         let params = cloudflare_sdk::rulesets::rules::RuleEditParams::new(
             "abf9b32d38c5f572afde3336ec0ce302".to_owned(),
-            crate::value::<cloudflare_sdk::rulesets::rules::RuleEditBody>("{}")?,
+            crate::value::<
+                cloudflare_sdk::rulesets::rules::RuleEditBody,
+            >("{\"action\":\"block\"}")?,
         );
         client
             .rulesets()
@@ -768,7 +772,7 @@ fn rulesets_create_zone_ruleset(client: Client, tag: String) -> BoxFuture<Outcom
             crate::value::<
                 cloudflare_sdk::rulesets::RulesetCreateZoneRulesetBody,
             >(
-                "{\"name\":\"My ruleset\",\"kind\":\"root\",\"phase\":\"http_request_firewall_custom\",\"rules\":[{}]}",
+                "{\"name\":\"My ruleset\",\"kind\":\"root\",\"phase\":\"http_request_firewall_custom\",\"rules\":[{\"action\":\"block\"}]}",
             )?,
         );
         client
@@ -815,7 +819,7 @@ fn rulesets_phases_entrypoint_update_zone_entrypoint_ruleset(
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::phases::entrypoint::EntrypointUpdateZoneEntrypointRulesetBody,
-            >("{\"rules\":[{}]}")?,
+            >("{\"rules\":[{\"action\":\"block\"}]}")?,
         );
         client
             .rulesets()
@@ -908,7 +912,7 @@ fn rulesets_update_zone_ruleset(client: Client, tag: String) -> BoxFuture<Outcom
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::RulesetUpdateZoneRulesetBody,
-            >("{\"rules\":[{}]}")?,
+            >("{\"rules\":[{\"action\":\"block\"}]}")?,
         );
         client
             .rulesets()
@@ -944,7 +948,7 @@ fn rulesets_rules_create_zone_ruleset_rule(
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::rules::RuleCreateZoneRulesetRuleBody,
-            >("{}")?,
+            >("{\"action\":\"block\"}")?,
         );
         client
             .rulesets()
@@ -989,7 +993,7 @@ fn rulesets_rules_update_zone_ruleset_rule(
             "9f1839b6152d298aca64c4e906b6d074".to_owned(),
             crate::value::<
                 cloudflare_sdk::rulesets::rules::RuleUpdateZoneRulesetRuleBody,
-            >("{}")?,
+            >("{\"action\":\"block\"}")?,
         );
         client
             .rulesets()
