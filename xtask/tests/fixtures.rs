@@ -790,3 +790,40 @@ fn calls_accept_what_their_responses_come_in_and_read_no_body_the_spec_does_not_
     );
     clippy(&dir);
 }
+
+/// What a request body sends: `readOnly` wherever the spec says it (also in an `allOf` member), a
+/// single-member `oneOf` as that member, and required properties the spec does not describe. Each body is
+/// built from its required fields as a user would, and the JSON compared with what the spec asks for.
+#[test]
+fn request_bodies_send_what_the_spec_requires_and_nothing_read_only() {
+    let (dir, _) = fixture_crate("request-required-and-read-only");
+    decode_test(
+        &dir,
+        r#"
+use fixture_request_required_and_read_only::deployments::{DeploymentCreateBody, DeploymentCreateBodyStrategy};
+use fixture_request_required_and_read_only::limits::LimitUpdateBody;
+use fixture_request_required_and_read_only::rulesets::RulesetCreateBody;
+use fixture_request_required_and_read_only::types::AppAction;
+
+#[test]
+fn request_bodies() {
+    let ruleset = RulesetCreateBody::new("my rules", "zone");
+    assert_eq!(
+        serde_json::to_value(&ruleset).unwrap(),
+        serde_json::json!({"name": "my rules", "kind": "zone"})
+    );
+    let deployment = DeploymentCreateBody::new(DeploymentCreateBodyStrategy::Percentage, vec!["v1".to_owned()]);
+    assert_eq!(
+        serde_json::to_value(&deployment).unwrap(),
+        serde_json::json!({"strategy": "percentage", "versions": ["v1"]})
+    );
+    let limit = LimitUpdateBody::new(60, serde_json::json!("rl-1"))
+        .with_action(AppAction::new().with_mode("simulate"));
+    assert_eq!(
+        serde_json::to_value(&limit).unwrap(),
+        serde_json::json!({"id": "rl-1", "threshold": 60, "action": {"mode": "simulate"}})
+    );
+}
+"#,
+    );
+}

@@ -356,16 +356,6 @@ fn step_into<'s>(
     }
 }
 
-/// Whether `schema` marks its value `readOnly`, itself or in one of its `allOf` members.
-fn read_only(validator: &Validator, schema: &Value) -> bool {
-    let marked = |s: &Value| s.get("readOnly") == Some(&Value::Bool(true));
-    marked(schema)
-        || schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .is_some_and(|all| all.iter().any(|m| validator.resolve(m).is_ok_and(marked)))
-}
-
 /// When every request violation Prism reports is a `required` property that the request body's schema
 /// marks `readOnly` at that place: those properties' names. Prism's `oneOf`/`anyOf` complaints can follow
 /// from those (every member misses the property): they are let through beside them only when the body
@@ -414,7 +404,7 @@ fn only_read_only_required(
         for schema in here {
             step_into(&validator, schema, name, 0, &mut definitions);
         }
-        if definitions.is_empty() || !definitions.iter().any(|d| read_only(&validator, d)) {
+        if definitions.is_empty() || !definitions.iter().any(|d| validator.read_only(d)) {
             return None;
         }
         names.push(format!(

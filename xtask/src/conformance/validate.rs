@@ -72,7 +72,7 @@ impl<'s> Validator<'s> {
 
     /// Whether a property's schema is `readOnly`: said on it (through `$ref`s) or on one of its `allOf`
     /// members.
-    fn read_only(&self, property: &'s Value) -> bool {
+    pub fn read_only(&self, property: &'s Value) -> bool {
         let marked = |s: &Value| s.get("readOnly") == Some(&Value::Bool(true));
         let Ok(property) = self.resolve(property) else {
             return false;

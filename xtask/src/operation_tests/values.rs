@@ -83,7 +83,7 @@ impl<'s> Values<'s> {
             return;
         };
         for (name, property) in properties {
-            if self.is_read_only(property) {
+            if self.validator.read_only(property) {
                 continue;
             }
             let current = object
@@ -311,7 +311,7 @@ impl<'s> Values<'s> {
                 }
                 continue;
             };
-            if self.is_read_only(property) {
+            if self.validator.read_only(property) {
                 continue;
             }
             let value = self.make(property, depth + 1);
@@ -343,19 +343,6 @@ impl<'s> Values<'s> {
                 }
             }
         }
-    }
-
-    /// Whether only the server writes this property (`readOnly`, directly or in an `allOf` member).
-    fn is_read_only(&self, property: &'s Value) -> bool {
-        let property = self.resolve_ref(property);
-        property.get("readOnly") == Some(&Value::Bool(true))
-            || property
-                .get("allOf")
-                .and_then(Value::as_array)
-                .is_some_and(|all| {
-                    all.iter()
-                        .any(|m| self.resolve_ref(m).get("readOnly") == Some(&Value::Bool(true)))
-                })
     }
 
     /// Text meeting the schema's format, length and pattern: the first candidate it accepts.
