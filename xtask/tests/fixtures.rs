@@ -53,7 +53,7 @@ type FixtureGuard = MutexGuard<'static, Option<Vec<String>>>;
 fn fixture_lock(name: &str) -> FixtureGuard {
     static LOCKS: Mutex<BTreeMap<String, &'static Mutex<Option<Vec<String>>>>> =
         Mutex::new(BTreeMap::new());
-    let lock: &'static Mutex<Option<Vec<String>>> = *LOCKS
+    let lock: &'static Mutex<Option<Vec<String>>> = LOCKS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .entry(name.to_owned())
