@@ -348,6 +348,10 @@ pub struct Waiter {
     pub status_field: String,
     /// The handle type returned by calls that start such an operation.
     pub handle: String,
+    /// Ident of the call's one positional argument: the operation's id.
+    pub id_arg: String,
+    /// Wire name of the property whose value decides the result union (its `Rule::Tag`).
+    pub tag: String,
 }
 
 /// A call whose result names an operation that `waiter_op`'s waiter polls.
@@ -355,6 +359,8 @@ pub struct Waiter {
 pub struct Started {
     /// Index of the waiter's operation in `Api::operations`.
     pub waiter_op: usize,
+    /// The waiter's handle type (in the waiter's module), which the call returns.
+    pub handle: String,
     /// Field ident in this call's result that holds the operation's id.
     pub id_field: String,
     /// Whether that field is an `Option`.

@@ -99,7 +99,7 @@ pub fn generate(job: &Job) -> Result<(Vec<emit::File>, ir::Api)> {
     let doc = load::load_with_overlays(&job.spec, &job.overlays)?;
     let api = with_deep_stack(|| lower::lower(&doc))?
         .with_context(|| format!("cannot generate code from {}", job.spec.display()))?;
-    let mut files = emit::emit(&api, &job.emit)?;
+    let mut files = emit::emit(&api, &job.emit);
     if job.emit.standalone {
         files.extend(runtime_sources()?);
     }

@@ -296,6 +296,22 @@ fn bad_documents_fail_with_their_location_and_write_nothing_and_bad_calls_are_le
             ],
         ),
         (
+            "waiter-without-id-argument",
+            spec_with(
+                &op("", "{$ref: '#/components/schemas/state'}")
+                    .replace("/things/{id}:", "/things/{id}/state:")
+                    .replace(
+                        "    get:\n",
+                        "    get:\n      x-sdk-waiter: {success: [done], failure: [busy]}\n",
+                    ),
+                "    state: {oneOf: [{type: object, required: [s], properties: {s: {type: string, enum: [done]}}}, {type: object, required: [s], properties: {s: {type: string, enum: [busy]}}}]}",
+            ),
+            vec![
+                "paths./things/{id}/state.get.x-sdk-waiter",
+                "the call must take the operation's id as its one argument",
+            ],
+        ),
+        (
             "not-openapi",
             "just: text\n".into(),
             vec!["is not a valid OpenAPI 3.0 document"],
@@ -307,6 +323,7 @@ fn bad_documents_fail_with_their_location_and_write_nothing_and_bad_calls_are_le
         "multipart-without-schema",
         "waiter-without-union",
         "waiter-unknown-status",
+        "waiter-without-id-argument",
     ];
     let typed_as_text = ["header-parameter-object"];
     for (name, text, expected) in cases {

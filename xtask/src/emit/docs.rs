@@ -54,13 +54,12 @@ fn defer(lines: Vec<String>) -> Result<String, Vec<String>> {
 
 /// Runs `print`, which builds tokens with [`outer`] and [`inner`] and prints them, then replaces each
 /// marker line of the printed text with the doc comment it stands for.
-pub fn spliced(print: impl FnOnce() -> anyhow::Result<String>) -> anyhow::Result<String> {
+pub fn spliced(print: impl FnOnce() -> String) -> String {
     PENDING.with(|pending| *pending.borrow_mut() = Some(Vec::new()));
     let printed = print();
     let table = PENDING
         .with(|pending| pending.borrow_mut().take())
         .unwrap_or_default();
-    let printed = printed?;
     let mut out = String::with_capacity(
         printed.len() + table.iter().flatten().map(|l| l.len() + 8).sum::<usize>(),
     );
@@ -85,7 +84,7 @@ pub fn spliced(print: impl FnOnce() -> anyhow::Result<String>) -> anyhow::Result
             None => out.push_str(line),
         }
     }
-    Ok(out)
+    out
 }
 
 fn lines(text: &str) -> Vec<String> {

@@ -19,7 +19,6 @@ pub(crate) use security::security_alternatives;
 pub(crate) use types::rust_type_named;
 
 use crate::ir::{Api, Operation, TypeDef, TypePath};
-use anyhow::{Context, Result};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,7 +69,7 @@ struct Part<'a> {
     defs: &'a [&'a TypeDef],
 }
 
-pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
+pub fn emit(api: &Api, options: &Options) -> Vec<File> {
     // A type no call uses is not emitted (see `lower::features`).
     let used = || api.types.iter().filter(|t| !t.features.is_empty());
     let mut modules: BTreeSet<Vec<String>> =
@@ -110,31 +109,27 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
             defs,
         }));
     }
-    let print = |part: &Part| -> Result<String> {
+    let print = |part: &Part| -> String {
         docs::spliced(|| {
             let shared = part.module == ["types".to_owned()];
-            let defs = part
-                .defs
-                .iter()
-                .map(|def| {
-                    let mut tokens = types::type_def(def);
-                    tokens.extend(union_constructors::union_constructors(def, api));
-                    // Resource modules are gated as a whole; shared types by the products that use them.
-                    match shared.then(|| cfg_any(api, &def.features)).flatten() {
-                        Some(cfg) => gated(tokens, &cfg, &part.path),
-                        None => Ok(tokens),
-                    }
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let defs = part.defs.iter().map(|def| {
+                let mut tokens = types::type_def(def);
+                tokens.extend(union_constructors::union_constructors(def, api));
+                // Resource modules are gated as a whole; shared types by the products that use them.
+                match shared.then(|| cfg_any(api, &def.features)).flatten() {
+                    Some(cfg) => gated(tokens, &cfg, &part.path),
+                    None => tokens,
+                }
+            });
             if part.first {
-                let head = module_head(api, part.module, &modules)?;
+                let head = module_head(api, part.module, &modules);
                 source_file(options, part.module, &part.path, quote!(#head #(#defs)*))
             } else {
                 print_items(&part.path, quote!(#(#defs)*))
             }
         })
     };
-    let printed = parallel::in_parallel(&parts, print)?;
+    let printed = parallel::in_parallel(&parts, print);
 
     let mut files = vec![
         File {
@@ -150,7 +145,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
                     "src/lib.rs",
                     crate_root::lib_tokens(api, options, &modules),
                 )
-            })?,
+            }),
         },
     ];
     for (part, text) in parts.iter().zip(printed) {
@@ -163,7 +158,7 @@ pub fn emit(api: &Api, options: &Options) -> Result<Vec<File>> {
             file.contents.push_str(&text);
         }
     }
-    Ok(files)
+    files
 }
 
 /// `#[cfg(any(feature = ...))]` for an item that the calls of `features` use; `None` when every product
@@ -177,18 +172,21 @@ pub(super) fn cfg_any(api: &Api, features: &[String]) -> Option<TokenStream> {
 }
 
 /// Every item of `tokens` with `cfg` on it.
-pub(super) fn gated(tokens: TokenStream, cfg: &TokenStream, path: &str) -> Result<TokenStream> {
-    let file: syn::File = syn::parse2(tokens)
-        .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
-    let items = file.items.into_iter().map(|item| quote!(#cfg #item));
-    Ok(quote!(#(#items)*))
+pub(super) fn gated(tokens: TokenStream, cfg: &TokenStream, path: &str) -> TokenStream {
+    let items = parse_items(tokens, path).items.into_iter();
+    quote!(#(#cfg #items)*)
 }
 
 /// Items that continue a file: parsed and printed without the file's header and attributes.
-pub(super) fn print_items(path: &str, items: TokenStream) -> Result<String> {
-    let file: syn::File = syn::parse2(items)
-        .with_context(|| format!("internal: the code generated for {path} does not parse"))?;
-    Ok(prettyplease::unparse(&file))
+pub(super) fn print_items(path: &str, items: TokenStream) -> String {
+    prettyplease::unparse(&parse_items(items, path))
+}
+
+/// The tokens emit built, as a file of items. They always parse: every name in them went through
+/// `ident::ident` and every text is a literal, so a failure here is a bug in emit, not in the spec.
+fn parse_items(tokens: TokenStream, path: &str) -> syn::File {
+    syn::parse2(tokens)
+        .unwrap_or_else(|e| panic!("the code generated for {path} does not parse: {e}"))
 }
 
 fn header(options: &Options) -> String {
@@ -199,12 +197,7 @@ fn header(options: &Options) -> String {
     )
 }
 
-fn source_file(
-    options: &Options,
-    module: &[String],
-    path: &str,
-    body: TokenStream,
-) -> Result<String> {
+fn source_file(options: &Options, module: &[String], path: &str, body: TokenStream) -> String {
     let inner_doc = (!module.is_empty()).then(|| {
         let text = if module == ["types".to_owned()] {
             "Types defined by the spec's `components.schemas`, shared by the calls.".to_owned()
@@ -230,7 +223,7 @@ fn source_file(
         #inner_doc
         #body
     };
-    Ok(format!("{}{}", header(options), print_items(path, tokens)?))
+    format!("{}{}", header(options), print_items(path, tokens))
 }
 
 pub(super) fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) -> Vec<String> {
@@ -242,11 +235,7 @@ pub(super) fn child_modules(module: &[String], modules: &BTreeSet<Vec<String>>) 
 }
 
 /// A module's child modules, resource handle, calls, params structs and response aliases (its types follow).
-fn module_head(
-    api: &Api,
-    module: &[String],
-    modules: &BTreeSet<Vec<String>>,
-) -> Result<TokenStream> {
+fn module_head(api: &Api, module: &[String], modules: &BTreeSet<Vec<String>>) -> TokenStream {
     let children = child_modules(module, modules).into_iter().map(|c| {
         let c = id(&c);
         quote!(pub mod #c;)
@@ -260,16 +249,15 @@ fn module_head(
         .resources
         .iter()
         .find(|r| r.module == module)
-        .map(|r| resource::handle(r, &operations, api))
-        .transpose()?;
+        .map(|r| resource::handle(r, &operations, api));
     let params = operations.iter().map(|op| params::params_struct(op));
     let forms = operations.iter().map(|op| params::form_struct(op));
     let aliases = operations.iter().map(|op| resource::response_alias(op));
-    Ok(quote! {
+    quote! {
         #(#children)*
         #handle
         #(#params)*
         #(#forms)*
         #(#aliases)*
-    })
+    }
 }

@@ -95,7 +95,7 @@ pub fn pattern_static(pattern: &str) -> String {
 }
 
 /// The free function that turns a call's arguments into a `RequestSpec`, or the argument error.
-pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
+pub fn request_fn(op: &Operation) -> TokenStream {
     let name = request_fn_name(op);
     let (args, _) = call_args(op);
     let checks = op
@@ -104,42 +104,33 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
         .map(|p| (p, true))
         .chain(op.params.iter().map(|p| (p, false)))
         .filter_map(|(p, positional)| checks(p, positional));
-    let segments = op
-        .segments
-        .iter()
-        .map(|s| match s {
-            Segment::Literal(text) => Ok(quote!(path.literal(#text);)),
-            Segment::Positional(i) | Segment::Param(i) => {
-                let positional = matches!(s, Segment::Positional(_));
-                let list = if positional {
-                    &op.positional
-                } else {
-                    &op.params
-                };
-                let p = list.get(*i).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "internal: {}: path segment without its parameter",
-                        op.origin
-                    )
-                })?;
-                let rust_name = &p.ident;
-                let value = match &p.ty {
-                    Ty::String | Ty::Named(_) => as_str(&p.ty, value_ref(p, positional)),
-                    // Numbers and booleans: formatted from the value itself, not through a reference.
-                    _ => {
-                        let field = id(&p.ident);
-                        let place = if positional {
-                            quote!(#field)
-                        } else {
-                            quote!(params.#field)
-                        };
-                        quote!(&#place.to_string())
-                    }
-                };
-                Ok(quote!(path.param(#rust_name, #value)?;))
-            }
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let segments = op.segments.iter().map(|s| match s {
+        Segment::Literal(text) => quote!(path.literal(#text);),
+        Segment::Positional(i) | Segment::Param(i) => {
+            let positional = matches!(s, Segment::Positional(_));
+            // Lowering builds each segment from its parameter's index (`url_segments`).
+            let p = if positional {
+                &op.positional[*i]
+            } else {
+                &op.params[*i]
+            };
+            let rust_name = &p.ident;
+            let value = match &p.ty {
+                Ty::String | Ty::Named(_) => as_str(&p.ty, value_ref(p, positional)),
+                // Numbers and booleans: formatted from the value itself, not through a reference.
+                _ => {
+                    let field = id(&p.ident);
+                    let place = if positional {
+                        quote!(#field)
+                    } else {
+                        quote!(params.#field)
+                    };
+                    quote!(&#place.to_string())
+                }
+            };
+            quote!(path.param(#rust_name, #value)?;)
+        }
+    });
     let query = query(op);
     let headers = headers(op);
     let body = body(op);
@@ -149,7 +140,7 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
     let security = id(&security_const_name(op.security_set));
     let accept = &op.accept;
     let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
-    Ok(quote! {
+    quote! {
         #allow
         fn #name(#(#args),*) -> crate::Result<crate::runtime::RequestSpec> {
             #(#checks)*
@@ -170,7 +161,7 @@ pub fn request_fn(op: &Operation) -> anyhow::Result<TokenStream> {
                 security: crate::#security,
             })
         }
-    })
+    }
 }
 
 /// Header parameters as sent; cookie parameters joined into one `Cookie` header.

@@ -10,11 +10,7 @@ use crate::ir::{Api, Operation, Resource, Response, Ty};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn handle(
-    resource: &Resource,
-    operations: &[&Operation],
-    api: &Api,
-) -> anyhow::Result<TokenStream> {
+pub fn handle(resource: &Resource, operations: &[&Operation], api: &Api) -> TokenStream {
     let resources = &api.resources;
     let handle = id(&resource.handle);
     let accessor_chain = resource
@@ -33,22 +29,13 @@ pub fn handle(
             pub fn #module(&self) -> #module::#child_handle { #module::#child_handle { client: self.client.clone() } }
         }
     });
-    let calls = operations
-        .iter()
-        .map(|op| call(op, api))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let request_fns = operations
-        .iter()
-        .map(|op| request_fn(op))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let waiter_handles = operations
-        .iter()
-        .filter_map(|op| {
-            op.waiter
-                .as_ref()
-                .map(|w| waiter_handle(op, w, api, resource))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let calls = operations.iter().map(|op| call(op, api));
+    let request_fns = operations.iter().map(|op| request_fn(op));
+    let waiter_handles = operations.iter().filter_map(|op| {
+        op.waiter
+            .as_ref()
+            .map(|w| waiter_handle(op, w, api, resource))
+    });
     let root_accessor = (resource.module.len() == 1).then(|| {
         let module = id(&resource.module[0]);
         let doc = format!(
@@ -62,7 +49,7 @@ pub fn handle(
             }
         }
     });
-    Ok(quote! {
+    quote! {
         #[doc = #handle_doc]
         #[derive(Debug, Clone)]
         // Built by the parent's accessor with a struct literal: a constructor would take a name that a
@@ -75,13 +62,13 @@ pub fn handle(
         }
         #(#request_fns)*
         #(#waiter_handles)*
-    })
+    }
 }
 
 /// One call: a method returning `crate::Call` (sent when awaited), built from a request function that
 /// checks the arguments and assembles path, query, headers and body; plus the streaming and waiting
 /// forms when the call pages or reports a long-running operation.
-fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
+fn call(op: &Operation, api: &Api) -> TokenStream {
     let name = id(&op.fn_name);
     let doc = docs::outer(&call_doc(op));
     let response = id(&op.response_type);
@@ -99,12 +86,8 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
     };
     let deprecated = deprecated_attr(op.deprecated);
     let request = quote!(self.client.call(#request_fn(#(#arg_names),*), #decode));
-    let (returns, body) = match op
-        .starts
-        .as_ref()
-        .and_then(|s| Some((s, api.operations.get(s.waiter_op)?)))
-    {
-        Some((started, waiter_op)) => started_call(op, started, waiter_op, request)?,
+    let (returns, body) = match &op.starts {
+        Some(started) => started_call(op, started, &api.operations[started.waiter_op], request),
         None => (quote!(crate::Call<#response>), request),
     };
     let (main_name, main_doc) = match &op.paging {
@@ -122,12 +105,8 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
         .paging
         .as_ref()
         .map(|paging| paging_call(op, paging, &doc, &args));
-    let wait = op
-        .waiter
-        .as_ref()
-        .map(|waiter| wait_calls(op, waiter, api))
-        .transpose()?;
-    Ok(quote! {
+    let wait = op.waiter.as_ref().map(|waiter| wait_calls(op, waiter, api));
+    quote! {
         #main_doc
         #deprecated
         pub fn #main_name(&self, #(#args),*) -> #returns {
@@ -135,7 +114,7 @@ fn call(op: &Operation, api: &Api) -> anyhow::Result<TokenStream> {
         }
         #stream
         #wait
-    })
+    }
 }
 
 /// The request function's name, outside the handle's `impl` so it cannot meet a method.

@@ -18,17 +18,11 @@ pub(super) fn started_call(
     started: &crate::ir::Started,
     waiter_op: &Operation,
     request: TokenStream,
-) -> anyhow::Result<(TokenStream, TokenStream)> {
-    let waiter = waiter_op.waiter.as_ref().ok_or_else(|| {
-        anyhow::anyhow!(
-            "internal: {} starts an operation without a waiter",
-            op.origin
-        )
-    })?;
+) -> (TokenStream, TokenStream) {
     let handle = type_path(
         &TypePath {
             module: waiter_op.resource.clone(),
-            name: waiter.handle.clone(),
+            name: started.handle.clone(),
         },
         &op.resource,
     );
@@ -59,14 +53,14 @@ pub(super) fn started_call(
     } else {
         (quote!(), quote!())
     };
-    Ok((
+    (
         quote!(crate::Call<#handle>),
         quote! {
             let client = self.client.clone();
             #scope
             #request.and_then(move |result| Ok(#handle::new(client, #take_id #pass_params)))
         },
-    ))
+    )
 }
 
 /// The streaming form of a list call: every item, page by page, as a `Stream`.
@@ -215,26 +209,15 @@ pub(super) fn found(steps: &[Step], take: TokenStream) -> TokenStream {
 }
 
 /// `wait` and `wait_with` on the call that reads an operation's state.
-pub(super) fn wait_calls(
-    op: &Operation,
-    waiter: &Waiter,
-    api: &Api,
-) -> anyhow::Result<TokenStream> {
+pub(super) fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> TokenStream {
     let get = id(&op.fn_name);
     let spec_id = &op.spec_id;
-    let union = union_of(op, api)?;
-    let (done, classify) = classify_fn(op, waiter, union, api)?;
+    let (done, classify) = classify_fn(op, waiter, result_union(op, api), api);
     let (args, _) = call_args(op);
     let params_arg = has_params(op).then(|| quote!(params,));
-    let [id_param] = op.positional.as_slice() else {
-        anyhow::bail!(
-            "internal: {}: a waiter needs exactly one id argument",
-            op.origin
-        );
-    };
-    let id_arg = id(&id_param.ident);
+    let id_arg = id(&waiter.id_arg);
     let id_text = quote!(#id_arg);
-    Ok(quote! {
+    quote! {
         /// Polls this call until the operation succeeds (its result) or fails (`Error::OperationFailed` with
         /// the server's message), with the default [`crate::WaitOptions`] (backoff from 500 ms to 5 s,
         /// deadline 5 min: then `Error::WaitTimeout` with the last status seen). Dropping the future stops
@@ -247,20 +230,20 @@ pub(super) fn wait_calls(
             #classify
             crate::runtime::poll_until(#spec_id, #id_text, options, &self.client, || self.#get(#id_arg, #params_arg), classify).await
         }
-    })
+    }
 }
 
-pub(super) fn union_of<'a>(op: &Operation, api: &'a Api) -> anyhow::Result<&'a crate::ir::Union> {
-    let Response::Enveloped(Ty::Named(path)) = &op.response else {
-        anyhow::bail!(
-            "internal: {}: a waiter on a call that does not return a union",
-            op.origin
-        );
+/// The union a waiter's call returns: lowering accepts `x-sdk-waiter` only on a call whose enveloped result
+/// is a union decided by a tag (`lower::workflow::waiter`), so a well-formed model always has it.
+pub(super) fn result_union<'a>(op: &Operation, api: &'a Api) -> &'a crate::ir::Union {
+    let union = match &op.response {
+        Response::Enveloped(Ty::Named(path)) => api.find(path).map(|t| &t.kind),
+        _ => None,
     };
-    match api.find(path).map(|t| &t.kind) {
-        Some(TypeKind::Union(union)) => Ok(union),
-        _ => anyhow::bail!(
-            "internal: {}: a waiter on a call that does not return a union",
+    match union {
+        Some(TypeKind::Union(union)) => union,
+        _ => panic!(
+            "{}: a waiter's call returns a union (checked in lowering)",
             op.origin
         ),
     }
@@ -272,12 +255,9 @@ pub(super) fn classify_fn(
     waiter: &Waiter,
     union: &crate::ir::Union,
     api: &Api,
-) -> anyhow::Result<(TokenStream, TokenStream)> {
+) -> (TokenStream, TokenStream) {
     let union_ty = id(&op.response_type);
-    let tag = match &union.rule {
-        crate::ir::Rule::Tag(tag) => tag.clone(),
-        _ => anyhow::bail!("internal: {}: waiter union without a tag", op.origin),
-    };
+    let tag = &waiter.tag;
     let single = match waiter.succeeded.as_slice() {
         [only] => union.variants.iter().find(|v| &v.ident == only),
         _ => None,
@@ -350,7 +330,7 @@ pub(super) fn classify_fn(
             }
         }
     };
-    Ok((done, classify))
+    (done, classify)
 }
 
 /// The handle a started operation is returned as: its id, and `wait()`.
@@ -359,10 +339,10 @@ pub fn waiter_handle(
     waiter: &Waiter,
     api: &Api,
     resource: &Resource,
-) -> anyhow::Result<TokenStream> {
+) -> TokenStream {
     let handle = id(&waiter.handle);
     let resource_handle = id(&resource.handle);
-    let (done, _) = classify_fn(op, waiter, union_of(op, api)?, api)?;
+    let (done, _) = classify_fn(op, waiter, result_union(op, api), api);
     let params = id(&op.params_type);
     let (params_field, params_arg, params_in) = if has_params(op) {
         (
@@ -376,7 +356,7 @@ pub fn waiter_handle(
     let get = &op.fn_name;
     let doc = format!(" A long-running operation that `{get}()` reports on: its id, and `wait()` to poll it to the end.");
     let store = has_params(op).then(|| quote!(params,));
-    Ok(quote! {
+    quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
         pub struct #handle {
@@ -406,5 +386,5 @@ pub fn waiter_handle(
                 }
             }
         }
-    })
+    }
 }

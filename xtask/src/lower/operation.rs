@@ -245,7 +245,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => self.table.claim(&response_hint).name,
         };
-        let waiter = self.operation_waiter(f, &module, &response)?;
+        let waiter = self.operation_waiter(f, &module, &response, &lowered.positional)?;
         let body = match (&f.op.request_body, lowered.body_ident) {
             (Some(body), Some(ident)) => {
                 Some(self.request_body(body, ident, &module, &base, &f.at)?)
@@ -412,6 +412,7 @@ impl<'a> Lowerer<'a> {
         f: &Found<'a>,
         module: &[String],
         response: &Response,
+        positional: &[Param],
     ) -> Result<Option<crate::ir::Waiter>> {
         let Some(extension) = f.op.extensions.get(workflow::WAITER_EXTENSION) else {
             return Ok(None);
@@ -427,6 +428,7 @@ impl<'a> Lowerer<'a> {
         workflow::waiter(
             extension,
             response,
+            positional,
             |path| self.table.find(path),
             handle,
             &f.at,

@@ -151,6 +151,7 @@ fn struct_fields<'t>(
 pub fn waiter<'t>(
     extension: &serde_json::Value,
     response: &Response,
+    positional: &[Param],
     find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
     handle: String,
     at: &str,
@@ -246,12 +247,17 @@ pub fn waiter<'t>(
             _ => None,
         })
         .ok_or_else(|| anyhow::anyhow!("{at}: no variant has the `{tag}` property"))?;
+    let [id_param] = positional else {
+        bail!("{at}: the call must take the operation's id as its one argument (its path's last segment)");
+    };
     Ok(Waiter {
         succeeded,
         failed,
         message,
         status_field,
         handle,
+        id_arg: id_param.ident.clone(),
+        tag: tag.clone(),
     })
 }
 
@@ -265,6 +271,7 @@ pub fn link_started<'t>(
 ) -> Vec<String> {
     struct Candidate {
         op: usize,
+        handle: String,
         id_wire: String,
         scope: Vec<String>,
         module: Vec<String>,
@@ -273,7 +280,7 @@ pub fn link_started<'t>(
         .iter()
         .enumerate()
         .filter_map(|(w, op)| {
-            let (Some(_), [id_param]) = (&op.waiter, op.positional.as_slice()) else {
+            let (Some(waiter), [id_param]) = (&op.waiter, op.positional.as_slice()) else {
                 return None;
             };
             if op.params.iter().any(|p| p.location != ParamLocation::Path) {
@@ -281,6 +288,7 @@ pub fn link_started<'t>(
             }
             Some(Candidate {
                 op: w,
+                handle: waiter.handle.clone(),
                 id_wire: id_param.wire.clone(),
                 scope: op.params.iter().map(|p| p.ident.clone()).collect(),
                 module: op.resource.clone(),
@@ -329,6 +337,7 @@ pub fn link_started<'t>(
             [w] => {
                 op.starts = Some(Started {
                     waiter_op: w.op,
+                    handle: w.handle.clone(),
                     id_field: field.ident.clone(),
                     id_optional: field.optional(),
                 });
