@@ -31,7 +31,8 @@ pub use error::{ApiCode, ApiError, ApiMessage, Error, MessageSource, ResponseHea
 pub use paginate::Paginator;
 pub use wait::WaitOptions;
 
-// For generated code only; which of these a crate uses depends on its spec (a spec without paths uses none).
+// For generated code only: the generator names each of these in xtask/src/emit/runtime.rs, whose test checks
+// that they are here. Which of them a crate uses depends on its spec (a spec without paths uses none).
 #[allow(unused_imports)]
 pub(crate) use auth::AuthScheme;
 #[allow(unused_imports)]

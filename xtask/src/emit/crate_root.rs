@@ -1,6 +1,7 @@
 //! The crate root: `lib.rs` (modules, security constants, compiled patterns and the crate's prose docs)
 //! and the manifest with one Cargo feature per product.
 
+use super::runtime::PATTERN;
 use super::{cfg_any, child_modules, docs, id, request, security, Options};
 use crate::ir::{Api, Operation, Ty};
 use proc_macro2::TokenStream;
@@ -83,10 +84,11 @@ pub(super) fn pattern_statics(api: &Api) -> TokenStream {
             };
             let doc = format!(" `pattern` `{pattern}` of parameters.");
             let name = id(&name);
+            let pattern_type = PATTERN.path_in_root();
             quote! {
                 #[doc = #doc]
                 #cfg
-                static #name: runtime::Pattern = runtime::Pattern::new(#pattern);
+                static #name: #pattern_type = #pattern_type::new(#pattern);
             }
         });
     quote!(#(#statics)*)

@@ -8,6 +8,7 @@ mod parallel;
 mod params;
 mod request;
 mod resource;
+mod runtime;
 mod security;
 mod types;
 mod union_constructors;
@@ -85,30 +86,7 @@ pub fn emit(api: &Api, options: &Options) -> Vec<File> {
     for defs in by_module.values_mut() {
         defs.sort_by(|a, b| a.path.name.cmp(&b.path.name));
     }
-    let mut parts = Vec::new();
-    for module in &modules {
-        let path = if module == &["types".to_owned()] {
-            "src/types.rs".to_owned()
-        } else {
-            format!("src/{}/mod.rs", module.join("/"))
-        };
-        let defs = by_module
-            .get(module.as_slice())
-            .map_or(&[][..], Vec::as_slice);
-        let mut chunks = defs.chunks(TYPES_PER_PART);
-        parts.push(Part {
-            module,
-            path: path.clone(),
-            first: true,
-            defs: chunks.next().unwrap_or_default(),
-        });
-        parts.extend(chunks.map(|defs| Part {
-            module,
-            path: path.clone(),
-            first: false,
-            defs,
-        }));
-    }
+    let parts = parts(&modules, &by_module);
     let print = |part: &Part| -> String {
         docs::spliced(|| {
             let shared = part.module == ["types".to_owned()];
@@ -159,6 +137,38 @@ pub fn emit(api: &Api, options: &Options) -> Vec<File> {
         }
     }
     files
+}
+
+/// Each module's file in parts of at most [`TYPES_PER_PART`] types, the first with the module's head.
+fn parts<'a>(
+    modules: &'a BTreeSet<Vec<String>>,
+    by_module: &'a BTreeMap<&[String], Vec<&TypeDef>>,
+) -> Vec<Part<'a>> {
+    let mut parts = Vec::new();
+    for module in modules {
+        let path = if module == &["types".to_owned()] {
+            "src/types.rs".to_owned()
+        } else {
+            format!("src/{}/mod.rs", module.join("/"))
+        };
+        let defs = by_module
+            .get(module.as_slice())
+            .map_or(&[][..], Vec::as_slice);
+        let mut chunks = defs.chunks(TYPES_PER_PART);
+        parts.push(Part {
+            module,
+            path: path.clone(),
+            first: true,
+            defs: chunks.next().unwrap_or_default(),
+        });
+        parts.extend(chunks.map(|defs| Part {
+            module,
+            path: path.clone(),
+            first: false,
+            defs,
+        }));
+    }
+    parts
 }
 
 /// `#[cfg(any(feature = ...))]` for an item that the calls of `features` use; `None` when every product

@@ -3,6 +3,10 @@
 
 use super::id;
 use super::resource::{call_args, request_fn_name};
+use super::runtime::{
+    BODY, BOUNDS, CHECK_LENGTH, CHECK_NUMBER, CHECK_PATTERN, JSON_TEXT, LENGTH, PART, PART_VALUE,
+    PATH_BUILDER, REQUEST_SPEC,
+};
 use super::security::security_const_name;
 use crate::ir::{BodyMedia, Operation, Param, ParamLocation, Segment, Ty};
 use proc_macro2::TokenStream;
@@ -20,17 +24,17 @@ pub(super) fn checks(p: &Param, positional: bool) -> Option<TokenStream> {
     let mut each = Vec::new();
     if *value_ty == Ty::String {
         let length = match (p.min_length, p.max_length) {
-            (Some(min), Some(max)) => Some(quote!(crate::runtime::Length::between(#min, #max))),
-            (Some(min), None) => Some(quote!(crate::runtime::Length::at_least(#min))),
-            (None, Some(max)) => Some(quote!(crate::runtime::Length::at_most(#max))),
+            (Some(min), Some(max)) => Some(quote!(#LENGTH::between(#min, #max))),
+            (Some(min), None) => Some(quote!(#LENGTH::at_least(#min))),
+            (None, Some(max)) => Some(quote!(#LENGTH::at_most(#max))),
             (None, None) => None,
         };
         if let Some(length) = length {
-            each.push(quote!(crate::runtime::check_length(#name, value, #length)?;));
+            each.push(quote!(#CHECK_LENGTH(#name, value, #length)?;));
         }
         if let Some(pattern) = &p.constraints.pattern {
             let pattern = id(&pattern_static(pattern));
-            each.push(quote!(crate::runtime::check_pattern(#name, value, &crate::#pattern)?;));
+            each.push(quote!(#CHECK_PATTERN(#name, value, &crate::#pattern)?;));
         }
     }
     let c = &p.constraints;
@@ -50,7 +54,7 @@ pub(super) fn checks(p: &Param, positional: bool) -> Option<TokenStream> {
             None => quote!(None),
         };
         each.push(quote! {
-            crate::runtime::check_number(#name, value, crate::runtime::Bounds {
+            #CHECK_NUMBER(#name, value, #BOUNDS {
                 minimum: #min,
                 exclusive_minimum: #exclusive_min,
                 maximum: #max,
@@ -142,14 +146,14 @@ pub fn request_fn(op: &Operation) -> TokenStream {
     let allow = op.deprecated.then(|| quote!(#[allow(deprecated)]));
     quote! {
         #allow
-        fn #name(#(#args),*) -> crate::Result<crate::runtime::RequestSpec> {
+        fn #name(#(#args),*) -> crate::Result<#REQUEST_SPEC> {
             #(#checks)*
-            let mut path = crate::runtime::PathBuilder::new();
+            let mut path = #PATH_BUILDER::new();
             #(#segments)*
             #query
             #headers
             #body
-            Ok(crate::runtime::RequestSpec {
+            Ok(#REQUEST_SPEC {
                 method: ::reqwest::Method::#method,
                 operation: #spec_id,
                 path_template: #template,
@@ -215,31 +219,31 @@ pub(super) fn headers(op: &Operation) -> TokenStream {
 /// parts, text or bytes.
 pub(super) fn body(op: &Operation) -> TokenStream {
     let Some(body) = &op.body else {
-        return quote!(let body = crate::runtime::Body::Empty;);
+        return quote!(let body = #BODY::Empty;);
     };
     let field = id(&body.ident);
     let name = body.ident.as_str();
     match &body.media {
         BodyMedia::Json(Ty::Json) => {
             let missing = if body.required {
-                quote!(crate::runtime::Body::Json(Vec::from(&b"{}"[..])))
+                quote!(#BODY::Json(Vec::from(&b"{}"[..])))
             } else {
-                quote!(crate::runtime::Body::Empty)
+                quote!(#BODY::Empty)
             };
             quote! {
                 let body = match &params.#field {
-                    Some(value) => crate::runtime::Body::json(#name, value)?,
+                    Some(value) => #BODY::json(#name, value)?,
                     None => #missing,
                 };
             }
         }
         BodyMedia::Json(_) if body.required => {
-            quote!(let body = crate::runtime::Body::json(#name, &params.#field)?;)
+            quote!(let body = #BODY::json(#name, &params.#field)?;)
         }
         BodyMedia::Json(_) => quote! {
             let body = match &params.#field {
-                Some(value) => crate::runtime::Body::json(#name, value)?,
-                None => crate::runtime::Body::Empty,
+                Some(value) => #BODY::json(#name, value)?,
+                None => #BODY::Empty,
             };
         },
         BodyMedia::Bytes(content_type) | BodyMedia::Text(content_type) => {
@@ -247,57 +251,62 @@ pub(super) fn body(op: &Operation) -> TokenStream {
                 BodyMedia::Text(_) => quote!(value.clone().into_bytes()),
                 _ => quote!(value.clone()),
             };
-            let raw =
-                quote!(crate::runtime::Body::Raw { content_type: #content_type, data: #data });
+            let raw = quote!(#BODY::Raw { content_type: #content_type, data: #data });
             if body.required {
                 quote!(let body = { let value = &params.#field; #raw };)
             } else {
                 quote! {
                     let body = match &params.#field {
                         Some(value) => #raw,
-                        None => crate::runtime::Body::Empty,
+                        None => #BODY::Empty,
                     };
                 }
             }
         }
         BodyMedia::Multipart { parts, .. } => {
-            let pushes = parts.iter().map(|part| {
-                let wire = &part.wire;
-                let part_field = id(&part.ident);
-                let value = if part.binary {
-                    quote!(crate::runtime::PartValue::Bytes { data: value.clone(), file_name: None, content_type: None })
-                } else if part.ty == Ty::String {
-                    quote!(crate::runtime::PartValue::Text(value.clone()))
-                } else {
-                    quote!(crate::runtime::PartValue::Text(crate::runtime::json_text(#wire, value)?))
-                };
-                let mut push = quote!(parts.push(crate::runtime::Part { name: #wire, value: #value }););
-                if part.repeated {
-                    push = quote!(for value in value { #push });
-                }
-                if part.required {
-                    quote!({ let value = &form.#part_field; #push })
-                } else {
-                    quote!(if let Some(value) = &form.#part_field { #push })
-                }
-            });
-            let parts = quote! {{
-                let mut parts = Vec::new();
-                #(#pushes)*
-                crate::runtime::Body::Multipart(parts)
-            }};
+            let parts = multipart_form(parts);
             if body.required {
                 quote!(let body = { let form = &params.#field; #parts };)
             } else {
                 quote! {
                     let body = match &params.#field {
                         Some(form) => #parts,
-                        None => crate::runtime::Body::Empty,
+                        None => #BODY::Empty,
                     };
                 }
             }
         }
     }
+}
+
+/// A multipart body from `form`: one part per property, one per item of a repeated one, binary parts as
+/// bytes and others as text (JSON text when not a string).
+fn multipart_form(parts: &[crate::ir::FormPart]) -> TokenStream {
+    let pushes = parts.iter().map(|part| {
+        let wire = &part.wire;
+        let part_field = id(&part.ident);
+        let value = if part.binary {
+            quote!(#PART_VALUE::Bytes { data: value.clone(), file_name: None, content_type: None })
+        } else if part.ty == Ty::String {
+            quote!(#PART_VALUE::Text(value.clone()))
+        } else {
+            quote!(#PART_VALUE::Text(#JSON_TEXT(#wire, value)?))
+        };
+        let mut push = quote!(parts.push(#PART { name: #wire, value: #value }););
+        if part.repeated {
+            push = quote!(for value in value { #push });
+        }
+        if part.required {
+            quote!({ let value = &form.#part_field; #push })
+        } else {
+            quote!(if let Some(value) = &form.#part_field { #push })
+        }
+    });
+    quote! {{
+        let mut parts = Vec::new();
+        #(#pushes)*
+        #BODY::Multipart(parts)
+    }}
 }
 
 /// Query pairs: required parameters in one `vec![]`, optional ones pushed when set.

@@ -2,6 +2,7 @@
 //! its request function, `request`), and the aliases of the types they return.
 
 use super::request::request_fn;
+use super::runtime::{BYTES, EMPTY, ENVELOPED, ENVELOPED_WHOLE, JSON, TEXT};
 use super::security::security_text;
 use super::types::{deprecated_attr, rust_type};
 use super::workflow::{paging_call, started_call, wait_calls, waiter_handle};
@@ -76,13 +77,13 @@ fn call(op: &Operation, api: &Api) -> TokenStream {
     let request_fn = request_fn_name(op);
     let decode = match &op.response {
         Response::Enveloped(_) | Response::EnvelopedNullable(_) => {
-            quote!(crate::runtime::enveloped::<#response>)
+            quote!(#ENVELOPED::<#response>)
         }
-        Response::EnvelopedWhole(_) => quote!(crate::runtime::enveloped_whole::<#response>),
-        Response::Json(_) => quote!(crate::runtime::json::<#response>),
-        Response::Text => quote!(crate::runtime::text),
-        Response::Bytes => quote!(crate::runtime::bytes),
-        Response::Empty => quote!(crate::runtime::empty),
+        Response::EnvelopedWhole(_) => quote!(#ENVELOPED_WHOLE::<#response>),
+        Response::Json(_) => quote!(#JSON::<#response>),
+        Response::Text => quote!(#TEXT),
+        Response::Bytes => quote!(#BYTES),
+        Response::Empty => quote!(#EMPTY),
     };
     let deprecated = deprecated_attr(op.deprecated);
     let request = quote!(self.client.call(#request_fn(#(#arg_names),*), #decode));

@@ -2,6 +2,7 @@
 //! by the calls that accept it.
 
 use super::id;
+use super::runtime::AUTH_SCHEME;
 use crate::ir::{Api, AuthScheme};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -50,11 +51,12 @@ pub fn security_consts(api: &Api) -> TokenStream {
                 Some(text) => format!(" Authentication: {text}."),
                 None => " No authentication.".to_owned(),
             };
-            let alternatives = security_alternatives(alternatives, &quote!(runtime::AuthScheme));
+            let scheme = AUTH_SCHEME.path_in_root();
+            let alternatives = security_alternatives(alternatives, &scheme);
             quote! {
                 #[doc = #doc]
                 #cfg
-                const #name: &[&[runtime::AuthScheme]] = #alternatives;
+                const #name: &[&[#scheme]] = #alternatives;
             }
         });
     quote!(#(#consts)*)

@@ -2,6 +2,7 @@
 //! step by their discriminator, and aliases.
 
 use super::constructors::{constructors, Member};
+use super::runtime::{DECODE_VARIANT, STRING_ENUM, UNION_MARKER, UNION_TAG};
 use super::{docs, id, type_path};
 use crate::ir::{Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union};
 use proc_macro2::TokenStream;
@@ -124,7 +125,7 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
                         /// A value this version of the SDK does not know, kept as sent.
                         Unknown(String),
                     }
-                    crate::runtime::string_enum!(open #name { #pairs });
+                    #STRING_ENUM!(open #name { #pairs });
                 }
             } else {
                 quote! {
@@ -132,7 +133,7 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
                     #[non_exhaustive]
                     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
                     pub enum #name { #(#[doc = #value_docs] #idents,)* }
-                    crate::runtime::string_enum!(closed #name { #pairs });
+                    #STRING_ENUM!(closed #name { #pairs });
                 }
             }
         }
@@ -272,7 +273,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
     let decode = |v: &crate::ir::Variant| {
         let variant_name = &v.ident;
         let wrap = super::union_decode::wrap(v);
-        quote!(crate::runtime::decode_variant(value, #name, #variant_name).map(#wrap))
+        quote!(#DECODE_VARIANT(value, #name, #variant_name).map(#wrap))
     };
     // A union only calls send has no `Unknown`: a value its constructors cannot build cannot be sent either.
     let open = def.received || both;
@@ -295,7 +296,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             });
             (
                 quote! {
-                    match crate::runtime::union_tag(&value, #tag) {
+                    match #UNION_TAG(&value, #tag) {
                         #(#arms)*
                         _ => #unknown,
                     }
@@ -318,7 +319,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             });
             (
                 quote! {
-                    match crate::runtime::union_marker(&value, &[#(#markers),*]) {
+                    match #UNION_MARKER(&value, &[#(#markers),*]) {
                         #(#arms)*
                         _ => #unknown,
                     }

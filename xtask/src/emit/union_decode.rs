@@ -3,6 +3,7 @@
 //! value was while noting the deciding keys, and falls back to reading them first (see its `union` module).
 
 use super::id;
+use super::runtime::{DECODE_UNION, GUESS, UNION_RULE};
 use crate::ir::{Rule, Selector, Union, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -19,14 +20,14 @@ pub fn by_text(name: &str, union: &Union, open: bool) -> TokenStream {
                 };
                 quote!(#(#tags)|* => Some(#i),)
             });
-            quote!(crate::runtime::UnionRule::Tag(#tag, |tag| match tag { #(#arms)* _ => None }))
+            quote!(#UNION_RULE::Tag(#tag, |tag| match tag { #(#arms)* _ => None }))
         }
         _ => {
             let markers = union.variants.iter().filter_map(|v| match &v.selector {
                 Selector::Present(property) => Some(property.as_str()),
                 _ => None,
             });
-            quote!(crate::runtime::UnionRule::Markers(&[#(#markers),*]))
+            quote!(#UNION_RULE::Markers(&[#(#markers),*]))
         }
     };
     let arms = union.variants.iter().enumerate().map(|(i, v)| {
@@ -41,8 +42,8 @@ pub fn by_text(name: &str, union: &Union, open: bool) -> TokenStream {
         quote!(Err(::serde::de::Error::custom(#message)))
     };
     quote! {
-        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
-        crate::runtime::decode_union(deserializer, &GUESS, #rule, |input, choice| match choice {
+        static GUESS: #GUESS = #GUESS::new();
+        #DECODE_UNION(deserializer, &GUESS, #rule, |input, choice| match choice {
             #(#arms)*
             _ => #unknown,
         })

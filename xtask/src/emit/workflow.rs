@@ -3,6 +3,9 @@
 //! `lower::workflow`).
 
 use super::resource::{call_args, has_params};
+use super::runtime::{
+    PAGE_NUMBER, PAGINATE_CURSOR, PAGINATE_PAGES, POLL_STATE, POLL_UNTIL, TOTALS, UNION_TAG,
+};
 use super::types::rust_type;
 use super::{id, type_path};
 use crate::ir::{
@@ -73,7 +76,6 @@ pub(super) fn paging_call(
     let name = id(&op.fn_name);
     let page_fn = id(&paging.page_fn);
     let item = rust_type(&paging.item, true, &op.resource);
-    let spec_id = &op.spec_id;
     let own_positional = op.positional.iter().map(|p| {
         let arg = id(&p.ident);
         quote!(let #arg = ToOwned::to_owned(#arg);)
@@ -82,96 +84,19 @@ pub(super) fn paging_call(
         let arg = id(&p.ident);
         quote!(&#arg,)
     });
-    let items = match (&paging.items, paging.page_optional) {
-        (Some(Step { ident, optional }), _) => {
-            let field = id(ident);
-            if *optional {
-                quote!(page.#field.unwrap_or_default())
-            } else {
-                quote!(page.#field)
-            }
-        }
-        (None, true) => quote!(page.unwrap_or_default()),
-        (None, false) => quote!(page),
+    let walk = Walk {
+        spec_id: &op.spec_id,
+        fetch_page: quote!(this.#page_fn(#(#pass_positional)* &params)),
+        items: page_items(paging),
     };
-    let fetch_page = quote!(this.#page_fn(#(#pass_positional)* &params));
     let (walk, how) = match &paging.convention {
-        PagingConvention::Cursor { param, next } => {
-            let cursor = id(&op.params[*param].ident);
-            let next = found(next, quote!(.cloned()));
-            (
-                quote! {
-                    crate::runtime::paginate_cursor(
-                        #spec_id,
-                        move |cursor| {
-                            let mut params = params.clone();
-                            params.#cursor = cursor;
-                            #fetch_page
-                        },
-                        |page| {
-                            let next = #next;
-                            (#items, next)
-                        },
-                    )
-                },
-                "(the cursor in `params` is where it starts). The stream ends after the last page and fails, \
-                 instead of looping, if the server sends a cursor it sent before.",
-            )
-        }
+        PagingConvention::Cursor { param, next } => walk.by_cursor(op, *param, next),
         PagingConvention::Pages {
             param,
             first,
             total_pages,
             total_count,
-        } => {
-            let p = &op.params[*param];
-            let field = id(&p.ident);
-            let (first_given, set) = if p.required {
-                (
-                    quote!(crate::runtime::PageNumber::to_count(params.#field)),
-                    quote!(crate::runtime::PageNumber::from_page(page)),
-                )
-            } else {
-                (
-                    quote!(params.#field.and_then(crate::runtime::PageNumber::to_count)),
-                    quote!(Some(crate::runtime::PageNumber::from_page(page))),
-                )
-            };
-            let total = |steps: &Option<Vec<Step>>| match steps {
-                Some(steps) => {
-                    let value = found(steps, quote!(.copied()));
-                    quote!(#value.and_then(crate::runtime::PageNumber::to_count))
-                }
-                None => quote!(None),
-            };
-            let (total_pages, total_count) = (total(total_pages), total(total_count));
-            (
-                quote! {
-                    let first = #first_given.unwrap_or(#first);
-                    crate::runtime::paginate_pages(
-                        #spec_id,
-                        first,
-                        move |page| {
-                            let mut params = params.clone();
-                            if let Some(page) = page {
-                                params.#field = #set;
-                            }
-                            #fetch_page
-                        },
-                        |page| {
-                            let totals = crate::runtime::Totals {
-                                total_pages: #total_pages,
-                                total_count: #total_count,
-                            };
-                            (#items, totals)
-                        },
-                    )
-                },
-                "(the page in `params` is where it starts). The stream ends on an empty page, on the last \
-                 page the envelope counts, or once it has sent as many items as it says there are, and fails, \
-                 instead of looping, if a page repeats an earlier one.",
-            )
-        }
+        } => walk.by_page(&op.params[*param], *first, total_pages, total_count),
     };
     let how =
         format!(" Streams every item, fetching one page at a time as the stream is read {how}");
@@ -185,6 +110,123 @@ pub(super) fn paging_call(
             let params = params.clone();
             #walk
         }
+    }
+}
+
+/// A page's items, taken out of the page (`page` in the stream's closures).
+fn page_items(paging: &crate::ir::Paging) -> TokenStream {
+    match (&paging.items, paging.page_optional) {
+        (Some(Step { ident, optional }), _) => {
+            let field = id(ident);
+            if *optional {
+                quote!(page.#field.unwrap_or_default())
+            } else {
+                quote!(page.#field)
+            }
+        }
+        (None, true) => quote!(page.unwrap_or_default()),
+        (None, false) => quote!(page),
+    }
+}
+
+/// What both paging conventions' streams are built from: the call's id, the expression that fetches one
+/// page with `params`, and the page's items.
+struct Walk<'a> {
+    spec_id: &'a str,
+    fetch_page: TokenStream,
+    items: TokenStream,
+}
+
+impl Walk<'_> {
+    /// The stream that follows the cursor at `next`, set into the `param`th parameter; and how it ends.
+    fn by_cursor(self, op: &Operation, param: usize, next: &[Step]) -> (TokenStream, &'static str) {
+        let Walk {
+            spec_id,
+            fetch_page,
+            items,
+        } = self;
+        let cursor = id(&op.params[param].ident);
+        let next = found(next, quote!(.cloned()));
+        (
+            quote! {
+                #PAGINATE_CURSOR(
+                    #spec_id,
+                    move |cursor| {
+                        let mut params = params.clone();
+                        params.#cursor = cursor;
+                        #fetch_page
+                    },
+                    |page| {
+                        let next = #next;
+                        (#items, next)
+                    },
+                )
+            },
+            "(the cursor in `params` is where it starts). The stream ends after the last page and fails, \
+             instead of looping, if the server sends a cursor it sent before.",
+        )
+    }
+
+    /// The stream that counts pages in `page` from `first` (or the page in `params`) and stops on the
+    /// envelope's totals; and how it ends.
+    fn by_page(
+        self,
+        page: &crate::ir::Param,
+        first: u64,
+        total_pages: &Option<Vec<Step>>,
+        total_count: &Option<Vec<Step>>,
+    ) -> (TokenStream, &'static str) {
+        let Walk {
+            spec_id,
+            fetch_page,
+            items,
+        } = self;
+        let field = id(&page.ident);
+        let (first_given, set) = if page.required {
+            (
+                quote!(#PAGE_NUMBER::to_count(params.#field)),
+                quote!(#PAGE_NUMBER::from_page(page)),
+            )
+        } else {
+            (
+                quote!(params.#field.and_then(#PAGE_NUMBER::to_count)),
+                quote!(Some(#PAGE_NUMBER::from_page(page))),
+            )
+        };
+        let total = |steps: &Option<Vec<Step>>| match steps {
+            Some(steps) => {
+                let value = found(steps, quote!(.copied()));
+                quote!(#value.and_then(#PAGE_NUMBER::to_count))
+            }
+            None => quote!(None),
+        };
+        let (total_pages, total_count) = (total(total_pages), total(total_count));
+        (
+            quote! {
+                let first = #first_given.unwrap_or(#first);
+                #PAGINATE_PAGES(
+                    #spec_id,
+                    first,
+                    move |page| {
+                        let mut params = params.clone();
+                        if let Some(page) = page {
+                            params.#field = #set;
+                        }
+                        #fetch_page
+                    },
+                    |page| {
+                        let totals = #TOTALS {
+                            total_pages: #total_pages,
+                            total_count: #total_count,
+                        };
+                        (#items, totals)
+                    },
+                )
+            },
+            "(the page in `params` is where it starts). The stream ends on an empty page, on the last \
+             page the envelope counts, or once it has sent as many items as it says there are, and fails, \
+             instead of looping, if a page repeats an earlier one.",
+        )
     }
 }
 
@@ -228,7 +270,7 @@ pub(super) fn wait_calls(op: &Operation, waiter: &Waiter, api: &Api) -> TokenStr
         /// [`Self::wait`] with your own interval, backoff cap and deadline.
         pub async fn wait_with(self, #(#args,)* options: &crate::WaitOptions) -> crate::Result<#done> {
             #classify
-            crate::runtime::poll_until(#spec_id, #id_text, options, &self.client, || self.#get(#id_arg, #params_arg), classify).await
+            #POLL_UNTIL(#spec_id, #id_text, options, &self.client, || self.#get(#id_arg, #params_arg), classify).await
         }
     }
 }
@@ -273,18 +315,7 @@ pub(super) fn classify_fn(
         }
         None => quote!(#union_ty),
     };
-    let field_of = |variant: &crate::ir::Variant, ident: &str| -> Option<bool> {
-        let Ty::Named(p) = &variant.ty else {
-            return None;
-        };
-        match &api.find(p)?.kind {
-            TypeKind::Struct { fields, .. } => fields
-                .iter()
-                .find(|f| f.ident == ident)
-                .map(|f| f.optional()),
-            _ => None,
-        }
-    };
+    let field_of = |variant: &crate::ir::Variant, ident: &str| field_optional(api, variant, ident);
     let status_of = |variant: &crate::ir::Variant| -> TokenStream {
         let field = id(&waiter.status_field);
         match field_of(variant, &waiter.status_field) {
@@ -300,9 +331,9 @@ pub(super) fn classify_fn(
         let status = status_of(v);
         if waiter.succeeded.contains(&v.ident) {
             if single.is_some() {
-                quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Succeeded(inner),)
+                quote!(#union_ty::#ident(inner) => #POLL_STATE::Succeeded(inner),)
             } else {
-                quote!(value @ #union_ty::#ident(_) => crate::runtime::PollState::Succeeded(value),)
+                quote!(value @ #union_ty::#ident(_) => #POLL_STATE::Succeeded(value),)
             }
         } else if waiter.failed.contains(&v.ident) {
             let message = match &waiter.message {
@@ -315,22 +346,36 @@ pub(super) fn classify_fn(
                 }
                 None => quote!(String::new()),
             };
-            quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Failed { status: #status, message: #message },)
+            quote!(#union_ty::#ident(inner) => #POLL_STATE::Failed { status: #status, message: #message },)
         } else {
-            quote!(#union_ty::#ident(inner) => crate::runtime::PollState::Pending { status: #status },)
+            quote!(#union_ty::#ident(inner) => #POLL_STATE::Pending { status: #status },)
         }
     });
     let classify = quote! {
-        fn classify(value: #union_ty) -> crate::runtime::PollState<#done> {
+        fn classify(value: #union_ty) -> #POLL_STATE<#done> {
             match value {
                 #(#arms)*
-                #union_ty::Unknown(raw) => crate::runtime::PollState::Pending {
-                    status: crate::runtime::union_tag(&raw, #tag).unwrap_or("unknown").to_owned(),
+                #union_ty::Unknown(raw) => #POLL_STATE::Pending {
+                    status: #UNION_TAG(&raw, #tag).unwrap_or("unknown").to_owned(),
                 },
             }
         }
     };
     (done, classify)
+}
+
+/// Whether the field `ident` of `variant`'s struct is optional; `None` when the variant has no such field.
+fn field_optional(api: &Api, variant: &crate::ir::Variant, ident: &str) -> Option<bool> {
+    let Ty::Named(p) = &variant.ty else {
+        return None;
+    };
+    match &api.find(p)?.kind {
+        TypeKind::Struct { fields, .. } => fields
+            .iter()
+            .find(|f| f.ident == ident)
+            .map(|f| f.optional()),
+        _ => None,
+    }
 }
 
 /// The handle a started operation is returned as: its id, and `wait()`.

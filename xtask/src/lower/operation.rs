@@ -78,6 +78,46 @@ const ENVELOPE_STANDARD: [&str; 4] = ["success", "errors", "messages", "result"]
 
 impl<'a> Lowerer<'a> {
     pub fn operations(&mut self) -> Result<(Vec<Resource>, Vec<Operation>)> {
+        let found = self.found_operations()?;
+        // The tree first, so handle names and child accessors are reserved before any type or method.
+        let (mut resources, mut methods) = self.resource_tree(&found);
+        let canonical = canonical_path_names(found.iter().map(|f| &f.template));
+        let mut operations = Vec::with_capacity(found.len());
+        for f in &found {
+            let scope = methods.entry(f.placement.resource.clone()).or_default();
+            let fn_name = if scope.contains(&f.placement.method) {
+                let fallback =
+                    f.op.operation_id
+                        .as_deref()
+                        .map(|id| ident(id, Case::Snake))
+                        .unwrap_or_else(|| f.placement.method.clone());
+                scope.claim(&fallback, Case::Snake)
+            } else {
+                scope.claim(&f.placement.method, Case::Snake)
+            };
+            // One call the generator cannot make costs that call, not the whole crate: it is left out with
+            // a warning. (`lower` still fails if what it left behind is incomplete; see `left_out`.)
+            let mut operation = match self.operation(f, fn_name, &canonical) {
+                Ok(operation) => operation,
+                Err(err) => {
+                    self.warnings
+                        .push(format!("{}: left out of the crate: {err:#}", f.at));
+                    self.left_out
+                        .push(err.context(format!("in operation {}", f.at)));
+                    continue;
+                }
+            };
+            if let Some(paging) = &mut operation.paging {
+                paging.page_fn = scope.claim(&paging.page_fn, Case::Snake);
+            }
+            operations.push(operation);
+        }
+        keep_resources_with_calls(&mut resources, &operations);
+        Ok((resources, operations))
+    }
+
+    /// Every operation of the document with its success response and its place in the resource tree.
+    fn found_operations(&mut self) -> Result<Vec<Found<'a>>> {
         let mut found = Vec::new();
         for (path, item) in &self.doc.paths.paths {
             let ReferenceOr::Item(item) = item else {
@@ -115,10 +155,14 @@ impl<'a> Lowerer<'a> {
                 });
             }
         }
+        Ok(found)
+    }
 
-        // The tree first, so handle names and child accessors are reserved before any type or method.
+    /// The resources the operations are placed in, each with its handle's name claimed, and the method
+    /// names each resource's children take as accessors.
+    fn resource_tree(&mut self, found: &[Found]) -> (Vec<Resource>, BTreeMap<Vec<String>, Scope>) {
         let mut children: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
-        for f in &found {
+        for f in found {
             let r = &f.placement.resource;
             for depth in 0..r.len() {
                 children
@@ -150,54 +194,7 @@ impl<'a> Lowerer<'a> {
                 children: kids.iter().cloned().collect(),
             });
         }
-
-        let canonical = canonical_path_names(found.iter().map(|f| &f.template));
-        let mut operations = Vec::with_capacity(found.len());
-        for f in &found {
-            let scope = methods.entry(f.placement.resource.clone()).or_default();
-            let fn_name = if scope.contains(&f.placement.method) {
-                let fallback =
-                    f.op.operation_id
-                        .as_deref()
-                        .map(|id| ident(id, Case::Snake))
-                        .unwrap_or_else(|| f.placement.method.clone());
-                scope.claim(&fallback, Case::Snake)
-            } else {
-                scope.claim(&f.placement.method, Case::Snake)
-            };
-            // One call the generator cannot make costs that call, not the whole crate: it is left out with
-            // a warning. (`lower` still fails if what it left behind is incomplete; see `left_out`.)
-            let mut operation = match self.operation(f, fn_name, &canonical) {
-                Ok(operation) => operation,
-                Err(err) => {
-                    self.warnings
-                        .push(format!("{}: left out of the crate: {err:#}", f.at));
-                    self.left_out
-                        .push(err.context(format!("in operation {}", f.at)));
-                    continue;
-                }
-            };
-            if let Some(paging) = &mut operation.paging {
-                paging.page_fn = scope.claim(&paging.page_fn, Case::Snake);
-            }
-            operations.push(operation);
-        }
-        // Resources whose calls were all left out go too, so no handle is left without calls.
-        let used: BTreeSet<&[String]> = operations
-            .iter()
-            .flat_map(|op| (1..=op.resource.len()).map(|depth| &op.resource[..depth]))
-            .collect();
-        resources.retain(|r| used.contains(r.module.as_slice()));
-        for r in &mut resources {
-            let mut child = r.module.clone();
-            r.children.retain(|c| {
-                child.push(c.clone());
-                let keep = used.contains(child.as_slice());
-                child.pop();
-                keep
-            });
-        }
-        Ok((resources, operations))
+        (resources, methods)
     }
 
     /// One operation, lowered in the order its parts claim names (params struct, parameters' types,
@@ -532,35 +529,9 @@ impl<'a> Lowerer<'a> {
             .or_else(|| resolved.schema_data.description.clone());
         let required = data.required || location == ParamLocation::Path;
         if let (ParamLocation::Query, Some(fields)) = (location, self.scalar_fields(&ty)) {
-            let object_doc = doc.map(|d| format!("{d}\n\n")).unwrap_or_default();
-            return Ok(fields
-                .into_iter()
-                .map(|field| Param {
-                    wire: if declared.deep_object {
-                        format!("{}[{}]", data.name, field.wire)
-                    } else {
-                        field.wire.clone()
-                    },
-                    ident: scope.claim(
-                        &ident(&format!("{rust_name}_{}", field.wire), Case::Snake),
-                        Case::Snake,
-                    ),
-                    location,
-                    required: required && field.required,
-                    doc: Some(format!(
-                        "{object_doc}`{}`: {}",
-                        field.wire,
-                        field.doc.clone().unwrap_or_default()
-                    )),
-                    ty: as_text(field.ty),
-                    min_length: None,
-                    max_length: None,
-                    example: None,
-                    comma_joined: false,
-                    default: None,
-                    constraints: Constraints::default(),
-                })
-                .collect());
+            return Ok(query_object_params(
+                declared, fields, rust_name, required, doc, scope,
+            ));
         }
         let supported = match (&ty, location) {
             (Ty::Array(item), ParamLocation::Query) => self.is_text(item),
@@ -918,6 +889,47 @@ struct Declared<'a> {
     at: String,
 }
 
+/// A query parameter that is an object of scalars: one parameter per property, `name[key]` for
+/// `deepObject`, the keys themselves for `form`.
+fn query_object_params(
+    declared: &Declared,
+    fields: Vec<crate::ir::Field>,
+    rust_name: &str,
+    required: bool,
+    doc: Option<String>,
+    scope: &mut Scope,
+) -> Vec<Param> {
+    let object_doc = doc.map(|d| format!("{d}\n\n")).unwrap_or_default();
+    fields
+        .into_iter()
+        .map(|field| Param {
+            wire: if declared.deep_object {
+                format!("{}[{}]", declared.data.name, field.wire)
+            } else {
+                field.wire.clone()
+            },
+            ident: scope.claim(
+                &ident(&format!("{rust_name}_{}", field.wire), Case::Snake),
+                Case::Snake,
+            ),
+            location: declared.location,
+            required: required && field.required,
+            doc: Some(format!(
+                "{object_doc}`{}`: {}",
+                field.wire,
+                field.doc.clone().unwrap_or_default()
+            )),
+            ty: as_text(field.ty),
+            min_length: None,
+            max_length: None,
+            example: None,
+            comma_joined: false,
+            default: None,
+            constraints: Constraints::default(),
+        })
+        .collect()
+}
+
 /// Timestamps in URLs and headers are the RFC 3339 text the caller gives.
 fn as_text(ty: Ty) -> Ty {
     match ty {
@@ -1197,6 +1209,24 @@ fn ordered_params<'d, 'a>(
         ordered.extend(declared.iter().filter(|d| d.location == location));
     }
     Ok(ordered)
+}
+
+/// Resources whose calls were all left out go too, so no handle is left without calls.
+fn keep_resources_with_calls(resources: &mut Vec<Resource>, operations: &[Operation]) {
+    let used: BTreeSet<&[String]> = operations
+        .iter()
+        .flat_map(|op| (1..=op.resource.len()).map(|depth| &op.resource[..depth]))
+        .collect();
+    resources.retain(|r| used.contains(r.module.as_slice()));
+    for r in resources {
+        let mut child = r.module.clone();
+        r.children.retain(|c| {
+            child.push(c.clone());
+            let keep = used.contains(child.as_slice());
+            child.pop();
+            keep
+        });
+    }
 }
 
 /// The URL's segments: literals, and each path parameter as the argument or params field it was lowered

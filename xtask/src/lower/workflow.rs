@@ -4,7 +4,7 @@
 
 use crate::ir::{
     Field, Operation, Paging, PagingConvention, Param, ParamLocation, Response, Rule, Selector,
-    Started, Step, Ty, TypeDef, TypeKind, TypePath, Waiter,
+    Started, Step, Ty, TypeDef, TypeKind, TypePath, Union, Waiter,
 };
 use anyhow::{bail, Result};
 
@@ -180,62 +180,9 @@ pub fn waiter<'t>(
     let Rule::Tag(tag) = &union.rule else {
         bail!("{at}: the result union is not decided by a property's value");
     };
-    let variants_for = |wanted: &[String], key: &str| -> Result<Vec<String>> {
-        let mut idents = Vec::new();
-        for value in wanted {
-            let found = union.variants.iter().find_map(|v| match &v.selector {
-                Selector::Tag(values) if values.contains(value) => Some((v, values)),
-                _ => None,
-            });
-            let Some((variant, values)) = found else {
-                bail!("{at}.{key}: `{value}` is not a value of the result's `{tag}`");
-            };
-            if values.iter().any(|t| !wanted.contains(t)) {
-                bail!(
-                    "{at}.{key}: variant `{}` also stands for {:?}, which is not listed",
-                    variant.ident,
-                    values
-                );
-            }
-            if !idents.contains(&variant.ident) {
-                idents.push(variant.ident.clone());
-            }
-        }
-        Ok(idents)
-    };
-    let succeeded = variants_for(&success, "success")?;
-    let failed = variants_for(&failure, "failure")?;
-    let variant_fields = |ident: &str| {
-        union
-            .variants
-            .iter()
-            .find(|v| v.ident == ident)
-            .and_then(|v| match &v.ty {
-                Ty::Named(p) => struct_fields(&find, p),
-                _ => None,
-            })
-    };
-    let message = match extension.get("message") {
-        None => None,
-        Some(serde_json::Value::String(wire)) => {
-            let mut ident = None;
-            for variant in &failed {
-                let field = variant_fields(variant).and_then(|fields| {
-                    fields
-                        .iter()
-                        .find(|f| &f.wire == wire && f.ty == Ty::String)
-                });
-                match field {
-                    Some(field) => ident = Some(field.ident.clone()),
-                    None => bail!(
-                        "{at}.message: failed variant `{variant}` has no string property `{wire}`"
-                    ),
-                }
-            }
-            ident
-        }
-        Some(other) => bail!("{at}.message: expected a property name, got `{other}`"),
-    };
+    let succeeded = variants_for(union, tag, &success, &format!("{at}.success"))?;
+    let failed = variants_for(union, tag, &failure, &format!("{at}.failure"))?;
+    let message = failure_message(extension.get("message"), union, &failed, &find, &at)?;
     let status_field = union
         .variants
         .iter()
@@ -261,22 +208,83 @@ pub fn waiter<'t>(
     })
 }
 
-/// Links calls that start an operation to the waiter that polls it: the call's result is an object whose
-/// only property is the waiter call's id parameter, and the waiter's other parameters are path parameters
-/// the call has too. When several waiters fit, the one nearest in the resource tree (longest shared module
-/// path) wins; a tie links nothing and is returned as a warning naming the call.
-pub fn link_started<'t>(
-    operations: &mut [Operation],
-    find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
-) -> Vec<String> {
-    struct Candidate {
-        op: usize,
-        handle: String,
-        id_wire: String,
-        scope: Vec<String>,
-        module: Vec<String>,
+/// The idents of the variants whose tag values are `wanted` (`x-sdk-waiter`'s `success` or `failure`, at
+/// `at`); each variant must stand for listed values only.
+fn variants_for(union: &Union, tag: &str, wanted: &[String], at: &str) -> Result<Vec<String>> {
+    let mut idents = Vec::new();
+    for value in wanted {
+        let found = union.variants.iter().find_map(|v| match &v.selector {
+            Selector::Tag(values) if values.contains(value) => Some((v, values)),
+            _ => None,
+        });
+        let Some((variant, values)) = found else {
+            bail!("{at}: `{value}` is not a value of the result's `{tag}`");
+        };
+        if values.iter().any(|t| !wanted.contains(t)) {
+            bail!(
+                "{at}: variant `{}` also stands for {:?}, which is not listed",
+                variant.ident,
+                values
+            );
+        }
+        if !idents.contains(&variant.ident) {
+            idents.push(variant.ident.clone());
+        }
     }
-    let waiters: Vec<Candidate> = operations
+    Ok(idents)
+}
+
+/// `x-sdk-waiter`'s `message` (at `at`): the field ident of the string property every failed variant
+/// reports its message in, if the extension names one.
+fn failure_message<'t>(
+    message: Option<&serde_json::Value>,
+    union: &Union,
+    failed: &[String],
+    find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
+    at: &str,
+) -> Result<Option<String>> {
+    let wire = match message {
+        None => return Ok(None),
+        Some(serde_json::Value::String(wire)) => wire,
+        Some(other) => bail!("{at}.message: expected a property name, got `{other}`"),
+    };
+    let mut ident = None;
+    for variant in failed {
+        let fields = union
+            .variants
+            .iter()
+            .find(|v| &v.ident == variant)
+            .and_then(|v| match &v.ty {
+                Ty::Named(p) => struct_fields(&find, p),
+                _ => None,
+            });
+        let field = fields.and_then(|fields| {
+            fields
+                .iter()
+                .find(|f| &f.wire == wire && f.ty == Ty::String)
+        });
+        match field {
+            Some(field) => ident = Some(field.ident.clone()),
+            None => {
+                bail!("{at}.message: failed variant `{variant}` has no string property `{wire}`")
+            }
+        }
+    }
+    Ok(ident)
+}
+
+/// A call with a waiter that a starting call can link to: its one id argument, and only path parameters
+/// besides (its scope).
+struct Candidate {
+    op: usize,
+    handle: String,
+    id_wire: String,
+    scope: Vec<String>,
+    module: Vec<String>,
+}
+
+fn waiter_candidates(operations: &[Operation]) -> Vec<Candidate> {
+    operations
         .iter()
         .enumerate()
         .filter_map(|(w, op)| {
@@ -294,7 +302,41 @@ pub fn link_started<'t>(
                 module: op.resource.clone(),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The candidates nearest `module` in the resource tree (longest shared module path); several on a tie.
+fn nearest<'c>(
+    candidates: impl Iterator<Item = &'c Candidate>,
+    module: &[String],
+) -> Vec<&'c Candidate> {
+    let shared = |w: &Candidate| {
+        w.module
+            .iter()
+            .zip(module)
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut nearest: Vec<&Candidate> = Vec::new();
+    for w in candidates {
+        match nearest.first().map(|n| shared(n).cmp(&shared(w))) {
+            Some(std::cmp::Ordering::Greater) => {}
+            Some(std::cmp::Ordering::Equal) => nearest.push(w),
+            Some(std::cmp::Ordering::Less) | None => nearest = vec![w],
+        }
+    }
+    nearest
+}
+
+/// Links calls that start an operation to the waiter that polls it: the call's result is an object whose
+/// only property is the waiter call's id parameter, and the waiter's other parameters are path parameters
+/// the call has too. When several waiters fit, the one nearest in the resource tree (longest shared module
+/// path) wins; a tie links nothing and is returned as a warning naming the call.
+pub fn link_started<'t>(
+    operations: &mut [Operation],
+    find: impl Fn(&TypePath) -> Option<&'t TypeDef>,
+) -> Vec<String> {
+    let waiters = waiter_candidates(operations);
     let mut warnings = Vec::new();
     if waiters.is_empty() {
         return warnings;
@@ -317,22 +359,7 @@ pub fn link_started<'t>(
                         .any(|p| &p.ident == ident && p.location == ParamLocation::Path)
                 })
         });
-        let shared = |w: &Candidate| {
-            w.module
-                .iter()
-                .zip(&op.resource)
-                .take_while(|(a, b)| a == b)
-                .count()
-        };
-        let mut nearest: Vec<&Candidate> = Vec::new();
-        for w in fitting {
-            match nearest.first().map(|n| shared(n).cmp(&shared(w))) {
-                Some(std::cmp::Ordering::Greater) => {}
-                Some(std::cmp::Ordering::Equal) => nearest.push(w),
-                Some(std::cmp::Ordering::Less) | None => nearest = vec![w],
-            }
-        }
-        match nearest.as_slice() {
+        match nearest(fitting, &op.resource).as_slice() {
             [] => {}
             [w] => {
                 op.starts = Some(Started {
