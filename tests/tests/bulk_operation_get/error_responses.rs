@@ -121,7 +121,6 @@ async fn success_false_with_a_result_is_still_an_api_error() {
     );
 }
 
-
 #[tokio::test]
 async fn html_502_page_is_a_decode_error_with_status_and_snippet() {
     let outcome = fetch_raw(502, "text/html", HTML_502.as_bytes()).await;

@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 #[tokio::test]
 async fn bearer_token_is_sent_as_authorization_header_only() {
     let server = TestServer::always_json(200, pending_server_body()).await;
