@@ -96,46 +96,62 @@ fn codegen(args: &[String]) -> Result<()> {
             }
             xtask::repo_job(xtask::repo_spec()?.1, check)
         }
-        (Some(spec), Some(out)) => {
-            let out_path = PathBuf::from(&out);
-            let name = match crate_name {
-                Some(name) => name,
-                None => out_path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            };
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                || name.starts_with(|c: char| c.is_ascii_digit())
-            {
-                bail!("`{name}` is not a valid crate name; pass --crate-name");
-            }
-            let command_overlays: String = overlays
-                .iter()
-                .map(|o| format!(" --overlay {}", o.display()))
-                .collect();
-            Job {
-                spec: PathBuf::from(&spec),
-                overlays,
-                out: out_path,
-                check,
-                operation_tests: None,
-                emit: xtask::emit::Options {
-                    crate_name: name.clone(),
-                    standalone: true,
-                    command: format!(
-                        "cargo xtask codegen --spec {spec}{command_overlays} --out {out} --crate-name {name}"
-                    ),
-                    spec_label: spec.clone(),
-                },
-            }
-        }
+        (Some(spec), Some(out)) => standalone_job(spec, out, crate_name, overlays, check)?,
         _ => bail!("`--spec` and `--out` go together\n{USAGE}"),
     };
     let report = run(&job)?;
+    print_report(&job, &report, check);
+    Ok(())
+}
+
+/// A crate generated from `spec` into `out` (`--spec`, `--out`), named after `out` unless `--crate-name`
+/// says otherwise.
+fn standalone_job(
+    spec: String,
+    out: String,
+    crate_name: Option<String>,
+    overlays: Vec<PathBuf>,
+    check: bool,
+) -> Result<Job> {
+    let out_path = PathBuf::from(&out);
+    let name = match crate_name {
+        Some(name) => name,
+        None => out_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        bail!("`{name}` is not a valid crate name; pass --crate-name");
+    }
+    let command_overlays: String = overlays
+        .iter()
+        .map(|o| format!(" --overlay {}", o.display()))
+        .collect();
+    Ok(Job {
+        spec: PathBuf::from(&spec),
+        overlays,
+        out: out_path,
+        check,
+        operation_tests: None,
+        emit: xtask::emit::Options {
+            crate_name: name.clone(),
+            standalone: true,
+            command: format!(
+                "cargo xtask codegen --spec {spec}{command_overlays} --out {out} --crate-name {name}"
+            ),
+            spec_label: spec.clone(),
+        },
+    })
+}
+
+/// The warnings on stderr, then what was written (or checked) on stdout.
+fn print_report(job: &Job, report: &xtask::Report, check: bool) {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -166,7 +182,6 @@ fn codegen(args: &[String]) -> Result<()> {
             );
         }
     }
-    Ok(())
 }
 
 /// `cargo xtask spec [--out FILE]`: the document the SDK is generated from (spec/ with its overlays).

@@ -182,26 +182,8 @@ fn crate_name(stem: &str) -> String {
 /// One spec, start to end; fills `row` as it goes. An error ends the spec (the row then fails); problems
 /// after which the remaining steps still tell something (clippy, examples) only mark the row failed.
 fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Result<()> {
-    let dir = options.out.join(&spec.stem);
-    let name = crate_name(&spec.stem);
-    let label = spec.path.display().to_string();
-    let job = Job {
-        spec: spec.path.clone(),
-        overlays: Vec::new(),
-        out: dir.clone(),
-        check: false,
-        operation_tests: None,
-        emit: emit::Options {
-            crate_name: name.clone(),
-            standalone: true,
-            command: format!(
-                "cargo xtask codegen --spec {label} --out {} --crate-name {name}",
-                dir.display()
-            ),
-            spec_label: label,
-        },
-    };
-
+    let (job, name) = conformance_job(spec, options);
+    let dir = job.out.clone();
     let started = Instant::now();
     let (files, api) = generate(&job).context("generation failed")?;
     let generate_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -247,8 +229,39 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
     let checked = check_examples(&doc, &validator, &api, &name);
     report_invalid(&checked);
 
+    compile_checks(cargo, &dir, row)?;
+    examples_test(cargo, &dir, &test_file, &checked, options, row)
+}
+
+/// The job that generates `spec` into its own directory under `options.out`, and the crate's name.
+fn conformance_job(spec: &Spec, options: &Options) -> (Job, String) {
+    let dir = options.out.join(&spec.stem);
+    let name = crate_name(&spec.stem);
+    let label = spec.path.display().to_string();
+    let job = Job {
+        spec: spec.path.clone(),
+        overlays: Vec::new(),
+        out: dir.clone(),
+        check: false,
+        operation_tests: None,
+        emit: emit::Options {
+            crate_name: name.clone(),
+            standalone: true,
+            command: format!(
+                "cargo xtask codegen --spec {label} --out {} --crate-name {name}",
+                dir.display()
+            ),
+            spec_label: label,
+        },
+    };
+    (job, name)
+}
+
+/// `cargo check` (once to build, then the crate alone, timed) and `cargo clippy -D warnings`; a check
+/// that fails ends the spec, clippy's failure only marks the row.
+fn compile_checks(cargo: &Cargo, dir: &Path, row: &mut Row) -> Result<()> {
     let warm = cargo.run(
-        &dir,
+        dir,
         &["check", "--quiet", "--all-targets", "--all-features"],
     )?;
     if !warm.success {
@@ -256,7 +269,7 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
     }
     touch(&dir.join("src").join("lib.rs"))?;
     let timed = cargo.run(
-        &dir,
+        dir,
         &["check", "--quiet", "--all-targets", "--all-features"],
     )?;
     if !timed.success {
@@ -273,7 +286,7 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
     );
 
     let clippy = cargo.run(
-        &dir,
+        dir,
         &[
             "clippy",
             "--quiet",
@@ -294,7 +307,19 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
             indent(&clippy.excerpt(EXCERPT_LINES))
         );
     }
+    Ok(())
+}
 
+/// The round trips of the spec's valid examples through the generated types (a test file written into the
+/// crate and run), counted into the row.
+fn examples_test(
+    cargo: &Cargo,
+    dir: &Path,
+    test_file: &Path,
+    checked: &[Checked],
+    options: &Options,
+    row: &mut Row,
+) -> Result<()> {
     let cases: Vec<Case> = checked.iter().filter_map(|c| c.case.clone()).collect();
     let test = if cases.is_empty() {
         None
@@ -303,10 +328,10 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&test_file, examples::test_file(&cases))
+        std::fs::write(test_file, examples::test_file(&cases))
             .with_context(|| format!("cannot write {}", test_file.display()))?;
         Some(cargo.run(
-            &dir,
+            dir,
             &[
                 "test",
                 "--quiet",
@@ -318,7 +343,7 @@ fn run_spec(spec: &Spec, options: &Options, cargo: &Cargo, row: &mut Row) -> Res
             ],
         )?)
     };
-    let counts = report_round_trips(&checked, test.as_ref(), options.verbose);
+    let counts = report_round_trips(checked, test.as_ref(), options.verbose);
     row.examples = Some(counts);
     if counts.failed > 0 {
         row.verdict = Verdict::Fail;

@@ -212,72 +212,118 @@ impl<'s> Validator<'s> {
         match instance {
             Value::String(text) => self.check_string(s, text, &mut fail),
             Value::Number(n) => check_number(s, n.as_f64().unwrap_or(f64::NAN), &mut fail),
-            Value::Array(items) => {
-                check_count(s, items.len(), "minItems", "maxItems", "items", &mut fail);
-                if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-                    for (i, a) in items.iter().enumerate() {
-                        if let Some(j) = items[..i].iter().position(|b| json_equal(a, b)) {
-                            fail(format!(
-                                "items {j} and {i} are equal, but `uniqueItems` is set"
-                            ));
-                        }
-                    }
-                }
-                if let Some(item_schema) = s.get("items") {
-                    for (i, item) in items.iter().enumerate() {
-                        self.check(item_schema, item, &at.index(i), depth + 1, out);
-                    }
-                }
-            }
-            Value::Object(members) => {
-                check_count(
-                    s,
-                    members.len(),
-                    "minProperties",
-                    "maxProperties",
-                    "properties",
-                    &mut fail,
-                );
-                let properties = s.get("properties").and_then(Value::as_object);
-                for name in s
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                {
-                    // OpenAPI: a required `readOnly` property is required in answers only.
-                    let read_only = || {
-                        properties
-                            .and_then(|p| p.get(name))
-                            .is_some_and(|p| self.read_only(p))
-                    };
-                    let excused = self.request && read_only();
-                    if !members.contains_key(name) && !excused {
-                        fail(format!("the required property `{name}` is missing"));
-                    }
-                }
-                let additional = s.get("additionalProperties");
-                for (name, value) in members {
-                    let member_at = at.member(name);
-                    match properties.and_then(|p| p.get(name)) {
-                        Some(property) => self.check(property, value, &member_at, depth + 1, out),
-                        None => match additional {
-                            Some(Value::Bool(false)) => out.push(Violation {
-                                pointer: member_at,
-                                message: "this property is not declared and `additionalProperties` is false".to_owned(),
-                            }),
-                            Some(extra @ Value::Object(_)) => {
-                                self.check(extra, value, &member_at, depth + 1, out)
-                            }
-                            _ => {}
-                        },
-                    }
-                }
-            }
+            Value::Array(items) => self.check_array(s, items, at, depth, out),
+            Value::Object(members) => self.check_object(s, members, at, depth, out),
             Value::Null | Value::Bool(_) => {}
         }
+        self.check_composition(s, instance, at, depth, out);
+    }
 
+    /// An array against `minItems`, `maxItems`, `uniqueItems` and `items`.
+    fn check_array(
+        &self,
+        s: &'s serde_json::Map<String, Value>,
+        items: &[Value],
+        at: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
+        let mut fail = |message: String| {
+            out.push(Violation {
+                pointer: at.to_owned(),
+                message,
+            })
+        };
+        check_count(s, items.len(), "minItems", "maxItems", "items", &mut fail);
+        if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+            for (i, a) in items.iter().enumerate() {
+                if let Some(j) = items[..i].iter().position(|b| json_equal(a, b)) {
+                    fail(format!(
+                        "items {j} and {i} are equal, but `uniqueItems` is set"
+                    ));
+                }
+            }
+        }
+        if let Some(item_schema) = s.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.check(item_schema, item, &at.index(i), depth + 1, out);
+            }
+        }
+    }
+
+    /// An object against `minProperties`, `maxProperties`, `required` (a required `readOnly` property is
+    /// excused in a request), `properties` and `additionalProperties`.
+    fn check_object(
+        &self,
+        s: &'s serde_json::Map<String, Value>,
+        members: &serde_json::Map<String, Value>,
+        at: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
+        let mut fail = |message: String| {
+            out.push(Violation {
+                pointer: at.to_owned(),
+                message,
+            })
+        };
+        check_count(
+            s,
+            members.len(),
+            "minProperties",
+            "maxProperties",
+            "properties",
+            &mut fail,
+        );
+        let properties = s.get("properties").and_then(Value::as_object);
+        for name in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            // OpenAPI: a required `readOnly` property is required in answers only.
+            let read_only = || {
+                properties
+                    .and_then(|p| p.get(name))
+                    .is_some_and(|p| self.read_only(p))
+            };
+            let excused = self.request && read_only();
+            if !members.contains_key(name) && !excused {
+                fail(format!("the required property `{name}` is missing"));
+            }
+        }
+        let additional = s.get("additionalProperties");
+        for (name, value) in members {
+            let member_at = at.member(name);
+            match properties.and_then(|p| p.get(name)) {
+                Some(property) => self.check(property, value, &member_at, depth + 1, out),
+                None => match additional {
+                    Some(Value::Bool(false)) => out.push(Violation {
+                        pointer: member_at,
+                        message:
+                            "this property is not declared and `additionalProperties` is false"
+                                .to_owned(),
+                    }),
+                    Some(extra @ Value::Object(_)) => {
+                        self.check(extra, value, &member_at, depth + 1, out)
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    /// `allOf` (every member), `oneOf` (exactly one), `anyOf` (at least one) and `not`.
+    fn check_composition(
+        &self,
+        s: &'s serde_json::Map<String, Value>,
+        instance: &Value,
+        at: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
         for member in s
             .get("allOf")
             .and_then(Value::as_array)

@@ -116,16 +116,7 @@ fn constructor(
         Rule::Tag(property) => Some(property.as_str()),
         _ => None,
     };
-    let what = match tag {
-        Some(tag) => format!(
-            "variant whose `{}` is `{tag}`",
-            tag_property.unwrap_or_default()
-        ),
-        None => match &variant.selector {
-            Selector::Present(property) => format!("variant with `{property}`"),
-            _ => format!("`{}` variant", variant.ident),
-        },
-    };
+    let what = variant_described(variant, tag, tag_property);
     let Some((fields, has_extra)) = struct_fields else {
         let doc = format!(" The {what}, from its value.");
         let body = wrap(quote!(value.into()));
@@ -156,26 +147,7 @@ fn constructor(
         let ty = rust_type(&f.ty, false, here);
         quote!(#name: impl Into<#ty>)
     });
-    let inits = fields.iter().map(|f| {
-        let name = id(&f.ident);
-        let value = if let Some(value) = tag_fill(f) {
-            value
-        } else if f.optional() {
-            return quote!(#name: None,);
-        } else {
-            quote!(#name.into())
-        };
-        let value = if f.boxed {
-            quote!(Box::new(#value))
-        } else {
-            value
-        };
-        if f.optional() {
-            quote!(#name: Some(#value),)
-        } else {
-            quote!(#name: #value,)
-        }
-    });
+    let inits = fields.iter().map(|f| field_init(f, tag_fill(f)));
     let extra = has_extra.then(|| quote!(extra: ::std::collections::BTreeMap::new(),));
     let required: Vec<String> = args.iter().map(|f| format!("`{}`", f.wire)).collect();
     let doc = if required.is_empty() {
@@ -190,6 +162,43 @@ fn constructor(
     quote! {
         #[doc = #doc]
         pub fn #fn_name(#(#params),*) -> Self { #body }
+    }
+}
+
+/// How a constructor's doc names the variant: by its tag value, by the property only it has, or by name.
+fn variant_described(variant: &Variant, tag: Option<&str>, tag_property: Option<&str>) -> String {
+    match tag {
+        Some(tag) => format!(
+            "variant whose `{}` is `{tag}`",
+            tag_property.unwrap_or_default()
+        ),
+        None => match &variant.selector {
+            Selector::Present(property) => format!("variant with `{property}`"),
+            _ => format!("`{}` variant", variant.ident),
+        },
+    }
+}
+
+/// A field in the constructor's struct literal: the tag's value when it is the tag, the argument of its
+/// name when required, else empty.
+fn field_init(f: &Field, tag_value: Option<TokenStream>) -> TokenStream {
+    let name = id(&f.ident);
+    let value = if let Some(value) = tag_value {
+        value
+    } else if f.optional() {
+        return quote!(#name: None,);
+    } else {
+        quote!(#name.into())
+    };
+    let value = if f.boxed {
+        quote!(Box::new(#value))
+    } else {
+        value
+    };
+    if f.optional() {
+        quote!(#name: Some(#value),)
+    } else {
+        quote!(#name: #value,)
     }
 }
 

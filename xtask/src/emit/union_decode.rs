@@ -13,13 +13,17 @@ use quote::quote;
 pub fn by_text(name: &str, union: &Union, open: bool) -> TokenStream {
     let rule = match &union.rule {
         Rule::Tag(tag) => {
-            let arms = union.variants.iter().enumerate().map(|(i, v)| {
-                let tags = match &v.selector {
-                    Selector::Tag(values) => values.as_slice(),
-                    _ => &[],
-                };
-                quote!(#(#tags)|* => Some(#i),)
-            });
+            // A variant no tag value stands for (its member is broken in the spec) is never chosen by tag.
+            let arms = union
+                .variants
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| match &v.selector {
+                    Selector::Tag(tags) if !tags.is_empty() => {
+                        Some(quote!(#(#tags)|* => Some(#i),))
+                    }
+                    _ => None,
+                });
             quote!(#UNION_RULE::Tag(#tag, |tag| match tag { #(#arms)* _ => None }))
         }
         _ => {

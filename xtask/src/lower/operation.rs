@@ -54,6 +54,16 @@ struct Found<'a> {
     success: Success<'a>,
 }
 
+impl Found<'_> {
+    /// The operation's id, or `METHOD /path` when the spec gives none.
+    fn spec_id(&self) -> String {
+        self.op
+            .operation_id
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", self.method.to_uppercase(), self.path))
+    }
+}
+
 /// What the first 2xx response holds.
 enum Success<'a> {
     /// Cloudflare's envelope: its `result`, and the whole envelope when it has more than the standard members.
@@ -254,11 +264,7 @@ impl<'a> Lowerer<'a> {
             security_set: 0,
             params_default: false,
             form_default: false,
-            spec_id: f
-                .op
-                .operation_id
-                .clone()
-                .unwrap_or_else(|| format!("{} {}", f.method.to_uppercase(), f.path)),
+            spec_id: f.spec_id(),
             summary: f.op.summary.clone(),
             description: f.op.description.clone(),
             method: f.method.to_uppercase(),
@@ -275,14 +281,7 @@ impl<'a> Lowerer<'a> {
             accept: self.accept(f.op, &f.at)?,
             security: self.security(f.op, &f.at)?,
             permissions: permissions(f.op),
-            error_responses: f
-                .op
-                .responses
-                .responses
-                .iter()
-                .filter(|(code, _)| !is_success(code))
-                .map(|(code, r)| (status_text(code), self.response_description(r)))
-                .collect(),
+            error_responses: self.error_responses(f.op),
             deprecated: f.op.deprecated,
             origin: f.at.clone(),
             paging: None,
@@ -292,6 +291,16 @@ impl<'a> Lowerer<'a> {
         operation.paging = workflow::paging(&operation, |path| self.table.find(path));
         workflow::count_pages_in_integers(&mut operation);
         Ok(operation)
+    }
+
+    /// Each documented error status with its description.
+    fn error_responses(&self, op: &openapiv3::Operation) -> Vec<(String, String)> {
+        op.responses
+            .responses
+            .iter()
+            .filter(|(code, _)| !is_success(code))
+            .map(|(code, r)| (status_text(code), self.response_description(r)))
+            .collect()
     }
 
     /// The parameters declared on the path and on the operation: operation-level ones replace path-level
@@ -487,6 +496,35 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// The constraints a parameter's value (or each item of an array) is checked against before sending;
+    /// those that cannot be checked are a warning at their location.
+    fn param_constraints(
+        &mut self,
+        ty: &Ty,
+        resolved: &'a openapiv3::Schema,
+        schema_at: &str,
+        name: &str,
+    ) -> Result<(Lengths, Constraints)> {
+        let (value_schema, value_ty, value_at) = match (ty, shape(resolved)) {
+            (Ty::Array(item), Shape::Array { items: Some(items) }) => {
+                let items_at = format!("{schema_at}.items");
+                let (items, _, _) = self.resolve(SchemaRef::from(items), &items_at)?;
+                (items, &**item, items_at)
+            }
+            _ => (resolved, ty, schema_at.to_owned()),
+        };
+        let lengths = lengths(value_schema, value_ty);
+        let (constraints, unchecked) = constraints(value_schema, value_ty);
+        if !unchecked.is_empty() {
+            self.warnings.push(format!(
+                "{value_at}: {} of parameter `{name}` {} not checked before sending",
+                unchecked.join(", "),
+                if unchecked.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        Ok((lengths, constraints))
+    }
+
     /// The parameter as the call's argument or params fields: one, or one per property for an object in the
     /// query (`name[key]=value` with `style: deepObject`, else `key=value`, as OpenAPI serializes them).
     /// A type that cannot be written as text is taken as the text to send, with a warning.
@@ -546,25 +584,8 @@ impl<'a> Lowerer<'a> {
             ));
             Ty::String
         };
-        // The constraints of the value, or of each item of an array.
-        let (value_schema, value_ty, value_at) = match (&ty, shape(resolved)) {
-            (Ty::Array(item), Shape::Array { items: Some(items) }) => {
-                let items_at = format!("{schema_at}.items");
-                let (items, _, _) = self.resolve(SchemaRef::from(items), &items_at)?;
-                (items, &**item, items_at)
-            }
-            _ => (resolved, &ty, schema_at.clone()),
-        };
-        let (min_length, max_length) = lengths(value_schema, value_ty);
-        let (constraints, unchecked) = constraints(value_schema, value_ty);
-        if !unchecked.is_empty() {
-            self.warnings.push(format!(
-                "{value_at}: {} of parameter `{}` {} not checked before sending",
-                unchecked.join(", "),
-                data.name,
-                if unchecked.len() == 1 { "is" } else { "are" }
-            ));
-        }
+        let ((min_length, max_length), constraints) =
+            self.param_constraints(&ty, resolved, &schema_at, &data.name)?;
         let comma_joined = matches!(ty, Ty::Array(_)) && data.explode == Some(false);
         Ok(vec![Param {
             wire: data.name.clone(),
@@ -1075,8 +1096,11 @@ fn keywords(schema: &openapiv3::Schema) -> Keywords {
     }
 }
 
+/// A text's (or array's) `minLength` and `maxLength`.
+type Lengths = (Option<u64>, Option<u64>);
+
 /// `minLength`/`maxLength` of a value sent as text, checked before sending.
-fn lengths(schema: &openapiv3::Schema, ty: &Ty) -> (Option<u64>, Option<u64>) {
+fn lengths(schema: &openapiv3::Schema, ty: &Ty) -> Lengths {
     let k = keywords(schema);
     match ty {
         Ty::String => (
