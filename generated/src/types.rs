@@ -28477,6 +28477,140 @@ impl FirewallOverride {
     }
 }
 #[cfg(feature = "firewall")]
+/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `firewall_api-response-single`, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FirewallPackageResponseSingle {
+    /// The `errors` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FirewallMessagesItem>>,
+    /// The `messages` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<FirewallMessagesItem>>,
+    /// The `result` property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<FirewallPackageResponseSingleResult>,
+    /// Whether the API call was successful
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+#[cfg(feature = "firewall")]
+impl FirewallPackageResponseSingle {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            errors: None,
+            messages: None,
+            result: None,
+            success: None,
+        }
+    }
+    /// Sets `errors`.
+    #[must_use]
+    pub fn with_errors(mut self, value: impl Into<Vec<FirewallMessagesItem>>) -> Self {
+        self.errors = Some(value.into());
+        self
+    }
+    /// Sets `messages`.
+    #[must_use]
+    pub fn with_messages(mut self, value: impl Into<Vec<FirewallMessagesItem>>) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+    /// Sets `result`.
+    #[must_use]
+    pub fn with_result(
+        mut self,
+        value: impl Into<FirewallPackageResponseSingleResult>,
+    ) -> Self {
+        self.result = Some(value.into());
+        self
+    }
+    /// Sets `success`.
+    #[must_use]
+    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
+        self.success = Some(value.into());
+        self
+    }
+}
+#[cfg(feature = "firewall")]
+/// The `result` property of `FirewallPackageResponseSingle`.
+///
+/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum FirewallPackageResponseSingleResult {
+    /// A JSON string.
+    String(String),
+    /// A JSON object.
+    ///
+    /// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+    Object(FirewallPackageResponseSingleResultObject),
+    /// A kind of JSON value none of the variants takes, kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+#[cfg(feature = "firewall")]
+impl<'de> ::serde::Deserialize<'de> for FirewallPackageResponseSingleResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if value.is_string() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "FirewallPackageResponseSingleResult",
+                    "String",
+                )
+                .map(Self::String);
+        }
+        if value.is_object() {
+            return crate::runtime::decode_variant(
+                    value,
+                    "FirewallPackageResponseSingleResult",
+                    "Object",
+                )
+                .map(Self::Object);
+        }
+        Ok(Self::Unknown(value))
+    }
+}
+#[cfg(feature = "firewall")]
+#[cfg(feature = "all-serde")]
+impl ::serde::Serialize for FirewallPackageResponseSingleResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+#[cfg(feature = "firewall")]
+/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
+pub struct FirewallPackageResponseSingleResultObject {
+    /// Properties the spec does not list (`additionalProperties`), kept as sent.
+    #[serde(flatten)]
+    pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+}
+#[cfg(feature = "firewall")]
+impl FirewallPackageResponseSingleResultObject {
+    /// Every field starts unset; the `with_` methods set them.
+    pub fn new() -> Self {
+        Self {
+            extra: ::std::collections::BTreeMap::new(),
+        }
+    }
+}
+#[cfg(feature = "firewall")]
 /// A list of products to bypass for a request when using the `bypass` action.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38147,7 +38281,7 @@ pub type MagicAclUpdateRequestProtocolsItem = MagicAclProtocolsItem;
 #[cfg(feature = "magic")]
 /// Traffic decision configuration for an app.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
 pub struct MagicAppConfig {
     /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
@@ -38160,16 +38294,24 @@ pub struct MagicAppConfig {
     pub priority: Option<i64>,
     /// Identifier
     pub site_id: String,
+    /// The `oneOf` this object also meets (an `allOf` member): its properties sit beside the others in the JSON.
+    #[serde(flatten)]
+    pub account_app_or_managed_app: MagicAppConfigAccountAppOrManagedApp,
 }
 #[cfg(feature = "magic")]
 impl MagicAppConfig {
-    /// Takes the required fields (`id`, `site_id`); the `with_` methods set the others.
-    pub fn new(id: impl Into<String>, site_id: impl Into<String>) -> Self {
+    /// Takes the required fields (`id`, `site_id`, `account_app_or_managed_app`); the `with_` methods set the others.
+    pub fn new(
+        id: impl Into<String>,
+        site_id: impl Into<String>,
+        account_app_or_managed_app: impl Into<MagicAppConfigAccountAppOrManagedApp>,
+    ) -> Self {
         Self {
             breakout: None,
             id: id.into(),
             priority: None,
             site_id: site_id.into(),
+            account_app_or_managed_app: account_app_or_managed_app.into(),
         }
     }
     /// Sets `breakout`.
@@ -38183,6 +38325,118 @@ impl MagicAppConfig {
     pub fn with_priority(mut self, value: impl Into<i64>) -> Self {
         self.priority = Some(value.into());
         self
+    }
+}
+#[cfg(feature = "magic")]
+/// The `account_app_or_managed_app` part of `MagicAppConfig`.
+///
+/// Decided by which one of the variants' properties is present; anything else is kept in `Unknown`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum MagicAppConfigAccountAppOrManagedApp {
+    /// `account_app_id` is present.
+    ///
+    /// Account App
+    AccountApp(MagicAppConfigAccountAppOrManagedAppAccountApp),
+    /// `managed_app_id` is present.
+    ///
+    /// Managed App
+    ManagedApp(MagicAppConfigAccountAppOrManagedAppManagedApp),
+    /// Not exactly one of the variants' properties present (or not an object), kept as raw JSON.
+    Unknown(::serde_json::Value),
+}
+#[cfg(feature = "magic")]
+impl<'de> ::serde::Deserialize<'de> for MagicAppConfigAccountAppOrManagedApp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match crate::runtime::union_marker(
+            &value,
+            &["account_app_id", "managed_app_id"],
+        ) {
+            Some(0usize) => {
+                crate::runtime::decode_variant(
+                        value,
+                        "MagicAppConfigAccountAppOrManagedApp",
+                        "AccountApp",
+                    )
+                    .map(Self::AccountApp)
+            }
+            Some(1usize) => {
+                crate::runtime::decode_variant(
+                        value,
+                        "MagicAppConfigAccountAppOrManagedApp",
+                        "ManagedApp",
+                    )
+                    .map(Self::ManagedApp)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+#[cfg(feature = "magic")]
+impl ::serde::Serialize for MagicAppConfigAccountAppOrManagedApp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::AccountApp(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::ManagedApp(inner) => ::serde::Serialize::serialize(inner, serializer),
+            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
+        }
+    }
+}
+#[cfg(feature = "magic")]
+impl MagicAppConfigAccountAppOrManagedApp {
+    /// The variant with `account_app_id`, from `account_app_id`; its other properties are empty.
+    pub fn account_app_id(account_app_id: impl Into<String>) -> Self {
+        Self::AccountApp(MagicAppConfigAccountAppOrManagedAppAccountApp {
+            account_app_id: account_app_id.into(),
+        })
+    }
+    /// The variant with `managed_app_id`, from `managed_app_id`; its other properties are empty.
+    pub fn managed_app_id(managed_app_id: impl Into<String>) -> Self {
+        Self::ManagedApp(MagicAppConfigAccountAppOrManagedAppManagedApp {
+            managed_app_id: managed_app_id.into(),
+        })
+    }
+}
+#[cfg(feature = "magic")]
+/// Account App
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MagicAppConfigAccountAppOrManagedAppAccountApp {
+    /// Magic account app ID.
+    pub account_app_id: String,
+}
+#[cfg(feature = "magic")]
+impl MagicAppConfigAccountAppOrManagedAppAccountApp {
+    /// Takes the required fields (`account_app_id`); the `with_` methods set the others.
+    pub fn new(account_app_id: impl Into<String>) -> Self {
+        Self {
+            account_app_id: account_app_id.into(),
+        }
+    }
+}
+#[cfg(feature = "magic")]
+/// Managed App
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct MagicAppConfigAccountAppOrManagedAppManagedApp {
+    /// Managed app ID.
+    pub managed_app_id: String,
+}
+#[cfg(feature = "magic")]
+impl MagicAppConfigAccountAppOrManagedAppManagedApp {
+    /// Takes the required fields (`managed_app_id`); the `with_` methods set the others.
+    pub fn new(managed_app_id: impl Into<String>) -> Self {
+        Self {
+            managed_app_id: managed_app_id.into(),
+        }
     }
 }
 #[cfg(feature = "magic")]
@@ -49497,137 +49751,162 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRequestRuleInput {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
-        crate::runtime::decode_union(
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
             deserializer,
-            &GUESS,
-            crate::runtime::UnionRule::Tag(
-                "action",
-                |tag| match tag {
-                    "block" => Some(0usize),
-                    "challenge" => Some(1usize),
-                    "compress_response" => Some(2usize),
-                    "execute" => Some(3usize),
-                    "js_challenge" => Some(4usize),
-                    "log" => Some(5usize),
-                    "managed_challenge" => Some(6usize),
-                    "redirect" => Some(7usize),
-                    "rewrite" => Some(8usize),
-                    "route" => Some(9usize),
-                    "score" => Some(10usize),
-                    "serve_error" => Some(11usize),
-                    "set_config" => Some(12usize),
-                    "skip" => Some(13usize),
-                    "set_cache_settings" => Some(14usize),
-                    "log_custom_field" => Some(15usize),
-                    "ddos_dynamic" => Some(16usize),
-                    "force_connection_close" => Some(17usize),
-                    _ => None,
-                },
-            ),
-            |input, choice| match choice {
-                Some(0usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "BlockRuleInput")
-                        .map(Self::BlockRuleInput)
-                }
-                Some(1usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "ChallengeRuleInput")
-                        .map(Self::ChallengeRuleInput)
-                }
-                Some(2usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "CompressResponseRuleInput")
-                        .map(Self::CompressResponseRuleInput)
-                }
-                Some(3usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "ExecuteRuleInput")
-                        .map(Self::ExecuteRuleInput)
-                }
-                Some(4usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "JsChallengeRuleInput")
-                        .map(Self::JsChallengeRuleInput)
-                }
-                Some(5usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "LogRuleInput")
-                        .map(Self::LogRuleInput)
-                }
-                Some(6usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "ManagedChallengeRuleInput")
-                        .map(Self::ManagedChallengeRuleInput)
-                }
-                Some(7usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "RedirectRuleInput")
-                        .map(Self::RedirectRuleInput)
-                }
-                Some(8usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "RewriteRuleInput")
-                        .map(Self::RewriteRuleInput)
-                }
-                Some(9usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "RouteRuleInput")
-                        .map(Self::RouteRuleInput)
-                }
-                Some(10usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "ScoreRuleInput")
-                        .map(Self::ScoreRuleInput)
-                }
-                Some(11usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "ServeErrorRuleInput")
-                        .map(Self::ServeErrorRuleInput)
-                }
-                Some(12usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "SetConfigRuleInput")
-                        .map(Self::SetConfigRuleInput)
-                }
-                Some(13usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "SkipRuleInput")
-                        .map(Self::SkipRuleInput)
-                }
-                Some(14usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "SetCacheSettingsRuleInput")
-                        .map(Self::SetCacheSettingsRuleInput)
-                }
-                Some(15usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "LogCustomFieldRuleInput")
-                        .map(Self::LogCustomFieldRuleInput)
-                }
-                Some(16usize) => {
-                    input
-                        .variant("RulesetsRequestRuleInput", "DDoSDynamicRuleInput")
-                        .map(Self::DDoSDynamicRuleInput)
-                }
-                Some(17usize) => {
-                    input
-                        .variant(
-                            "RulesetsRequestRuleInput",
-                            "ForceConnectionCloseRuleInput",
-                        )
-                        .map(Self::ForceConnectionCloseRuleInput)
-                }
-                _ => {
-                    Err(
-                        ::serde::de::Error::custom(
-                            "no variant of RulesetsRequestRuleInput matches",
-                        ),
+        )?;
+        match crate::runtime::union_tag(&value, "action") {
+            Some("block") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "BlockRuleInput",
                     )
-                }
-            },
-        )
+                    .map(Self::BlockRuleInput)
+            }
+            Some("challenge") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "ChallengeRuleInput",
+                    )
+                    .map(Self::ChallengeRuleInput)
+            }
+            Some("compress_response") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "CompressResponseRuleInput",
+                    )
+                    .map(Self::CompressResponseRuleInput)
+            }
+            Some("execute") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "ExecuteRuleInput",
+                    )
+                    .map(Self::ExecuteRuleInput)
+            }
+            Some("js_challenge") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "JsChallengeRuleInput",
+                    )
+                    .map(Self::JsChallengeRuleInput)
+            }
+            Some("log") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "LogRuleInput",
+                    )
+                    .map(Self::LogRuleInput)
+            }
+            Some("managed_challenge") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "ManagedChallengeRuleInput",
+                    )
+                    .map(Self::ManagedChallengeRuleInput)
+            }
+            Some("redirect") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "RedirectRuleInput",
+                    )
+                    .map(Self::RedirectRuleInput)
+            }
+            Some("rewrite") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "RewriteRuleInput",
+                    )
+                    .map(Self::RewriteRuleInput)
+            }
+            Some("route") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "RouteRuleInput",
+                    )
+                    .map(Self::RouteRuleInput)
+            }
+            Some("score") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "ScoreRuleInput",
+                    )
+                    .map(Self::ScoreRuleInput)
+            }
+            Some("serve_error") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "ServeErrorRuleInput",
+                    )
+                    .map(Self::ServeErrorRuleInput)
+            }
+            Some("set_config") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "SetConfigRuleInput",
+                    )
+                    .map(Self::SetConfigRuleInput)
+            }
+            Some("skip") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "SkipRuleInput",
+                    )
+                    .map(Self::SkipRuleInput)
+            }
+            Some("set_cache_settings") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "SetCacheSettingsRuleInput",
+                    )
+                    .map(Self::SetCacheSettingsRuleInput)
+            }
+            Some("log_custom_field") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "LogCustomFieldRuleInput",
+                    )
+                    .map(Self::LogCustomFieldRuleInput)
+            }
+            Some("ddos_dynamic") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "DDoSDynamicRuleInput",
+                    )
+                    .map(Self::DDoSDynamicRuleInput)
+            }
+            Some("force_connection_close") => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRequestRuleInput",
+                        "ForceConnectionCloseRuleInput",
+                    )
+                    .map(Self::ForceConnectionCloseRuleInput)
+            }
+            _ => {
+                Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        "no variant of RulesetsRequestRuleInput matches",
+                    ),
+                )
+            }
+        }
     }
 }
 #[cfg(feature = "rulesets")]
@@ -50338,25 +50617,28 @@ impl<'de> ::serde::Deserialize<'de> for RulesetsRewriteUriPart {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        static GUESS: crate::runtime::Guess = crate::runtime::Guess::new();
-        crate::runtime::decode_union(
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
             deserializer,
-            &GUESS,
-            crate::runtime::UnionRule::Markers(&["value", "expression"]),
-            |input, choice| match choice {
-                Some(0usize) => {
-                    input
-                        .variant("RulesetsRewriteUriPart", "StaticValue")
-                        .map(Self::StaticValue)
-                }
-                Some(1usize) => {
-                    input
-                        .variant("RulesetsRewriteUriPart", "DynamicValue")
-                        .map(Self::DynamicValue)
-                }
-                _ => input.unknown().map(Self::Unknown),
-            },
-        )
+        )?;
+        match crate::runtime::union_marker(&value, &["value", "expression"]) {
+            Some(0usize) => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRewriteUriPart",
+                        "StaticValue",
+                    )
+                    .map(Self::StaticValue)
+            }
+            Some(1usize) => {
+                crate::runtime::decode_variant(
+                        value,
+                        "RulesetsRewriteUriPart",
+                        "DynamicValue",
+                    )
+                    .map(Self::DynamicValue)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
     }
 }
 #[cfg(feature = "rulesets")]

@@ -128,6 +128,9 @@ pub struct Field {
     pub deprecated: bool,
     /// Part of a cycle of types that would otherwise have infinite size.
     pub boxed: bool,
+    /// A union the object also meets (an `allOf` member that is a `oneOf`/`anyOf`), not a property: its
+    /// properties sit beside the others on the wire (`#[serde(flatten)]`). `wire` is empty.
+    pub flatten: bool,
 }
 
 impl Field {

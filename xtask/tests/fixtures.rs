@@ -933,3 +933,61 @@ fn request_bodies() {
 "#,
     );
 }
+
+/// An `allOf` that mixes objects with a union keeps the union, flattened beside the object members'
+/// properties: a request body sends the variant the user built (its `readOnly` properties left out), and
+/// a response decodes the part by the union's own rule, keeps a shape it does not know, and encodes back
+/// the JSON it came from. A union of `required` lists only is a note on the fields it constrains.
+#[test]
+fn allof_of_objects_and_a_union_sends_and_decodes_the_union() {
+    let (dir, report) = fixture_crate("allof-object-and-union");
+    assert!(
+        report.warnings.iter().all(|w| !w.contains("allOf")),
+        "{:#?}",
+        report.warnings
+    );
+    let rules = read(&dir, "src/rules/mod.rs");
+    assert!(
+        rules.contains("The spec requires at least one of: `breakout`; `priority` (`anyOf`)."),
+        "{rules}"
+    );
+    decode_test(
+        &dir,
+        r##"
+use fixture_allof_object_and_union::rules::{RuleCreateBody, RuleCreateResponse, RuleCreateResponseAccountAppOrManagedApp};
+use fixture_allof_object_and_union::types::AppRequestRuleInput;
+use serde_json::{json, Value};
+
+#[test]
+fn request_sends_the_union_beside_the_properties() {
+    let body = RuleCreateBody::new(AppRequestRuleInput::block("ip.src eq 10.0.0.1")).with_position(2);
+    let sent = serde_json::to_value(&body).unwrap();
+    assert_eq!(sent, json!({"position": 2, "action": "block", "expression": "ip.src eq 10.0.0.1"}));
+    let back: RuleCreateBody = serde_json::from_value(sent).unwrap();
+    assert_eq!(back, body);
+}
+
+#[test]
+fn response_decodes_the_union_part_and_encodes_it_back() {
+    let text = r#"{"id": "c1", "priority": 1, "managed_app_id": "m1"}"#;
+    let config: RuleCreateResponse = serde_json::from_str(text).unwrap();
+    assert_eq!((config.id.as_str(), config.priority), ("c1", Some(1)));
+    match &config.account_app_or_managed_app {
+        RuleCreateResponseAccountAppOrManagedApp::ManagedApp(app) => assert_eq!(app.managed_app_id, "m1"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(serde_json::to_value(&config).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+
+    // Neither app id: a shape this version does not know, kept whole and sent back as it came.
+    let text = r#"{"id": "c2", "breakout": true, "other_app_id": "o1"}"#;
+    let config: RuleCreateResponse = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        config.account_app_or_managed_app,
+        RuleCreateResponseAccountAppOrManagedApp::Unknown(json!({"other_app_id": "o1"}))
+    );
+    assert_eq!(serde_json::to_value(&config).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+}
+"##,
+    );
+    clippy(&dir);
+}

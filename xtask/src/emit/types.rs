@@ -210,7 +210,9 @@ fn field(f: &Field, here: &[String]) -> TokenStream {
         base
     };
     let mut serde = Vec::new();
-    if f.ident != f.wire {
+    if f.flatten {
+        serde.push(quote!(flatten));
+    } else if f.ident != f.wire {
         let wire = &f.wire;
         serde.push(quote!(rename = #wire));
     }

@@ -96,8 +96,9 @@ fn signature(def: &TypeDef, own: usize, class_of: &dyn Fn(&TypePath) -> usize) -
                 .iter()
                 .map(|f| {
                     format!(
-                        "{}:{}:{}:{}:{}:{}:{}",
+                        "{}:{}:{}:{}:{}:{}:{}:{}",
                         f.wire,
+                        f.flatten,
                         f.ident,
                         ty(&f.ty),
                         f.required,

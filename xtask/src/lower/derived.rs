@@ -106,17 +106,23 @@ fn params_default(op: &Operation, api: &Api, structs: &BTreeSet<TypePath>) -> bo
             .all(|p| !p.required || !is_string_enum(|path| api.find(path), &p.ty))
 }
 
-/// Types that serde decodes from its own buffer instead of the JSON text: the values of a struct's
-/// `additionalProperties` beside its properties (a `#[serde(flatten)]` map), and all they contain. A union
-/// among them cannot capture its raw JSON text, so it decodes through a `serde_json::Value`.
+/// Types that serde decodes from its own buffer instead of the JSON text: what a struct flattens (the
+/// values of its `additionalProperties` beside its properties, a union of its `allOf`), and all they
+/// contain. A union among them cannot capture its raw JSON text, so it decodes through a
+/// `serde_json::Value`.
 fn buffered(api: &Api) -> BTreeSet<TypePath> {
     let mut found = BTreeSet::new();
     let mut pending: Vec<&Ty> = api
         .types
         .iter()
-        .filter_map(|def| match &def.kind {
-            TypeKind::Struct { extra, .. } => extra.as_ref(),
-            _ => None,
+        .flat_map(|def| match &def.kind {
+            TypeKind::Struct { fields, extra } => fields
+                .iter()
+                .filter(|f| f.flatten)
+                .map(|f| &f.ty)
+                .chain(extra)
+                .collect(),
+            _ => Vec::new(),
         })
         .collect();
     while let Some(ty) = pending.pop() {

@@ -430,10 +430,9 @@ impl<'a> Lowerer<'a> {
                         None => note,
                     });
                 }
-                if !merged.others.is_empty() {
-                    self.warnings.push(format!("{at}: `allOf` mixes objects with other schemas; the object members are used"));
-                }
-                self.struct_kind(&merged, &path, at, dir)?
+                let mut kind = self.struct_kind(&merged, &path, at, dir)?;
+                self.add_allof_parts(&merged, &path, at, dir, &mut kind)?;
+                kind
             }
             // "One of" a single member, nothing beside it: another name for that member's type.
             Shape::OneOf([only], None) | Shape::AnyOf([only], None) => {
@@ -603,6 +602,7 @@ impl<'a> Lowerer<'a> {
                 doc,
                 deprecated: data.deprecated,
                 boxed: false,
+                flatten: false,
             });
         }
         // A request must send what `required` lists, described or not: an undescribed one is any JSON.
@@ -623,6 +623,7 @@ impl<'a> Lowerer<'a> {
                     ),
                     deprecated: false,
                     boxed: false,
+                    flatten: false,
                 });
             }
         }
@@ -1736,6 +1737,7 @@ fn hint_from_location(location: &str) -> Option<Hint> {
     })
 }
 
+mod allof_parts;
 #[cfg(test)]
 mod tests;
 

@@ -51,7 +51,11 @@ pub fn fill(api: &mut Api) {
         match &def.kind {
             TypeKind::Struct { fields, extra } => {
                 for f in fields {
-                    place(&f.ty, format!("The `{}` property of `{parent}`.", f.wire));
+                    let text = match f.flatten {
+                        true => format!("The `{}` part of `{parent}`.", f.ident),
+                        false => format!("The `{}` property of `{parent}`.", f.wire),
+                    };
+                    place(&f.ty, text);
                 }
                 if let Some(extra) = extra {
                     place(extra, format!("The other properties of `{parent}`."));

@@ -440,7 +440,7 @@ fn request_update_zone_ruleset_rule(
 }
 /// Parameters of `create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateParams {
     /// The unique ID of the account.
     ///
@@ -481,7 +481,7 @@ impl RuleDeleteParams {
 }
 /// Parameters of `edit()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleEditParams {
     /// The unique ID of the account.
     ///
@@ -503,7 +503,7 @@ impl RuleEditParams {
 }
 /// Parameters of `create_zone_ruleset_rule()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleCreateZoneRulesetRuleParams {
     /// The unique ID of the zone.
     ///
@@ -545,7 +545,7 @@ impl RuleDeleteZoneRulesetRuleParams {
 }
 /// Parameters of `update_zone_ruleset_rule()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleUpdateZoneRulesetRuleParams {
     /// The unique ID of the zone.
     ///
@@ -570,17 +570,25 @@ impl RuleUpdateZoneRulesetRuleParams {
 }
 /// The body of `client.rulesets().rules().create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct RuleCreateBody {
     /// The `position` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<RuleCreateBodyPosition>,
+    /// The `oneOf` this object also meets (an `allOf` member): its properties sit beside the others in the JSON.
+    #[serde(flatten)]
+    pub rulesets_request_rule: crate::types::RulesetsRequestRuleInput,
 }
 impl RuleCreateBody {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self { position: None }
+    /// Takes the required fields (`rulesets_request_rule`); the `with_` methods set the others.
+    pub fn new(
+        rulesets_request_rule: impl Into<crate::types::RulesetsRequestRuleInput>,
+    ) -> Self {
+        Self {
+            position: None,
+            rulesets_request_rule: rulesets_request_rule.into(),
+        }
     }
     /// Sets `position`.
     #[must_use]

@@ -395,6 +395,8 @@ impl PackageEditParams {
         }
     }
 }
+/// What `waf_packages_get_a_waf_package()` returns.
+pub type PackageWafPackagesGetAWafPackageResponse = crate::types::FirewallPackageResponseSingle;
 /// The body of `client.firewall().waf().packages().edit()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -442,11 +444,21 @@ pub struct PackageEditResponse {
     /// The `result` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<crate::types::FirewallAnomalyPackage>,
+    /// The `oneOf` this object also meets (an `allOf` member): its properties sit beside the others in the JSON. Its shapes also name `result`, which this struct's own fields hold: on the wire they go to those fields, so leave them unset here.
+    #[serde(flatten)]
+    pub firewall_package_response_single: crate::types::FirewallPackageResponseSingle,
 }
 impl PackageEditResponse {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self { result: None }
+    /// Takes the required fields (`firewall_package_response_single`); the `with_` methods set the others.
+    pub fn new(
+        firewall_package_response_single: impl Into<
+            crate::types::FirewallPackageResponseSingle,
+        >,
+    ) -> Self {
+        Self {
+            result: None,
+            firewall_package_response_single: firewall_package_response_single.into(),
+        }
     }
     /// Sets `result`.
     #[must_use]
@@ -550,136 +562,3 @@ impl PackageGetResponse {
 }
 /// The `result` property of `PackageGetResponse`.
 pub type PackageGetResponseResult = Vec<::serde_json::Value>;
-/// One of these shapes (`oneOf`), which nothing in the spec tells apart: `firewall_api-response-single`, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PackageWafPackagesGetAWafPackageResponse {
-    /// The `errors` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<crate::types::FirewallMessagesItem>>,
-    /// The `messages` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub messages: Option<Vec<crate::types::FirewallMessagesItem>>,
-    /// The `result` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<PackageWafPackagesGetAWafPackageResponseResult>,
-    /// Whether the API call was successful
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
-impl PackageWafPackagesGetAWafPackageResponse {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self {
-            errors: None,
-            messages: None,
-            result: None,
-            success: None,
-        }
-    }
-    /// Sets `errors`.
-    #[must_use]
-    pub fn with_errors(
-        mut self,
-        value: impl Into<Vec<crate::types::FirewallMessagesItem>>,
-    ) -> Self {
-        self.errors = Some(value.into());
-        self
-    }
-    /// Sets `messages`.
-    #[must_use]
-    pub fn with_messages(
-        mut self,
-        value: impl Into<Vec<crate::types::FirewallMessagesItem>>,
-    ) -> Self {
-        self.messages = Some(value.into());
-        self
-    }
-    /// Sets `result`.
-    #[must_use]
-    pub fn with_result(
-        mut self,
-        value: impl Into<PackageWafPackagesGetAWafPackageResponseResult>,
-    ) -> Self {
-        self.result = Some(value.into());
-        self
-    }
-    /// Sets `success`.
-    #[must_use]
-    pub fn with_success(mut self, value: impl Into<bool>) -> Self {
-        self.success = Some(value.into());
-        self
-    }
-}
-/// The `result` property of `PackageWafPackagesGetAWafPackageResponse`.
-///
-/// Decided by the kind of JSON value; anything else is kept in `Unknown`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
-pub enum PackageWafPackagesGetAWafPackageResponseResult {
-    /// A JSON string.
-    String(String),
-    /// A JSON object.
-    ///
-    /// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
-    Object(PackageWafPackagesGetAWafPackageResponseResultObject),
-    /// A kind of JSON value none of the variants takes, kept as raw JSON.
-    Unknown(::serde_json::Value),
-}
-impl<'de> ::serde::Deserialize<'de> for PackageWafPackagesGetAWafPackageResponseResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        if value.is_string() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "PackageWafPackagesGetAWafPackageResponseResult",
-                    "String",
-                )
-                .map(Self::String);
-        }
-        if value.is_object() {
-            return crate::runtime::decode_variant(
-                    value,
-                    "PackageWafPackagesGetAWafPackageResponseResult",
-                    "Object",
-                )
-                .map(Self::Object);
-        }
-        Ok(Self::Unknown(value))
-    }
-}
-#[cfg(feature = "all-serde")]
-impl ::serde::Serialize for PackageWafPackagesGetAWafPackageResponseResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::String(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Object(inner) => ::serde::Serialize::serialize(inner, serializer),
-            Self::Unknown(raw) => ::serde::Serialize::serialize(raw, serializer),
-        }
-    }
-}
-/// One of these shapes (`anyOf`), which nothing in the spec tells apart: member 0, member 1. Typed as one struct of all their properties, each required only when every shape requires it.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
-#[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
-pub struct PackageWafPackagesGetAWafPackageResponseResultObject {
-    /// Properties the spec does not list (`additionalProperties`), kept as sent.
-    #[serde(flatten)]
-    pub extra: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-}
-impl PackageWafPackagesGetAWafPackageResponseResultObject {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self {
-            extra: ::std::collections::BTreeMap::new(),
-        }
-    }
-}

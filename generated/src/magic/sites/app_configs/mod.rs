@@ -315,7 +315,7 @@ impl AppConfigListParams {
 }
 /// Parameters of `create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppConfigCreateParams {
     /// Identifier
     ///
@@ -392,22 +392,32 @@ pub type AppConfigUpdateResponse = crate::types::MagicAppConfig;
 pub type AppConfigDeleteResponse = crate::types::MagicAppConfig;
 /// The body of `client.magic().sites().app_configs().create()`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct AppConfigCreateBody {
     /// Whether to breakout traffic to the app's endpoints directly. Null preserves default behavior.
+    ///
+    /// The spec requires at least one of: `breakout`; `priority` (`anyOf`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakout: Option<bool>,
     /// Priority of traffic. 0 is default, anything greater is prioritized. (Currently only 0 and 1 are supported)
+    ///
+    /// The spec requires at least one of: `breakout`; `priority` (`anyOf`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
+    /// The `oneOf` this object also meets (an `allOf` member): its properties sit beside the others in the JSON.
+    #[serde(flatten)]
+    pub account_app_or_managed_app: AppConfigCreateBodyAccountAppOrManagedApp,
 }
 impl AppConfigCreateBody {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
+    /// Takes the required fields (`account_app_or_managed_app`); the `with_` methods set the others.
+    pub fn new(
+        account_app_or_managed_app: impl Into<AppConfigCreateBodyAccountAppOrManagedApp>,
+    ) -> Self {
         Self {
             breakout: None,
             priority: None,
+            account_app_or_managed_app: account_app_or_managed_app.into(),
         }
     }
     /// Sets `breakout`.
@@ -423,6 +433,18 @@ impl AppConfigCreateBody {
         self
     }
 }
+/// The `account_app_or_managed_app` part of `AppConfigCreateBody`.
+///
+/// The same shape as [`crate::types::MagicAppConfigAccountAppOrManagedApp`], which the document defines again here.
+pub type AppConfigCreateBodyAccountAppOrManagedApp = crate::types::MagicAppConfigAccountAppOrManagedApp;
+/// Account App
+///
+/// The same shape as [`crate::types::MagicAppConfigAccountAppOrManagedAppAccountApp`], which the document defines again here.
+pub type AppConfigCreateBodyAccountAppOrManagedAppAccountApp = crate::types::MagicAppConfigAccountAppOrManagedAppAccountApp;
+/// Managed App
+///
+/// The same shape as [`crate::types::MagicAppConfigAccountAppOrManagedAppManagedApp`], which the document defines again here.
+pub type AppConfigCreateBodyAccountAppOrManagedAppManagedApp = crate::types::MagicAppConfigAccountAppOrManagedAppManagedApp;
 /// The body of `client.magic().sites().app_configs().update()`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
