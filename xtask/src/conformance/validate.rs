@@ -140,12 +140,7 @@ impl<'s> Validator<'s> {
         depth: usize,
         out: &mut Vec<Violation>,
     ) {
-        let mut fail = |message: String| {
-            out.push(Violation {
-                pointer: at.to_owned(),
-                message,
-            })
-        };
+        let mut fail = |message: String| out.push(violation(at, message));
         if depth > MAX_DEPTH {
             fail(format!(
                 "cannot check: schemas nest deeper than {MAX_DEPTH} levels (a cycle?)"
@@ -228,12 +223,7 @@ impl<'s> Validator<'s> {
         depth: usize,
         out: &mut Vec<Violation>,
     ) {
-        let mut fail = |message: String| {
-            out.push(Violation {
-                pointer: at.to_owned(),
-                message,
-            })
-        };
+        let mut fail = |message: String| out.push(violation(at, message));
         check_count(s, items.len(), "minItems", "maxItems", "items", &mut fail);
         if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
             for (i, a) in items.iter().enumerate() {
@@ -261,12 +251,7 @@ impl<'s> Validator<'s> {
         depth: usize,
         out: &mut Vec<Violation>,
     ) {
-        let mut fail = |message: String| {
-            out.push(Violation {
-                pointer: at.to_owned(),
-                message,
-            })
-        };
+        let mut fail = |message: String| out.push(violation(at, message));
         check_count(
             s,
             members.len(),
@@ -621,3 +606,11 @@ pub fn short(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A violation at `at`.
+fn violation(at: &str, message: String) -> Violation {
+    Violation {
+        pointer: at.to_owned(),
+        message,
+    }
+}
