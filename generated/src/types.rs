@@ -19615,9 +19615,9 @@ pub struct DnsRecordsARecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -19634,9 +19634,9 @@ pub struct DnsRecordsARecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsARecord {
@@ -19653,12 +19653,12 @@ impl DnsRecordsARecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `proxied`.
@@ -19679,10 +19679,10 @@ impl DnsRecordsARecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -19709,10 +19709,10 @@ impl DnsRecordsARecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -19735,15 +19735,12 @@ pub struct DnsRecordsARecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsARecordInput {
@@ -19759,9 +19756,8 @@ impl DnsRecordsARecordInput {
             proxied: None,
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `proxied`.
@@ -19776,22 +19772,16 @@ impl DnsRecordsARecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -19831,9 +19821,9 @@ pub struct DnsRecordsAaaaRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -19850,9 +19840,9 @@ pub struct DnsRecordsAaaaRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsAaaaRecord {
@@ -19869,12 +19859,12 @@ impl DnsRecordsAaaaRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `proxied`.
@@ -19895,10 +19885,10 @@ impl DnsRecordsAaaaRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -19925,10 +19915,10 @@ impl DnsRecordsAaaaRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -19951,15 +19941,12 @@ pub struct DnsRecordsAaaaRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsAaaaRecordInput {
@@ -19975,9 +19962,8 @@ impl DnsRecordsAaaaRecordInput {
             proxied: None,
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `proxied`.
@@ -19992,22 +19978,16 @@ impl DnsRecordsAaaaRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -20082,9 +20062,9 @@ pub struct DnsRecordsCaaRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -20101,9 +20081,9 @@ pub struct DnsRecordsCaaRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsCaaRecord {
@@ -20120,12 +20100,12 @@ impl DnsRecordsCaaRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -20146,10 +20126,10 @@ impl DnsRecordsCaaRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -20176,10 +20156,10 @@ impl DnsRecordsCaaRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -20243,15 +20223,12 @@ pub struct DnsRecordsCaaRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsCaaRecordInput {
@@ -20266,9 +20243,8 @@ impl DnsRecordsCaaRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -20277,22 +20253,16 @@ impl DnsRecordsCaaRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -20332,9 +20302,9 @@ pub struct DnsRecordsCertRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -20351,9 +20321,9 @@ pub struct DnsRecordsCertRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsCertRecord {
@@ -20370,12 +20340,12 @@ impl DnsRecordsCertRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -20396,10 +20366,10 @@ impl DnsRecordsCertRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -20426,10 +20396,10 @@ impl DnsRecordsCertRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -20503,15 +20473,12 @@ pub struct DnsRecordsCertRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsCertRecordInput {
@@ -20526,9 +20493,8 @@ impl DnsRecordsCertRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -20537,22 +20503,16 @@ impl DnsRecordsCertRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -20592,9 +20552,9 @@ pub struct DnsRecordsCnameRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -20611,9 +20571,9 @@ pub struct DnsRecordsCnameRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsCnameRecord {
@@ -20630,12 +20590,12 @@ impl DnsRecordsCnameRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `proxied`.
@@ -20656,10 +20616,10 @@ impl DnsRecordsCnameRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -20686,10 +20646,10 @@ impl DnsRecordsCnameRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -20712,15 +20672,12 @@ pub struct DnsRecordsCnameRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsCnameRecordInput {
@@ -20736,9 +20693,8 @@ impl DnsRecordsCnameRecordInput {
             proxied: None,
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `proxied`.
@@ -20753,22 +20709,16 @@ impl DnsRecordsCnameRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -21411,9 +21361,8 @@ impl DnsRecordsDnsRecordInput {
             proxied: None,
             type_: DnsRecordsARecordType::A,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `AAAA`, from `content`, `name`; its other properties are empty.
@@ -21424,9 +21373,8 @@ impl DnsRecordsDnsRecordInput {
             proxied: None,
             type_: DnsRecordsAaaaRecordType::Aaaa,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `CAA`, from `data`, `name`; its other properties are empty.
@@ -21439,9 +21387,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsCaaRecordType::Caa,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `CERT`, from `data`, `name`; its other properties are empty.
@@ -21454,9 +21401,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsCertRecordType::Cert,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `CNAME`, from `content`, `name`; its other properties are empty.
@@ -21470,9 +21416,8 @@ impl DnsRecordsDnsRecordInput {
             proxied: None,
             type_: DnsRecordsCnameRecordType::Cname,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `DNSKEY`, from `data`, `name`; its other properties are empty.
@@ -21485,9 +21430,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsDnskeyRecordType::Dnskey,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `DS`, from `data`, `name`; its other properties are empty.
@@ -21497,9 +21441,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsDsRecordType::Ds,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `HTTPS`, from `data`, `name`; its other properties are empty.
@@ -21512,9 +21455,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsHttpsRecordType::Https,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `LOC`, from `data`, `name`; its other properties are empty.
@@ -21527,9 +21469,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsLocRecordType::Loc,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `MX`, from `content`, `name`, `priority`; its other properties are empty.
@@ -21544,9 +21485,8 @@ impl DnsRecordsDnsRecordInput {
             priority: priority.into(),
             type_: DnsRecordsMxRecordType::Mx,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `NAPTR`, from `data`, `name`; its other properties are empty.
@@ -21559,9 +21499,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsNaptrRecordType::Naptr,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `NS`, from `content`, `name`; its other properties are empty.
@@ -21571,9 +21510,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsNsRecordType::Ns,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `PTR`, from `content`, `name`; its other properties are empty.
@@ -21583,9 +21521,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsPtrRecordType::Ptr,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `SMIMEA`, from `data`, `name`; its other properties are empty.
@@ -21598,9 +21535,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsSmimeaRecordType::Smimea,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `SRV`, from `data`, `name`; its other properties are empty.
@@ -21613,9 +21549,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsSrvRecordType::Srv,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `SSHFP`, from `data`, `name`; its other properties are empty.
@@ -21628,9 +21563,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsSshfpRecordType::Sshfp,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `SVCB`, from `data`, `name`; its other properties are empty.
@@ -21643,9 +21577,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsSvcbRecordType::Svcb,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `TLSA`, from `data`, `name`; its other properties are empty.
@@ -21658,9 +21591,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsTlsaRecordType::Tlsa,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `TXT`, from `content`, `name`; its other properties are empty.
@@ -21670,9 +21602,8 @@ impl DnsRecordsDnsRecordInput {
             name: name.into(),
             type_: DnsRecordsTxtRecordType::Txt,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
     /// The variant whose `type` is `URI`, from `data`, `name`, `priority`; its other properties are empty.
@@ -21687,9 +21618,8 @@ impl DnsRecordsDnsRecordInput {
             priority: priority.into(),
             type_: DnsRecordsUriRecordType::Uri,
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         })
     }
 }
@@ -21861,9 +21791,9 @@ pub struct DnsRecordsDnskeyRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -21880,9 +21810,9 @@ pub struct DnsRecordsDnskeyRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsDnskeyRecord {
@@ -21899,12 +21829,12 @@ impl DnsRecordsDnskeyRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -21925,10 +21855,10 @@ impl DnsRecordsDnskeyRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -21955,10 +21885,10 @@ impl DnsRecordsDnskeyRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -22032,15 +21962,12 @@ pub struct DnsRecordsDnskeyRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsDnskeyRecordInput {
@@ -22055,9 +21982,8 @@ impl DnsRecordsDnskeyRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -22066,22 +21992,16 @@ impl DnsRecordsDnskeyRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -22121,9 +22041,9 @@ pub struct DnsRecordsDsRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -22140,9 +22060,9 @@ pub struct DnsRecordsDsRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsDsRecord {
@@ -22159,12 +22079,12 @@ impl DnsRecordsDsRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -22185,10 +22105,10 @@ impl DnsRecordsDsRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -22215,10 +22135,10 @@ impl DnsRecordsDsRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -22292,15 +22212,12 @@ pub struct DnsRecordsDsRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsDsRecordInput {
@@ -22315,9 +22232,8 @@ impl DnsRecordsDsRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -22326,22 +22242,16 @@ impl DnsRecordsDsRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -22381,9 +22291,9 @@ pub struct DnsRecordsHttpsRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -22400,9 +22310,9 @@ pub struct DnsRecordsHttpsRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsHttpsRecord {
@@ -22419,12 +22329,12 @@ impl DnsRecordsHttpsRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -22445,10 +22355,10 @@ impl DnsRecordsHttpsRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -22475,10 +22385,10 @@ impl DnsRecordsHttpsRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -22542,15 +22452,12 @@ pub struct DnsRecordsHttpsRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsHttpsRecordInput {
@@ -22565,9 +22472,8 @@ impl DnsRecordsHttpsRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -22576,22 +22482,16 @@ impl DnsRecordsHttpsRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -22631,9 +22531,9 @@ pub struct DnsRecordsLocRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -22650,9 +22550,9 @@ pub struct DnsRecordsLocRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsLocRecord {
@@ -22669,12 +22569,12 @@ impl DnsRecordsLocRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -22695,10 +22595,10 @@ impl DnsRecordsLocRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -22725,10 +22625,10 @@ impl DnsRecordsLocRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -22920,15 +22820,12 @@ pub struct DnsRecordsLocRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsLocRecordInput {
@@ -22943,9 +22840,8 @@ impl DnsRecordsLocRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -22954,22 +22850,16 @@ impl DnsRecordsLocRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -23114,9 +23004,9 @@ pub struct DnsRecordsMxRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -23133,9 +23023,9 @@ pub struct DnsRecordsMxRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsMxRecord {
@@ -23153,12 +23043,12 @@ impl DnsRecordsMxRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `comment`.
@@ -23173,10 +23063,10 @@ impl DnsRecordsMxRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -23203,10 +23093,10 @@ impl DnsRecordsMxRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -23228,15 +23118,12 @@ pub struct DnsRecordsMxRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsMxRecordInput {
@@ -23253,9 +23140,8 @@ impl DnsRecordsMxRecordInput {
             priority: priority.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -23264,22 +23150,16 @@ impl DnsRecordsMxRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -23319,9 +23199,9 @@ pub struct DnsRecordsNaptrRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -23338,9 +23218,9 @@ pub struct DnsRecordsNaptrRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsNaptrRecord {
@@ -23357,12 +23237,12 @@ impl DnsRecordsNaptrRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -23383,10 +23263,10 @@ impl DnsRecordsNaptrRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -23413,10 +23293,10 @@ impl DnsRecordsNaptrRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -23510,15 +23390,12 @@ pub struct DnsRecordsNaptrRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsNaptrRecordInput {
@@ -23533,9 +23410,8 @@ impl DnsRecordsNaptrRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -23544,22 +23420,16 @@ impl DnsRecordsNaptrRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -23596,9 +23466,9 @@ pub struct DnsRecordsNsRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -23615,9 +23485,9 @@ pub struct DnsRecordsNsRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsNsRecord {
@@ -23633,12 +23503,12 @@ impl DnsRecordsNsRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `comment`.
@@ -23653,10 +23523,10 @@ impl DnsRecordsNsRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -23683,10 +23553,10 @@ impl DnsRecordsNsRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -23706,15 +23576,12 @@ pub struct DnsRecordsNsRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsNsRecordInput {
@@ -23729,9 +23596,8 @@ impl DnsRecordsNsRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -23740,22 +23606,16 @@ impl DnsRecordsNsRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -23815,9 +23675,9 @@ pub struct DnsRecordsPtrRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -23834,9 +23694,9 @@ pub struct DnsRecordsPtrRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsPtrRecord {
@@ -23852,12 +23712,12 @@ impl DnsRecordsPtrRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `comment`.
@@ -23872,10 +23732,10 @@ impl DnsRecordsPtrRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -23902,10 +23762,10 @@ impl DnsRecordsPtrRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -23925,15 +23785,12 @@ pub struct DnsRecordsPtrRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsPtrRecordInput {
@@ -23948,9 +23805,8 @@ impl DnsRecordsPtrRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -23959,22 +23815,16 @@ impl DnsRecordsPtrRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -24079,9 +23929,9 @@ pub struct DnsRecordsSmimeaRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -24098,9 +23948,9 @@ pub struct DnsRecordsSmimeaRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSmimeaRecord {
@@ -24117,12 +23967,12 @@ impl DnsRecordsSmimeaRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -24143,10 +23993,10 @@ impl DnsRecordsSmimeaRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -24173,10 +24023,10 @@ impl DnsRecordsSmimeaRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -24250,15 +24100,12 @@ pub struct DnsRecordsSmimeaRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSmimeaRecordInput {
@@ -24273,9 +24120,8 @@ impl DnsRecordsSmimeaRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -24284,22 +24130,16 @@ impl DnsRecordsSmimeaRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -24339,9 +24179,9 @@ pub struct DnsRecordsSrvRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -24358,9 +24198,9 @@ pub struct DnsRecordsSrvRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSrvRecord {
@@ -24377,12 +24217,12 @@ impl DnsRecordsSrvRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -24403,10 +24243,10 @@ impl DnsRecordsSrvRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -24433,10 +24273,10 @@ impl DnsRecordsSrvRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -24552,15 +24392,12 @@ pub struct DnsRecordsSrvRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSrvRecordInput {
@@ -24575,9 +24412,8 @@ impl DnsRecordsSrvRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -24586,22 +24422,16 @@ impl DnsRecordsSrvRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -24641,9 +24471,9 @@ pub struct DnsRecordsSshfpRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -24660,9 +24490,9 @@ pub struct DnsRecordsSshfpRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSshfpRecord {
@@ -24679,12 +24509,12 @@ impl DnsRecordsSshfpRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -24705,10 +24535,10 @@ impl DnsRecordsSshfpRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -24735,10 +24565,10 @@ impl DnsRecordsSshfpRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -24802,15 +24632,12 @@ pub struct DnsRecordsSshfpRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSshfpRecordInput {
@@ -24825,9 +24652,8 @@ impl DnsRecordsSshfpRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -24836,22 +24662,16 @@ impl DnsRecordsSshfpRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -24891,9 +24711,9 @@ pub struct DnsRecordsSvcbRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -24910,9 +24730,9 @@ pub struct DnsRecordsSvcbRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSvcbRecord {
@@ -24929,12 +24749,12 @@ impl DnsRecordsSvcbRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -24955,10 +24775,10 @@ impl DnsRecordsSvcbRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -24985,10 +24805,10 @@ impl DnsRecordsSvcbRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -25013,15 +24833,12 @@ pub struct DnsRecordsSvcbRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsSvcbRecordInput {
@@ -25036,9 +24853,8 @@ impl DnsRecordsSvcbRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -25047,22 +24863,16 @@ impl DnsRecordsSvcbRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -25117,9 +24927,9 @@ pub struct DnsRecordsTlsaRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -25136,9 +24946,9 @@ pub struct DnsRecordsTlsaRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsTlsaRecord {
@@ -25155,12 +24965,12 @@ impl DnsRecordsTlsaRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -25181,10 +24991,10 @@ impl DnsRecordsTlsaRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -25211,10 +25021,10 @@ impl DnsRecordsTlsaRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -25239,15 +25049,12 @@ pub struct DnsRecordsTlsaRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsTlsaRecordInput {
@@ -25262,9 +25069,8 @@ impl DnsRecordsTlsaRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -25273,22 +25079,16 @@ impl DnsRecordsTlsaRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -25325,9 +25125,9 @@ pub struct DnsRecordsTxtRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -25344,9 +25144,9 @@ pub struct DnsRecordsTxtRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsTxtRecord {
@@ -25362,12 +25162,12 @@ impl DnsRecordsTxtRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `comment`.
@@ -25382,10 +25182,10 @@ impl DnsRecordsTxtRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -25412,10 +25212,10 @@ impl DnsRecordsTxtRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -25435,15 +25235,12 @@ pub struct DnsRecordsTxtRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsTxtRecordInput {
@@ -25458,9 +25255,8 @@ impl DnsRecordsTxtRecordInput {
             name: name.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -25469,22 +25265,16 @@ impl DnsRecordsTxtRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -25581,9 +25371,9 @@ pub struct DnsRecordsUriRecord {
         with = "::time::serde::rfc3339::option"
     )]
     pub created_on: Option<::time::OffsetDateTime>,
-    /// Identifier
+    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub ttl: Option<f64>,
     /// Extra Cloudflare-specific information about the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<DnsRecordsBaseMeta>,
@@ -25600,9 +25390,9 @@ pub struct DnsRecordsUriRecord {
     /// Custom tags for the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
+    /// The `id` property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttl: Option<f64>,
+    pub id: Option<String>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsUriRecord {
@@ -25621,12 +25411,12 @@ impl DnsRecordsUriRecord {
             type_: type_.into(),
             comment: None,
             created_on: None,
-            id: None,
+            ttl: None,
             meta: None,
             modified_on: None,
             proxiable: None,
             tags: None,
-            ttl: None,
+            id: None,
         }
     }
     /// Sets `content`.
@@ -25647,10 +25437,10 @@ impl DnsRecordsUriRecord {
         self.created_on = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `meta`.
@@ -25677,10 +25467,10 @@ impl DnsRecordsUriRecord {
         self.tags = Some(value.into());
         self
     }
-    /// Sets `ttl`.
+    /// Sets `id`.
     #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
         self
     }
 }
@@ -25733,15 +25523,12 @@ pub struct DnsRecordsUriRecordInput {
     /// Comments or notes about the DNS record. This field has no effect on DNS responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    /// Identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Custom tags for the DNS record. This field has no effect on DNS responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
     /// Time To Live (TTL) of the DNS record in seconds. Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// Custom tags for the DNS record. This field has no effect on DNS responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 #[cfg(feature = "dns_records")]
 impl DnsRecordsUriRecordInput {
@@ -25758,9 +25545,8 @@ impl DnsRecordsUriRecordInput {
             priority: priority.into(),
             type_: type_.into(),
             comment: None,
-            id: None,
-            tags: None,
             ttl: None,
+            tags: None,
         }
     }
     /// Sets `comment`.
@@ -25769,22 +25555,16 @@ impl DnsRecordsUriRecordInput {
         self.comment = Some(value.into());
         self
     }
-    /// Sets `id`.
+    /// Sets `ttl`.
     #[must_use]
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
+    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
+        self.ttl = Some(value.into());
         self
     }
     /// Sets `tags`.
     #[must_use]
     pub fn with_tags(mut self, value: impl Into<Vec<String>>) -> Self {
         self.tags = Some(value.into());
-        self
-    }
-    /// Sets `ttl`.
-    #[must_use]
-    pub fn with_ttl(mut self, value: impl Into<f64>) -> Self {
-        self.ttl = Some(value.into());
         self
     }
 }
@@ -80321,7 +80101,7 @@ impl ZonesRocketLoaderInput {
 /// The same shape as [`crate::types::ArgoConfigValue`], which the document defines again here.
 pub type ZonesRocketLoaderValue = ArgoConfigValue;
 #[cfg(feature = "pagerules")]
-/// The `actions` property of `PageruleListResponseItem`.
+/// One action of a page rule: the setting it changes (`id`) and the value it sets.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Deserialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Serialize))]
@@ -80333,20 +80113,19 @@ pub struct ZonesRoute {
         with = "::time::serde::rfc3339::option"
     )]
     pub modified_on: Option<::time::OffsetDateTime>,
-    /// The type of route.
+    /// The setting this action changes, e.g. `browser_check`, `cache_level`, `forwarding_url`.
+    pub id: String,
+    /// The value of the setting: `on`/`off` or another word for most settings, a number of seconds for TTLs, an object for `forwarding_url` (`url` and `status_code`); none for a switch such as `disable_apps`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<ZonesRouteName>,
-    /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<ZonesRouteValue>,
+    pub value: Option<::serde_json::Value>,
 }
 #[cfg(feature = "pagerules")]
 impl ZonesRoute {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
+    /// Takes the required fields (`id`); the `with_` methods set the others.
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
             modified_on: None,
-            name: None,
+            id: id.into(),
             value: None,
         }
     }
@@ -80356,111 +80135,38 @@ impl ZonesRoute {
         self.modified_on = Some(value.into());
         self
     }
-    /// Sets `name`.
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<ZonesRouteName>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
     /// Sets `value`.
     #[must_use]
-    pub fn with_value(mut self, value: impl Into<ZonesRouteValue>) -> Self {
+    pub fn with_value(mut self, value: impl Into<::serde_json::Value>) -> Self {
         self.value = Some(value.into());
         self
     }
 }
 #[cfg(feature = "pagerules")]
-/// The `actions` property of `PageruleCreateBody`.
+/// One action of a page rule: the setting it changes (`id`) and the value it sets.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[cfg_attr(feature = "all-serde", derive(::serde::Deserialize))]
 pub struct ZonesRouteInput {
-    /// The type of route.
+    /// The setting this action changes, e.g. `browser_check`, `cache_level`, `forwarding_url`.
+    pub id: String,
+    /// The value of the setting: `on`/`off` or another word for most settings, a number of seconds for TTLs, an object for `forwarding_url` (`url` and `status_code`); none for a switch such as `disable_apps`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<ZonesRouteName>,
-    /// The `value` property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<ZonesRouteValue>,
+    pub value: Option<::serde_json::Value>,
 }
 #[cfg(feature = "pagerules")]
 impl ZonesRouteInput {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self { name: None, value: None }
-    }
-    /// Sets `name`.
-    #[must_use]
-    pub fn with_name(mut self, value: impl Into<ZonesRouteName>) -> Self {
-        self.name = Some(value.into());
-        self
+    /// Takes the required fields (`id`); the `with_` methods set the others.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), value: None }
     }
     /// Sets `value`.
     #[must_use]
-    pub fn with_value(mut self, value: impl Into<ZonesRouteValue>) -> Self {
+    pub fn with_value(mut self, value: impl Into<::serde_json::Value>) -> Self {
         self.value = Some(value.into());
         self
     }
 }
-#[cfg(feature = "pagerules")]
-/// The type of route.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesRouteName {
-    /// `forward_url`
-    ForwardUrl,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "pagerules")]
-crate::runtime::string_enum!(open ZonesRouteName { ForwardUrl = "forward_url" });
-#[cfg(feature = "pagerules")]
-/// The `value` property of `ZonesRoute`.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ZonesRouteValue {
-    /// The response type for the URL redirect.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<ZonesRouteValueType>,
-    /// The URL to redirect the request to.
-    /// Notes: ${num} refers to the position of '*' in the constraint value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-#[cfg(feature = "pagerules")]
-impl ZonesRouteValue {
-    /// Every field starts unset; the `with_` methods set them.
-    pub fn new() -> Self {
-        Self { type_: None, url: None }
-    }
-    /// Sets `type_`.
-    #[must_use]
-    pub fn with_type(mut self, value: impl Into<ZonesRouteValueType>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `url`.
-    #[must_use]
-    pub fn with_url(mut self, value: impl Into<String>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-}
-#[cfg(feature = "pagerules")]
-/// The response type for the URL redirect.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ZonesRouteValueType {
-    /// `temporary`
-    Temporary,
-    /// `permanent`
-    Permanent,
-    /// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "pagerules")]
-crate::runtime::string_enum!(
-    open ZonesRouteValueType { Temporary = "temporary", Permanent = "permanent" }
-);
 #[cfg(feature = "settings")]
 /// [Automatic Platform Optimization for WordPress](https://developers.cloudflare.com/automatic-platform-optimization/) serves your WordPress site from Cloudflare's edge network and caches third-party fonts.
 ///

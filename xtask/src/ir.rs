@@ -153,7 +153,28 @@ pub enum Ty {
     Json,
     Array(Box<Ty>),
     Map(Box<Ty>),
+    /// `null` or the inner type: an array item or a map value the spec allows to be `null` (a field says
+    /// it with [`Field::nullable`] instead).
+    Nullable(Box<Ty>),
     Named(TypePath),
+}
+
+impl Ty {
+    /// The type inside an array, a map or a nullable value.
+    pub fn inner(&self) -> Option<&Ty> {
+        match self {
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Nullable(inner) => Some(inner),
+            _ => None,
+        }
+    }
+
+    /// [`Ty::inner`], to change it.
+    pub fn inner_mut(&mut self) -> Option<&mut Ty> {
+        match self {
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Nullable(inner) => Some(inner),
+            _ => None,
+        }
+    }
 }
 
 /// A `oneOf`/`anyOf`, decided in one step by a rule found in the spec (`lower::schema`'s `union`): the

@@ -989,3 +989,74 @@ fn response_decodes_the_union_part_and_encodes_it_back() {
 "##,
     );
 }
+
+/// Array items and map values the spec allows to be `null` decode `null` as `None` (a list of Logpush jobs
+/// with a `null` job failed to decode), and are sent as `null`; the items of a parameter never are, and a
+/// page of such items still streams.
+#[test]
+fn nullable_items_and_map_values_decode_null() {
+    let (dir, _, _lock) = fixture_crate("nullable-items");
+    let types = read_types(&dir);
+    for expected in [
+        "pub cls: Option<Vec<Option<f64>>>,",
+        "pub rows: Option<Vec<Option<TrendRowsItem>>>,",
+        "pub labels: Option<::std::collections::BTreeMap<String, Option<String>>>,",
+        "pub extra: ::std::collections::BTreeMap<String, Option<f64>>,",
+        // Items that say nothing of `null`, or whose `allOf` rules it out, stay plain.
+        "pub plain_rows: Option<Vec<Row>>,",
+        "pub strict_jobs: Option<Vec<TrendStrictJobsItem>>,",
+        "pub dataset: Option<Vec<String>>,",
+        "-> crate::Paginator<Option<crate::types::Job>>",
+    ] {
+        assert!(
+            types.contains(expected),
+            "missing `{expected}` in:\n{types}"
+        );
+    }
+    decode_test(
+        &dir,
+        r#"
+use fixture_nullable_items::jobs::JobListResponse;
+use fixture_nullable_items::types::Trend;
+use serde_json::json;
+
+#[test]
+fn null_items_and_values() {
+    let page: JobListResponse = serde_json::from_value(json!({
+        "success": true, "errors": [], "messages": [],
+        "result": [{"id": 1, "name": "a"}, null],
+        "result_info": {"total_pages": 1}
+    }))
+    .unwrap();
+    assert_eq!(page.result.len(), 2);
+    assert_eq!(page.result[0].as_ref().and_then(|job| job.id), Some(1));
+    assert!(page.result[1].is_none());
+
+    let trend: Trend = serde_json::from_value(json!({
+        "cls": [0.5, null],
+        "rows": [null, {"id": 2, "note": "n"}],
+        "labels": {"a": "x", "b": null},
+        "scores": {"best": 1.0, "p50": null, "p90": 0.25}
+    }))
+    .unwrap();
+    assert_eq!(trend.cls, Some(vec![Some(0.5), None]));
+    let rows = trend.rows.as_ref().unwrap();
+    assert!(rows[0].is_none());
+    assert_eq!(rows[1].as_ref().and_then(|row| row.id), Some(2));
+    let labels = trend.labels.as_ref().unwrap();
+    assert_eq!((labels["a"].as_deref(), labels["b"].as_deref()), (Some("x"), None));
+    let scores = trend.scores.as_ref().unwrap();
+    assert_eq!((scores.extra["p50"], scores.extra["p90"]), (None, Some(0.25)));
+    // Sent back as it came.
+    let sent = serde_json::to_value(&trend).unwrap();
+    assert_eq!(sent["cls"], json!([0.5, null]));
+    assert_eq!(sent["labels"], json!({"a": "x", "b": null}));
+    assert_eq!(sent["scores"]["p50"], json!(null));
+
+    // Items that do not allow `null` still refuse it.
+    assert!(serde_json::from_value::<Trend>(json!({"plain_rows": [null]})).is_err());
+    assert!(serde_json::from_value::<Trend>(json!({"strict_jobs": [null]})).is_err());
+}
+"#,
+    );
+}

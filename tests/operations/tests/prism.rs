@@ -171,10 +171,13 @@ enum Apart {
     /// A 2xx answer that meets its schema with `success: false`, which the spec's envelope allows and the SDK
     /// reports as an error by design.
     SuccessFalse,
-    /// The answer meets its schema only as JSON Schema reads a schema with `properties` and no `type`: as
-    /// taking any value. The generator reads such a schema as an object (Cloudflare's API sends objects
-    /// there), so a string or `null` in its place does not decode.
-    TypelessSchema,
+    /// The answer meets its schema only as JSON Schema reads it literally, not as the generator types it
+    /// (`Validator::as_generated`): a schema with `properties` and no `type` takes any value, where the
+    /// generator reads an object (Cloudflare's API sends objects there), so a string or `null` in its place
+    /// does not decode; and a union member that leaves a property undescribed takes any value for it, where
+    /// the generator types the property by the members that describe it (one struct for objects it cannot
+    /// tell apart), so a value that breaks their description does not decode.
+    ReadLiterally,
     /// Prism refused the request only for leaving out properties that are `readOnly` where Prism wants
     /// them, which OpenAPI says a request does not send (Prism misses `readOnly` in arrays, `allOf` and
     /// `$ref`s: stoplightio/prism#2336).
@@ -187,7 +190,7 @@ enum Apart {
 impl Apart {
     const ALL: [Apart; 6] = [
         Apart::InvalidAnswer,
-        Apart::TypelessSchema,
+        Apart::ReadLiterally,
         Apart::SuccessFalse,
         Apart::PrismError,
         Apart::ReadOnlyRequired,
@@ -197,9 +200,7 @@ impl Apart {
     fn title(self) -> &'static str {
         match self {
             Apart::InvalidAnswer => "answers invalid against their own schema",
-            Apart::TypelessSchema => {
-                "answers valid only as a schema without `type` is read literally"
-            }
+            Apart::ReadLiterally => "answers valid only as the schema is read literally",
             Apart::PrismError => "Prism could not answer",
             Apart::SuccessFalse => "`success: false` in a valid 2xx answer",
             Apart::ReadOnlyRequired => "Prism wants a `readOnly` property sent",
@@ -604,11 +605,11 @@ fn judge(
                 reason: "the schema allows `success: false` with HTTP 2xx".to_owned(),
             };
         }
-        let typeless = Validator::as_generated(spec).validate(schema, &answer);
-        if !typeless.is_empty() {
-            let reason: Vec<String> = typeless.iter().take(3).map(ToString::to_string).collect();
+        let as_typed = Validator::as_generated(spec).validate(schema, &answer);
+        if !as_typed.is_empty() {
+            let reason: Vec<String> = as_typed.iter().take(3).map(ToString::to_string).collect();
             return Verdict::Apart {
-                kind: Apart::TypelessSchema,
+                kind: Apart::ReadLiterally,
                 location: example_at.unwrap_or(schema_at),
                 reason: reason.join("; "),
             };

@@ -43,8 +43,8 @@ pub struct Validator<'s> {
     /// Compiled `pattern`s; `None` for one Rust's regex syntax cannot read (ECMA-262 lookaround, say),
     /// which is then not checked rather than reported against the example.
     patterns: RefCell<HashMap<String, Option<Regex>>>,
-    /// Whether a schema with `properties` but no `type` takes only objects (see [`Validator::as_generated`]).
-    properties_imply_object: bool,
+    /// Whether schemas are read as the generator types them (see [`Validator::as_generated`]).
+    as_generated: bool,
     /// Whether the instance is a request body (see [`Validator::for_requests`]).
     request: bool,
 }
@@ -56,7 +56,7 @@ impl<'s> Validator<'s> {
         Validator {
             root,
             patterns: RefCell::new(HashMap::new()),
-            properties_imply_object: false,
+            as_generated: false,
             request: false,
         }
     }
@@ -84,11 +84,53 @@ impl<'s> Validator<'s> {
                 .is_some_and(|all| all.iter().any(|m| self.resolve(m).is_ok_and(marked)))
     }
 
+    /// Whether `name` is `readOnly` where `instance` gets its definition: in the schema's own `properties`,
+    /// or in a member that applies to it (every `allOf` member, each `oneOf`/`anyOf` member it meets),
+    /// through `$ref`s. A `required` list beside a `oneOf` names properties its members define: Cloudflare's
+    /// DNS record requires `proxiable` and `created_on`, which every record type defines read-only.
+    fn read_only_where_defined(
+        &self,
+        s: &'s serde_json::Map<String, Value>,
+        name: &str,
+        instance: &Value,
+        depth: usize,
+    ) -> bool {
+        let own = s.get("properties").and_then(|p| p.get(name));
+        if own.is_some_and(|p| self.read_only(p)) {
+            return true;
+        }
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let members = |keyword: &str| {
+            s.get(keyword)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        };
+        let defines = |member: &'s Value| {
+            self.resolve(member)
+                .ok()
+                .and_then(Value::as_object)
+                .is_some_and(|m| self.read_only_where_defined(m, name, instance, depth + 1))
+        };
+        members("allOf").any(defines)
+            || members("oneOf")
+                .chain(members("anyOf"))
+                .filter(|member| {
+                    let mut violations = Vec::new();
+                    self.check(member, instance, "", depth + 1, &mut violations);
+                    violations.is_empty()
+                })
+                .any(defines)
+    }
+
     /// The schemas as the generator types them: one with `properties` and no `type` describes an object (a
-    /// struct), so any other value breaks it, `null` too unless the schema is `nullable`.
+    /// struct), so any other value breaks it, `null` too unless the schema is `nullable`; and a property of
+    /// a `oneOf`/`anyOf` member that leaves it undescribed must meet another member's description of it.
     pub fn as_generated(root: &'s Value) -> Self {
         Validator {
-            properties_imply_object: true,
+            as_generated: true,
             ..Validator::new(root)
         }
     }
@@ -163,7 +205,7 @@ impl<'s> Validator<'s> {
         };
 
         let enumeration = s.get("enum").and_then(Value::as_array);
-        if self.properties_imply_object
+        if self.as_generated
             && !instance.is_object()
             && s.get("type").is_none()
             && s.contains_key("properties")
@@ -208,7 +250,7 @@ impl<'s> Validator<'s> {
             Value::String(text) => self.check_string(s, text, &mut fail),
             Value::Number(n) => check_number(s, n.as_f64().unwrap_or(f64::NAN), &mut fail),
             Value::Array(items) => self.check_array(s, items, at, depth, out),
-            Value::Object(members) => self.check_object(s, members, at, depth, out),
+            Value::Object(members) => self.check_object(s, members, instance, at, depth, out),
             Value::Null | Value::Bool(_) => {}
         }
         self.check_composition(s, instance, at, depth, out);
@@ -247,6 +289,7 @@ impl<'s> Validator<'s> {
         &self,
         s: &'s serde_json::Map<String, Value>,
         members: &serde_json::Map<String, Value>,
+        instance: &Value,
         at: &str,
         depth: usize,
         out: &mut Vec<Violation>,
@@ -269,12 +312,7 @@ impl<'s> Validator<'s> {
             .filter_map(Value::as_str)
         {
             // OpenAPI: a required `readOnly` property is required in answers only.
-            let read_only = || {
-                properties
-                    .and_then(|p| p.get(name))
-                    .is_some_and(|p| self.read_only(p))
-            };
-            let excused = self.request && read_only();
+            let excused = self.request && self.read_only_where_defined(s, name, instance, depth);
             if !members.contains_key(name) && !excused {
                 fail(format!("the required property `{name}` is missing"));
             }
@@ -326,6 +364,16 @@ impl<'s> Validator<'s> {
             for (i, member) in members.iter().enumerate() {
                 let mut violations = Vec::new();
                 self.check(member, instance, at, depth + 1, &mut violations);
+                if violations.is_empty() && self.as_generated {
+                    self.check_described_elsewhere(
+                        members,
+                        i,
+                        instance,
+                        at,
+                        depth,
+                        &mut violations,
+                    );
+                }
                 match violations.first() {
                     None => matching.push(i),
                     Some(v) if v.pointer == at => {
@@ -365,6 +413,84 @@ impl<'s> Validator<'s> {
                 });
             }
         }
+    }
+
+    /// As the generator types a union of objects it cannot tell apart (one struct, each property typed by
+    /// the members that describe it): a property of `instance` that member `own` leaves undescribed (so
+    /// JSON Schema lets any value through it) must meet another member's description of it.
+    fn check_described_elsewhere(
+        &self,
+        members: &'s [Value],
+        own: usize,
+        instance: &Value,
+        at: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
+        let Value::Object(fields) = instance else {
+            return;
+        };
+        for (name, value) in fields {
+            if !self.descriptions(&members[own], name, depth).is_empty() {
+                continue;
+            }
+            let elsewhere: Vec<&'s Value> = members
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != own)
+                .flat_map(|(_, member)| self.descriptions(member, name, depth))
+                .collect();
+            let mut first = Vec::new();
+            for (i, description) in elsewhere.iter().enumerate() {
+                let mut violations = Vec::new();
+                self.check(
+                    description,
+                    value,
+                    &at.member(name),
+                    depth + 1,
+                    &mut violations,
+                );
+                if violations.is_empty() {
+                    first.clear();
+                    break;
+                }
+                if i == 0 {
+                    first = violations;
+                }
+            }
+            out.extend(first.into_iter().map(|v| Violation {
+                message: format!(
+                    "{} (as the members that describe `{name}` say; the one this answer meets leaves it undescribed)",
+                    v.message
+                ),
+                ..v
+            }));
+        }
+    }
+
+    /// The schemas of property `name` that `schema` describes: in its `properties` or an `allOf` member's,
+    /// through `$ref`s.
+    fn descriptions(&self, schema: &'s Value, name: &str, depth: usize) -> Vec<&'s Value> {
+        let Ok(schema) = self.resolve(schema) else {
+            return Vec::new();
+        };
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        let mut found: Vec<&'s Value> = schema
+            .get("properties")
+            .and_then(|p| p.get(name))
+            .into_iter()
+            .collect();
+        for member in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            found.extend(self.descriptions(member, name, depth + 1));
+        }
+        found
     }
 
     fn check_string(

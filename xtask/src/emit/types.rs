@@ -37,6 +37,10 @@ pub fn rust_type_named(
             let value = rust_type_named(value, true, name);
             quote!(::std::collections::BTreeMap<String, #value>)
         }
+        Ty::Nullable(inner) => {
+            let inner = rust_type_named(inner, true, name);
+            quote!(Option<#inner>)
+        }
         Ty::Named(path) => name(path),
     }
 }

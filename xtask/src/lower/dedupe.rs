@@ -145,6 +145,7 @@ fn ty_signature(ty: &Ty, class_of: &dyn Fn(&TypePath) -> usize) -> String {
         Ty::Named(path) => format!("#{}", class_of(path)),
         Ty::Array(inner) => format!("[{}]", ty_signature(inner, class_of)),
         Ty::Map(inner) => format!("{{{}}}", ty_signature(inner, class_of)),
+        Ty::Nullable(inner) => format!("{}?", ty_signature(inner, class_of)),
         other => format!("{other:?}"),
     }
 }

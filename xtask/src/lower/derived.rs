@@ -127,7 +127,7 @@ fn buffered(api: &Api) -> BTreeSet<TypePath> {
         .collect();
     while let Some(ty) = pending.pop() {
         match ty {
-            Ty::Array(inner) | Ty::Map(inner) => pending.push(inner),
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Nullable(inner) => pending.push(inner),
             // A copy's definition is what is decoded: it is the one that is buffered.
             Ty::Named(path) if found.insert(api.find(path).map_or(path, |d| &d.path).clone()) => {
                 match api.find(path).map(|d| &d.kind) {

@@ -121,7 +121,10 @@ pub(super) fn kind_types(kind: &TypeKind) -> Vec<&Ty> {
 pub(super) fn named_in<'t>(ty: &'t Ty, found: &mut impl FnMut(&'t TypePath)) {
     match ty {
         Ty::Named(path) => found(path),
-        Ty::Array(inner) | Ty::Map(inner) => named_in(inner, found),
-        _ => {}
+        _ => {
+            if let Some(inner) = ty.inner() {
+                named_in(inner, found)
+            }
+        }
     }
 }

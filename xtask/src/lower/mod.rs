@@ -163,7 +163,7 @@ fn missing_type(lowerer: &Lowerer, operations: &[crate::ir::Operation]) -> Optio
     while let Some(ty) = used.pop() {
         match ty {
             Ty::Named(path) if lowerer.table.find(path).is_none() => return Some(path.clone()),
-            Ty::Array(inner) | Ty::Map(inner) => used.push(inner),
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Nullable(inner) => used.push(inner),
             _ => {}
         }
     }

@@ -43,6 +43,10 @@ pub fn by_role(api: &mut Api) {
                 Ty::Named(path) => (path, name),
                 Ty::Array(item) => match item.as_ref() {
                     Ty::Named(path) => (path, format!("{name}Item")),
+                    Ty::Nullable(inner) => match inner.as_ref() {
+                        Ty::Named(path) => (path, format!("{name}Item")),
+                        _ => continue,
+                    },
                     _ => continue,
                 },
                 _ => continue,
@@ -239,8 +243,11 @@ fn rename_in(ty: &mut Ty, renamed: &HashMap<TypePath, TypePath>) {
                 *path = to.clone();
             }
         }
-        Ty::Array(inner) | Ty::Map(inner) => rename_in(inner, renamed),
-        _ => {}
+        _ => {
+            if let Some(inner) = ty.inner_mut() {
+                rename_in(inner, renamed)
+            }
+        }
     }
 }
 

@@ -951,11 +951,15 @@ fn query_object_params(
         .collect()
 }
 
-/// Timestamps in URLs and headers are the RFC 3339 text the caller gives.
+/// Timestamps in URLs and headers are the RFC 3339 text the caller gives; an array item that may be `null`
+/// is not (a URL cannot say `null`).
 fn as_text(ty: Ty) -> Ty {
     match ty {
         Ty::DateTime => Ty::String,
-        Ty::Array(item) if *item == Ty::DateTime => Ty::Array(Box::new(Ty::String)),
+        Ty::Array(item) => Ty::Array(Box::new(match *item {
+            Ty::Nullable(inner) => as_text(*inner),
+            item => as_text(item),
+        })),
         other => other,
     }
 }

@@ -283,7 +283,7 @@ impl<'a> Lowerer<'a> {
             }
             Shape::Array { items } => match items {
                 Some(items) => {
-                    let ty = self.lower(items.into(), &hint.child("Item"), &at.item(), dir)?;
+                    let ty = self.element(items.into(), &hint.child("Item"), &at.item(), dir)?;
                     Ty::Array(Box::new(ty))
                 }
                 None => Ty::Array(Box::new(Ty::Json)),
@@ -327,6 +327,46 @@ impl<'a> Lowerer<'a> {
         Ok(ty)
     }
 
+    /// An array item or a map value: its type, `Ty::Nullable` when the spec allows it to be `null` (a field
+    /// says that on the field; an item or value has only its type to say it).
+    fn element(&mut self, r: SchemaRef<'a>, hint: &Hint, at: &str, dir: Direction) -> Result<Ty> {
+        let ty = self.lower(r, hint, at, dir)?;
+        Ok(match ty {
+            // `()` and any JSON hold `null` already.
+            Ty::Null | Ty::Json => ty,
+            ty if self.says_null(r, at, 0)? => Ty::Nullable(Box::new(ty)),
+            ty => ty,
+        })
+    }
+
+    /// Whether `r` says `null` is allowed: `nullable`, a `null` enum value or member, through `$ref`s, or an
+    /// `allOf` one of whose members says so and none of whose members rules it out. Unlike
+    /// `!excludes_null`, a schema that is silent (only `properties`, no `type`) does not say it: the
+    /// generator types such a schema as what it describes.
+    fn says_null(&self, r: SchemaRef<'a>, at: &str, depth: usize) -> Result<bool> {
+        if depth > MAX_REF_DEPTH {
+            bail!("{at}: schemas nested deeper than {MAX_REF_DEPTH} levels (a cycle?)");
+        }
+        let (schema, _, location) = self.resolve(r, at)?;
+        if allows_null(schema) {
+            return Ok(true);
+        }
+        let all_of = match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => all_of,
+            SchemaKind::Any(any) if any.typ.is_none() => &any.all_of,
+            _ => return Ok(false),
+        };
+        let mut said = false;
+        for (i, member) in all_of.iter().enumerate() {
+            let member_at = location.member("allOf").index(i);
+            if self.excludes_null(member.into(), &member_at, depth + 1)? {
+                return Ok(false);
+            }
+            said = said || self.says_null(member.into(), &member_at, depth + 1)?;
+        }
+        Ok(said)
+    }
+
     /// `additionalProperties` as a map; an object with no properties and no rule is a map of any JSON.
     fn map_type(
         &mut self,
@@ -338,7 +378,7 @@ impl<'a> Lowerer<'a> {
         Ok(match additional {
             Some(AdditionalProperties::Schema(value)) => {
                 let r: &'a ReferenceOr<Schema> = value;
-                Ty::Map(Box::new(self.lower(
+                Ty::Map(Box::new(self.element(
                     r.into(),
                     &hint.child("Value"),
                     &at.member("additionalProperties"),
@@ -539,7 +579,7 @@ impl<'a> Lowerer<'a> {
                     module: path.module.clone(),
                     name: path.name.clone(),
                 };
-                Some(self.lower(
+                Some(self.element(
                     r.into(),
                     &hint.child("Extra"),
                     &at.member("additionalProperties"),

@@ -92,6 +92,7 @@ fn named(ty: &Ty) -> Option<(&TypePath, bool)> {
     match ty {
         Ty::Named(path) => Some((path, false)),
         Ty::Array(inner) | Ty::Map(inner) => named(inner).map(|(path, _)| (path, true)),
+        Ty::Nullable(inner) => named(inner),
         _ => None,
     }
 }

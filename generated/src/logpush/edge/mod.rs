@@ -149,7 +149,7 @@ impl EdgeCreateParams {
     }
 }
 /// What `list()` returns.
-pub type EdgeListResponse = Vec<crate::types::LogpushInstantLogsJob>;
+pub type EdgeListResponse = Vec<Option<crate::types::LogpushInstantLogsJob>>;
 /// What `create()` returns.
 pub type EdgeCreateResponse = Option<crate::types::LogpushInstantLogsJob>;
 /// The body of `client.logpush().edge().create()`.

@@ -857,7 +857,7 @@ impl JobDeleteZonesZoneIdLogpushJobsJobIdParams {
     }
 }
 /// What `list()` returns.
-pub type JobListResponse = Vec<crate::types::LogpushLogpushJob>;
+pub type JobListResponse = Vec<Option<crate::types::LogpushLogpushJob>>;
 /// What `create()` returns.
 pub type JobCreateResponse = Option<crate::types::LogpushLogpushJob>;
 /// What `get()` returns.
@@ -865,7 +865,9 @@ pub type JobGetResponse = Option<crate::types::LogpushLogpushJob>;
 /// What `update()` returns.
 pub type JobUpdateResponse = Option<crate::types::LogpushLogpushJob>;
 /// What `get_zones_zone_id_logpush_jobs()` returns.
-pub type JobGetZonesZoneIdLogpushJobsResponse = Vec<crate::types::LogpushLogpushJob>;
+pub type JobGetZonesZoneIdLogpushJobsResponse = Vec<
+    Option<crate::types::LogpushLogpushJob>,
+>;
 /// What `post_zones_zone_id_logpush_jobs()` returns.
 pub type JobPostZonesZoneIdLogpushJobsResponse = Option<crate::types::LogpushLogpushJob>;
 /// What `get_zones_zone_id_logpush_jobs_job_id()` returns.

@@ -451,7 +451,7 @@ pub struct RuleListResponse {
     /// The `messages` property.
     pub messages: Vec<crate::types::MagicVisibilityMessagesItem>,
     /// The `result` property.
-    pub result: Option<Vec<crate::types::MagicVisibilityMnmRule>>,
+    pub result: Option<Vec<Option<crate::types::MagicVisibilityMnmRule>>>,
     /// Whether the API call was successful
     pub success: bool,
     /// The `result_info` property.
@@ -477,7 +477,7 @@ impl RuleListResponse {
     #[must_use]
     pub fn with_result(
         mut self,
-        value: impl Into<Vec<crate::types::MagicVisibilityMnmRule>>,
+        value: impl Into<Vec<Option<crate::types::MagicVisibilityMnmRule>>>,
     ) -> Self {
         self.result = Some(value.into());
         self

@@ -392,3 +392,80 @@ fn required_read_only_properties_may_be_left_out_of_requests_only() {
         2
     );
 }
+
+/// `required` beside a `oneOf` names properties the members define (Cloudflare's DNS record): one the
+/// member the body meets defines `readOnly` may be left out of a request, one it defines writable may not.
+#[test]
+fn required_beside_a_union_is_read_only_where_the_matching_member_says_so() {
+    let spec = json!({ "components": { "schemas": {
+        "Base": { "properties": {
+            "id": { "allOf": [{ "type": "string" }, { "readOnly": true }] },
+            "created_on": { "type": "string", "readOnly": true }
+        } },
+        "A": { "allOf": [
+            { "properties": {
+                "type": { "type": "string", "enum": ["A"] },
+                "content": { "type": "string" }
+            } },
+            { "$ref": "#/components/schemas/Base" }
+        ], "required": ["type"] },
+        "CAA": { "allOf": [
+            { "properties": {
+                "type": { "type": "string", "enum": ["CAA"] },
+                "content": { "type": "string", "readOnly": true },
+                "data": { "type": "object" }
+            } },
+            { "$ref": "#/components/schemas/Base" }
+        ], "required": ["type", "data"] },
+        "Record": {
+            "type": "object",
+            "oneOf": [{ "$ref": "#/components/schemas/A" }, { "$ref": "#/components/schemas/CAA" }],
+            "required": ["id", "type", "content", "created_on"]
+        }
+    } } });
+    let record = &spec["components"]["schemas"]["Record"];
+    let request = Validator::for_requests(&spec);
+    assert!(request.is_valid(record, &json!({ "type": "A", "content": "198.51.100.4" })));
+    assert!(request.is_valid(record, &json!({ "type": "CAA", "data": {} })));
+    // An A record's `content` is writable: a request must send it.
+    let found = request.validate(record, &json!({ "type": "A" }));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("`content`"), "{found:?}");
+    // In an answer every required property is there.
+    let answer = Validator::new(&spec).validate(record, &json!({ "type": "CAA", "data": {} }));
+    assert_eq!(answer.len(), 3, "{answer:?}");
+}
+
+/// An `anyOf` of objects the generator cannot tell apart is one struct whose properties are typed by the
+/// members that describe them (API Shield's operations: a full operation, or a basic one that says nothing
+/// of `last_updated`). JSON Schema lets a bad `last_updated` through the basic member; read as generated,
+/// it must meet the full member's `date-time`.
+#[test]
+fn a_property_one_member_leaves_undescribed_meets_another_members_description_as_generated() {
+    let spec = json!({ "components": { "schemas": {
+        "Basic": { "type": "object", "properties": { "host": { "type": "string" } }, "required": ["host"] },
+        "Full": { "allOf": [
+            { "$ref": "#/components/schemas/Basic" },
+            { "properties": { "last_updated": { "type": "string", "format": "date-time" } } }
+        ] },
+        "Operation": { "anyOf": [
+            { "$ref": "#/components/schemas/Full" },
+            { "$ref": "#/components/schemas/Basic" }
+        ] }
+    } } });
+    let operation = &spec["components"]["schemas"]["Operation"];
+    let bad = json!({ "host": "example.com", "last_updated": "string" });
+    assert!(Validator::new(&spec).is_valid(operation, &bad));
+    let found = Validator::as_generated(&spec).validate(operation, &bad);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("#1: /last_updated:"), "{found:?}");
+    assert!(
+        found[0].message.contains("leaves it undescribed"),
+        "{found:?}"
+    );
+    let good = json!({ "host": "example.com", "last_updated": "2014-01-01T05:20:00.12345Z" });
+    assert!(Validator::as_generated(&spec).is_valid(operation, &good));
+    // Keys no member describes stay free.
+    let other = json!({ "host": "example.com", "note": 1 });
+    assert!(Validator::as_generated(&spec).is_valid(operation, &other));
+}

@@ -196,8 +196,8 @@ impl JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsParams {
     }
 }
 /// What `list()` returns.
-pub type JobListResponse = Vec<crate::types::LogpushLogpushJob>;
+pub type JobListResponse = Vec<Option<crate::types::LogpushLogpushJob>>;
 /// What `get_zones_zone_id_logpush_datasets_dataset_id_jobs()` returns.
 pub type JobGetZonesZoneIdLogpushDatasetsDatasetIdJobsResponse = Vec<
-    crate::types::LogpushLogpushJob,
+    Option<crate::types::LogpushLogpushJob>,
 >;

@@ -144,32 +144,32 @@ impl TrendGetParams {
 pub struct TrendGetResponse {
     /// Cumulative Layout Shift trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cls: Option<Vec<f64>>,
+    pub cls: Option<Vec<Option<f64>>>,
     /// First Contentful Paint trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fcp: Option<Vec<f64>>,
+    pub fcp: Option<Vec<Option<f64>>>,
     /// Largest Contentful Paint trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lcp: Option<Vec<f64>>,
+    pub lcp: Option<Vec<Option<f64>>>,
     /// The Lighthouse score trend.
     #[serde(
         rename = "performanceScore",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub performance_score: Option<Vec<f64>>,
+    pub performance_score: Option<Vec<Option<f64>>>,
     /// Speed Index trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub si: Option<Vec<f64>>,
+    pub si: Option<Vec<Option<f64>>>,
     /// Total Blocking Time trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tbt: Option<Vec<f64>>,
+    pub tbt: Option<Vec<Option<f64>>>,
     /// Time To First Byte trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ttfb: Option<Vec<f64>>,
+    pub ttfb: Option<Vec<Option<f64>>>,
     /// Time To Interactive trend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tti: Option<Vec<f64>>,
+    pub tti: Option<Vec<Option<f64>>>,
 }
 impl TrendGetResponse {
     /// Every field starts unset; the `with_` methods set them.
@@ -187,49 +187,49 @@ impl TrendGetResponse {
     }
     /// Sets `cls`.
     #[must_use]
-    pub fn with_cls(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_cls(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.cls = Some(value.into());
         self
     }
     /// Sets `fcp`.
     #[must_use]
-    pub fn with_fcp(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_fcp(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.fcp = Some(value.into());
         self
     }
     /// Sets `lcp`.
     #[must_use]
-    pub fn with_lcp(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_lcp(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.lcp = Some(value.into());
         self
     }
     /// Sets `performance_score`.
     #[must_use]
-    pub fn with_performance_score(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_performance_score(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.performance_score = Some(value.into());
         self
     }
     /// Sets `si`.
     #[must_use]
-    pub fn with_si(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_si(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.si = Some(value.into());
         self
     }
     /// Sets `tbt`.
     #[must_use]
-    pub fn with_tbt(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_tbt(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.tbt = Some(value.into());
         self
     }
     /// Sets `ttfb`.
     #[must_use]
-    pub fn with_ttfb(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_ttfb(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.ttfb = Some(value.into());
         self
     }
     /// Sets `tti`.
     #[must_use]
-    pub fn with_tti(mut self, value: impl Into<Vec<f64>>) -> Self {
+    pub fn with_tti(mut self, value: impl Into<Vec<Option<f64>>>) -> Self {
         self.tti = Some(value.into());
         self
     }

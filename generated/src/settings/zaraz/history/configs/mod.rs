@@ -101,5 +101,5 @@ impl ConfigGetParams {
 /// What `get()` returns.
 pub type ConfigGetResponse = ::std::collections::BTreeMap<
     String,
-    crate::types::ZarazZarazConfigHistoryResponseResultValue,
+    Option<crate::types::ZarazZarazConfigHistoryResponseResultValue>,
 >;
