@@ -5,7 +5,7 @@
 //!
 //! Names come from the same model (`ir::Api`) the SDK is emitted from, so the cases call what the SDK has.
 
-mod values;
+pub mod values;
 
 use crate::conformance::validate::Validator;
 use crate::emit::{rust_type_named, security_alternatives, setter_names_of, File};
