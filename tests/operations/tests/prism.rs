@@ -352,15 +352,8 @@ fn step_into<'s>(
     } else if let Some(property) = schema.get("properties").and_then(|p| p.get(step)) {
         out.extend(validator.resolve(property).ok());
     }
-    for keyword in ["allOf", "oneOf", "anyOf"] {
-        for member in schema
-            .get(keyword)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            step_into(validator, member, step, depth + 1, out);
-        }
+    for member in members(schema) {
+        step_into(validator, member, step, depth + 1, out);
     }
 }
 
@@ -538,6 +531,14 @@ fn request_entries_in(exchange: &Exchange) -> bool {
     !matches!(first, Some(Ok(entry)) if entry["location"][0] == "response")
 }
 
+/// The members of a schema's `allOf`, `oneOf` and `anyOf`.
+fn members(schema: &Value) -> impl Iterator<Item = &Value> {
+    ["allOf", "oneOf", "anyOf"]
+        .into_iter()
+        .filter_map(|keyword| schema.get(keyword)?.as_array())
+        .flatten()
+}
+
 /// Adds to `value`, wherever `schema` (through `allOf`/`oneOf`/`anyOf` members, properties and items)
 /// requires a `readOnly` property that is missing, a value made for that property; `names` gets where.
 fn fill_read_only<'s>(
@@ -555,15 +556,8 @@ fn fill_read_only<'s>(
     if depth > 16 {
         return;
     }
-    for keyword in ["allOf", "oneOf", "anyOf"] {
-        for member in schema
-            .get(keyword)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            fill_read_only(values, validator, member, value, at, names, depth + 1);
-        }
+    for member in members(schema) {
+        fill_read_only(values, validator, member, value, at, names, depth + 1);
     }
     match value {
         Value::Object(object) => {
