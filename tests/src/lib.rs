@@ -10,7 +10,10 @@ pub mod server;
 
 pub use server::{RecordedRequest, Response, TestServer};
 
-use cloudflare_sdk::Client;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cloudflare_sdk::{Client, ClientBuilder};
 
 /// A well-formed 32-character account id (the spec's example).
 pub const ACCOUNT_ID: &str = "023e105f4ecef8ad9ca31a8372d0c353";
@@ -67,3 +70,26 @@ pub fn failure(code: i64, message: &str) -> serde_json::Value {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The waits a client asked its sleeper for, in order.
+pub type Delays = Arc<Mutex<Vec<Duration>>>;
+
+/// A builder with the bearer token pointed at `url`, whose waits between attempts are recorded instead of
+/// slept.
+pub fn recording(url: &str) -> (ClientBuilder, Delays) {
+    let delays = Delays::default();
+    let recorded = Arc::clone(&delays);
+    let builder = Client::builder()
+        .api_token(TOKEN)
+        .base_url(url)
+        .sleeper(move |delay| {
+            recorded.lock().unwrap().push(delay);
+            async {}
+        });
+    (builder, delays)
+}
+
+/// The waits recorded so far.
+pub fn delays_of(delays: &Delays) -> Vec<Duration> {
+    delays.lock().unwrap().clone()
+}

@@ -3,7 +3,6 @@
 //! exact delays (e.g. `retry-after: 3` is a 3 s wait) while taking milliseconds. Every test asserts how many
 //! requests reached the server.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cloudflare_sdk::rules::lists::bulk_operations::{
@@ -11,34 +10,17 @@ use cloudflare_sdk::rules::lists::bulk_operations::{
 };
 use cloudflare_sdk::rules::lists::{ListCreateBody, ListCreateParams};
 use cloudflare_sdk::types::ListsKind;
-use cloudflare_sdk::{Client, ClientBuilder, Error};
+use cloudflare_sdk::{Client, Error};
 use sdk_tests::server::Fault;
-use sdk_tests::{envelope, failure, Response, TestServer, ACCOUNT_ID, OPERATION_ID, TOKEN};
+use sdk_tests::{
+    delays_of, envelope, failure, recording, Delays, Response, TestServer, ACCOUNT_ID,
+    OPERATION_ID, TOKEN,
+};
 use serde_json::json;
-
-type Delays = Arc<Mutex<Vec<Duration>>>;
-
-/// A builder pointed at `url` whose waits between attempts are recorded instead of slept.
-fn recording(url: &str) -> (ClientBuilder, Delays) {
-    let delays = Delays::default();
-    let recorded = Arc::clone(&delays);
-    let builder = Client::builder()
-        .api_token(TOKEN)
-        .base_url(url)
-        .sleeper(move |delay| {
-            recorded.lock().unwrap().push(delay);
-            async {}
-        });
-    (builder, delays)
-}
 
 fn recording_client(server: &TestServer) -> (Client, Delays) {
     let (builder, delays) = recording(&server.url());
     (builder.build().unwrap(), delays)
-}
-
-fn delays_of(delays: &Delays) -> Vec<Duration> {
-    delays.lock().unwrap().clone()
 }
 
 fn params() -> BulkOperationGetParams {

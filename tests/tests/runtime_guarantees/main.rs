@@ -8,7 +8,6 @@ mod credentials;
 mod deadlines;
 mod owned_calls;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cloudflare_sdk::rules::lists::bulk_operations::{
@@ -16,34 +15,16 @@ use cloudflare_sdk::rules::lists::bulk_operations::{
 };
 use cloudflare_sdk::rules::lists::items::{ItemCreateParams, ItemListParams};
 use cloudflare_sdk::types::ListsItemInput;
-use cloudflare_sdk::{Client, ClientBuilder, Error, Paginator, WaitOptions};
+use cloudflare_sdk::{Client, Error, Paginator, WaitOptions};
 use futures_util::StreamExt;
-use sdk_tests::{envelope, failure, Response, TestServer, ACCOUNT_ID, OPERATION_ID, TOKEN};
+use sdk_tests::{
+    delays_of, envelope, failure, recording, Response, TestServer, ACCOUNT_ID, OPERATION_ID, TOKEN,
+};
 use serde_json::json;
 
 const EMAIL: &str = "owner@example.com";
 const KEY: &str = "c2547eb745079dac9320b638f5e225cf483cc5cfdda41";
 const LIST_ID: &str = "2c0fc9fa937b11eaa1b71c4d701ab86e";
-
-type Delays = Arc<Mutex<Vec<Duration>>>;
-
-/// A builder pointed at `url` whose waits are recorded instead of slept.
-fn recording(url: &str) -> (ClientBuilder, Delays) {
-    let delays = Delays::default();
-    let recorded = Arc::clone(&delays);
-    let builder = Client::builder()
-        .api_token(TOKEN)
-        .base_url(url)
-        .sleeper(move |delay| {
-            recorded.lock().unwrap().push(delay);
-            async {}
-        });
-    (builder, delays)
-}
-
-fn delays_of(delays: &Delays) -> Vec<Duration> {
-    delays.lock().unwrap().clone()
-}
 
 fn params() -> BulkOperationGetParams {
     BulkOperationGetParams::new(ACCOUNT_ID)
