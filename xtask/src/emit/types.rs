@@ -248,39 +248,10 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
     let name = path.name.as_str();
     let ty_name = id(name);
     let raw_text = raw_text && union.rule != Rule::Kind;
-    let variants = union.variants.iter().map(|v| {
-        let ident = id(&v.ident);
-        let mut ty = rust_type(&v.ty, true, &path.module);
-        if v.boxed {
-            ty = quote!(Box<#ty>);
-        }
-        let chosen_by = match (&union.rule, &v.selector) {
-            (Rule::Tag(tag), Selector::Tag(values)) => {
-                let values = values
-                    .iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("`{tag}`: {values}.")
-            }
-            (_, Selector::Present(property)) => format!("`{property}` is present."),
-            (_, Selector::Kind(kind)) => format!("A JSON {}.", kind_name(*kind)),
-            (_, Selector::Tag(_)) => String::new(),
-        };
-        let doc = docs::outer(&format!(
-            "{chosen_by}{}",
-            v.doc
-                .as_deref()
-                .map(|d| format!("\n\n{d}"))
-                .unwrap_or_default()
-        ));
-        quote! { #doc #ident(#ty), }
-    });
-    let decode = |v: &crate::ir::Variant| {
-        let variant_name = &v.ident;
-        let wrap = super::union_decode::wrap(v);
-        quote!(#DECODE_VARIANT(value, #name, #variant_name).map(#wrap))
-    };
+    let variants = union
+        .variants
+        .iter()
+        .map(|v| variant_decl(union, v, &path.module));
     // A union only calls send has no `Unknown`: a value its constructors cannot build cannot be sent either.
     let open = def.received || both;
     let unknown = match open {
@@ -290,76 +261,7 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             quote!(Err(<D::Error as ::serde::de::Error>::custom(#message)))
         }
     };
-    let (choose, unknown_doc) = match &union.rule {
-        Rule::Tag(tag) => {
-            let arms = union.variants.iter().map(|v| {
-                let tags = match &v.selector {
-                    Selector::Tag(values) => values.as_slice(),
-                    _ => &[],
-                };
-                let decode = decode(v);
-                quote!(Some(#(#tags)|*) => #decode,)
-            });
-            (
-                quote! {
-                    match #UNION_TAG(&value, #tag) {
-                        #(#arms)*
-                        _ => #unknown,
-                    }
-                },
-                format!(" A `{tag}` this version of the SDK does not know (or a value that is not an object), kept as raw JSON."),
-            )
-        }
-        Rule::Presence => {
-            let markers: Vec<&str> = union
-                .variants
-                .iter()
-                .filter_map(|v| match &v.selector {
-                    Selector::Present(property) => Some(property.as_str()),
-                    _ => None,
-                })
-                .collect();
-            let arms = union.variants.iter().enumerate().map(|(i, v)| {
-                let decode = decode(v);
-                quote!(Some(#i) => #decode,)
-            });
-            (
-                quote! {
-                    match #UNION_MARKER(&value, &[#(#markers),*]) {
-                        #(#arms)*
-                        _ => #unknown,
-                    }
-                },
-                " Not exactly one of the variants' properties present (or not an object), kept as raw JSON.".to_owned(),
-            )
-        }
-        Rule::Kind => {
-            let mut ordered: Vec<&crate::ir::Variant> = union.variants.iter().collect();
-            // Integers before other numbers: an integer is both.
-            let kind = |v: &crate::ir::Variant| match v.selector {
-                Selector::Kind(kind) => Some(kind),
-                _ => None,
-            };
-            ordered.sort_by_key(|v| kind(v));
-            let checks = ordered.iter().map(|v| {
-                let test = match kind(v) {
-                    Some(JsonKind::String) => quote!(value.is_string()),
-                    Some(JsonKind::Integer) => quote!(value.is_i64() || value.is_u64()),
-                    Some(JsonKind::Number) => quote!(value.is_number()),
-                    Some(JsonKind::Boolean) => quote!(value.is_boolean()),
-                    Some(JsonKind::Array) => quote!(value.is_array()),
-                    Some(JsonKind::Object) => quote!(value.is_object()),
-                    Some(JsonKind::Null) | None => quote!(value.is_null()),
-                };
-                let decode = decode(v);
-                quote!(if #test { return #decode; })
-            });
-            (
-                quote! { #(#checks)* #unknown },
-                " A kind of JSON value none of the variants takes, kept as raw JSON.".to_owned(),
-            )
-        }
-    };
+    let (choose, unknown_doc) = choose_variant(union, name, &unknown);
     let body = if raw_text {
         super::union_decode::by_text(name, union, open)
     } else {
@@ -404,6 +306,121 @@ fn union_def(doc: &TokenStream, def: &TypeDef, union: &Union, raw_text: bool) ->
             }
         }
     }
+}
+
+/// A variant of a union's enum, documented with what chooses it.
+fn variant_decl(union: &Union, v: &crate::ir::Variant, module: &[String]) -> TokenStream {
+    let ident = id(&v.ident);
+    let mut ty = rust_type(&v.ty, true, module);
+    if v.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    let chosen_by = match (&union.rule, &v.selector) {
+        (Rule::Tag(tag), Selector::Tag(values)) => {
+            let values = values
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("`{tag}`: {values}.")
+        }
+        (_, Selector::Present(property)) => format!("`{property}` is present."),
+        (_, Selector::Kind(kind)) => format!("A JSON {}.", kind_name(*kind)),
+        (_, Selector::Tag(_)) => String::new(),
+    };
+    let doc = docs::outer(&format!(
+        "{chosen_by}{}",
+        v.doc
+            .as_deref()
+            .map(|d| format!("\n\n{d}"))
+            .unwrap_or_default()
+    ));
+    quote! { #doc #ident(#ty), }
+}
+
+/// Decoding `value` as variant `v` of the union `name`.
+fn decode_variant(name: &str, v: &crate::ir::Variant) -> TokenStream {
+    let variant_name = &v.ident;
+    let wrap = super::union_decode::wrap(v);
+    quote!(#DECODE_VARIANT(value, #name, #variant_name).map(#wrap))
+}
+
+/// How the union's `Deserialize` picks a variant from the JSON `value` by the union's rule (`unknown`: what
+/// it does when none fits), and the doc of its `Unknown` variant.
+fn choose_variant(union: &Union, name: &str, unknown: &TokenStream) -> (TokenStream, String) {
+    match &union.rule {
+        Rule::Tag(tag) => {
+            let arms = union.variants.iter().map(|v| {
+                let tags = match &v.selector {
+                    Selector::Tag(values) => values.as_slice(),
+                    _ => &[],
+                };
+                let decode = decode_variant(name, v);
+                quote!(Some(#(#tags)|*) => #decode,)
+            });
+            (
+                quote! {
+                    match #UNION_TAG(&value, #tag) {
+                        #(#arms)*
+                        _ => #unknown,
+                    }
+                },
+                format!(" A `{tag}` this version of the SDK does not know (or a value that is not an object), kept as raw JSON."),
+            )
+        }
+        Rule::Presence => {
+            let markers: Vec<&str> = union
+                .variants
+                .iter()
+                .filter_map(|v| match &v.selector {
+                    Selector::Present(property) => Some(property.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let arms = union.variants.iter().enumerate().map(|(i, v)| {
+                let decode = decode_variant(name, v);
+                quote!(Some(#i) => #decode,)
+            });
+            (
+                quote! {
+                    match #UNION_MARKER(&value, &[#(#markers),*]) {
+                        #(#arms)*
+                        _ => #unknown,
+                    }
+                },
+                " Not exactly one of the variants' properties present (or not an object), kept as raw JSON.".to_owned(),
+            )
+        }
+        Rule::Kind => choose_by_kind(union, name, unknown),
+    }
+}
+
+/// Picks the variant by the JSON kind of the value, integers before other numbers.
+fn choose_by_kind(union: &Union, name: &str, unknown: &TokenStream) -> (TokenStream, String) {
+    let mut ordered: Vec<&crate::ir::Variant> = union.variants.iter().collect();
+    // Integers before other numbers: an integer is both.
+    let kind = |v: &crate::ir::Variant| match v.selector {
+        Selector::Kind(kind) => Some(kind),
+        _ => None,
+    };
+    ordered.sort_by_key(|v| kind(v));
+    let checks = ordered.iter().map(|v| {
+        let test = match kind(v) {
+            Some(JsonKind::String) => quote!(value.is_string()),
+            Some(JsonKind::Integer) => quote!(value.is_i64() || value.is_u64()),
+            Some(JsonKind::Number) => quote!(value.is_number()),
+            Some(JsonKind::Boolean) => quote!(value.is_boolean()),
+            Some(JsonKind::Array) => quote!(value.is_array()),
+            Some(JsonKind::Object) => quote!(value.is_object()),
+            Some(JsonKind::Null) | None => quote!(value.is_null()),
+        };
+        let decode = decode_variant(name, v);
+        quote!(if #test { return #decode; })
+    });
+    (
+        quote! { #(#checks)* #unknown },
+        " A kind of JSON value none of the variants takes, kept as raw JSON.".to_owned(),
+    )
 }
 
 fn kind_name(kind: JsonKind) -> &'static str {
