@@ -4,7 +4,9 @@
 use super::constructors::{constructors, Member};
 use super::runtime::{DECODE_VARIANT, STRING_ENUM, UNION_MARKER, UNION_TAG};
 use super::{docs, id, type_path};
-use crate::ir::{Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union};
+use crate::ir::{
+    EnumValue, Field, JsonKind, Rule, Selector, Ty, TypeDef, TypeKind, TypePath, Union,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -46,6 +48,22 @@ pub fn rust_type_named(
 }
 
 pub fn type_def(def: &TypeDef) -> TokenStream {
+    let doc = docs::outer(&type_doc(def));
+    let name = id(&def.path.name);
+    let here = def.path.module.as_slice();
+    match &def.kind {
+        TypeKind::Struct { fields, extra } => struct_def(&doc, def, fields, extra.as_ref()),
+        TypeKind::StringEnum { values, open } => string_enum_def(&doc, &name, values, *open),
+        TypeKind::Union(union) => union_def(&doc, def, union, !def.buffered),
+        TypeKind::Alias(ty) => {
+            let ty = rust_type(ty, true, here);
+            quote! { #doc pub type #name = #ty; }
+        }
+    }
+}
+
+/// The type's doc: the spec's text, then how a union is told apart and what a copy is a copy of.
+fn type_doc(def: &TypeDef) -> String {
     let mut doc = doc_text(def.doc.as_deref(), def.deprecated);
     if let TypeKind::Union(union) = &def.kind {
         let sent_only = def.sent && !def.received;
@@ -73,78 +91,83 @@ pub fn type_def(def: &TypeDef) -> TokenStream {
             format!("{doc}\n\n{same}")
         };
     }
-    let doc = docs::outer(&doc);
+    doc
+}
+
+fn struct_def(
+    doc: &TokenStream,
+    def: &TypeDef,
+    fields: &[Field],
+    extra: Option<&Ty>,
+) -> TokenStream {
     let name = id(&def.path.name);
     let here = def.path.module.as_slice();
-    match &def.kind {
-        TypeKind::Struct { fields, extra } => {
-            let members: Vec<Member> = fields
-                .iter()
-                .map(|f| Member {
-                    ident: f.ident.clone(),
-                    ty: field_base(f, here),
-                    optional: f.optional(),
-                    deprecated: f.deprecated,
-                })
-                .collect();
-            let rest = extra
-                .is_some()
-                .then(|| quote!(extra: ::std::collections::BTreeMap::new(),));
-            let constructors = constructors(&def.path.name, &members, rest.unwrap_or_default());
-            let fields = fields.iter().map(|f| field(f, here));
-            let extra = extra.as_ref().map(|ty| {
-                let value = rust_type(ty, true, here);
-                quote! {
-                    /// Properties the spec does not list (`additionalProperties`), kept as sent.
-                    #[serde(flatten)]
-                    pub extra: ::std::collections::BTreeMap<String, #value>,
-                }
-            });
-            let default = def.defaultable.then(|| quote!(Default,));
-            let deprecated = deprecated_attr(def.deprecated);
-            let (serde, other_serde) = serde_derives(def);
-            quote! {
-                #doc
-                #[non_exhaustive]
-                #deprecated
-                #[derive(Debug, Clone, PartialEq, #default #serde)]
-                #other_serde
-                pub struct #name { #(#fields)* #extra }
-                #constructors
-            }
+    let members: Vec<Member> = fields
+        .iter()
+        .map(|f| Member {
+            ident: f.ident.clone(),
+            ty: field_base(f, here),
+            optional: f.optional(),
+            deprecated: f.deprecated,
+        })
+        .collect();
+    let rest = extra
+        .is_some()
+        .then(|| quote!(extra: ::std::collections::BTreeMap::new(),));
+    let constructors = constructors(&def.path.name, &members, rest.unwrap_or_default());
+    let fields = fields.iter().map(|f| field(f, here));
+    let extra = extra.map(|ty| {
+        let value = rust_type(ty, true, here);
+        quote! {
+            /// Properties the spec does not list (`additionalProperties`), kept as sent.
+            #[serde(flatten)]
+            pub extra: ::std::collections::BTreeMap<String, #value>,
         }
-        TypeKind::StringEnum { values, open } => {
-            let idents: Vec<_> = values.iter().map(|v| id(&v.ident)).collect();
-            let wires: Vec<_> = values.iter().map(|v| v.wire.as_str()).collect();
-            let value_docs: Vec<_> = values.iter().map(|v| format!(" `{}`", v.wire)).collect();
-            // The impls come from the runtime's `string_enum!`: written once, not once per enum.
-            let pairs = quote!(#(#idents = #wires),*);
-            if *open {
-                quote! {
-                    #doc
-                    #[non_exhaustive]
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-                    pub enum #name {
-                        #(#[doc = #value_docs] #idents,)*
-                        /// A value this version of the SDK does not know, kept as sent.
-                        Unknown(String),
-                    }
-                    #STRING_ENUM!(open #name { #pairs });
-                }
-            } else {
-                quote! {
-                    #doc
-                    #[non_exhaustive]
-                    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-                    pub enum #name { #(#[doc = #value_docs] #idents,)* }
-                    #STRING_ENUM!(closed #name { #pairs });
-                }
+    });
+    let default = def.defaultable.then(|| quote!(Default,));
+    let deprecated = deprecated_attr(def.deprecated);
+    let (serde, other_serde) = serde_derives(def);
+    quote! {
+        #doc
+        #[non_exhaustive]
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, #default #serde)]
+        #other_serde
+        pub struct #name { #(#fields)* #extra }
+        #constructors
+    }
+}
+
+fn string_enum_def(
+    doc: &TokenStream,
+    name: &proc_macro2::Ident,
+    values: &[EnumValue],
+    open: bool,
+) -> TokenStream {
+    let idents: Vec<_> = values.iter().map(|v| id(&v.ident)).collect();
+    let wires: Vec<_> = values.iter().map(|v| v.wire.as_str()).collect();
+    let value_docs: Vec<_> = values.iter().map(|v| format!(" `{}`", v.wire)).collect();
+    // The impls come from the runtime's `string_enum!`: written once, not once per enum.
+    let pairs = quote!(#(#idents = #wires),*);
+    if open {
+        quote! {
+            #doc
+            #[non_exhaustive]
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            pub enum #name {
+                #(#[doc = #value_docs] #idents,)*
+                /// A value this version of the SDK does not know, kept as sent.
+                Unknown(String),
             }
+            #STRING_ENUM!(open #name { #pairs });
         }
-        TypeKind::Union(union) => union_def(&doc, def, union, !def.buffered),
-        TypeKind::Alias(ty) => {
-            let ty = rust_type(ty, true, here);
-            quote! { #doc pub type #name = #ty; }
+    } else {
+        quote! {
+            #doc
+            #[non_exhaustive]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub enum #name { #(#[doc = #value_docs] #idents,)* }
+            #STRING_ENUM!(closed #name { #pairs });
         }
     }
 }
