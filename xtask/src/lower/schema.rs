@@ -465,10 +465,7 @@ impl<'a> Lowerer<'a> {
                     let note = format!(
                         "Merged from `allOf`; where members disagree the later one wins ({names})."
                     );
-                    doc = Some(match doc {
-                        Some(d) => format!("{d}\n\n{note}"),
-                        None => note,
-                    });
+                    add_paragraph(&mut doc, &note);
                 }
                 let mut kind = self.struct_kind(&merged, &path, at, dir)?;
                 self.add_allof_parts(&merged, &path, at, dir, &mut kind)?;
@@ -517,10 +514,7 @@ impl<'a> Lowerer<'a> {
                     None if self.all_objects(members, own, at)? => {
                         let (kind, note) =
                             self.merged_members(set(members, members_at.as_deref()), &path, dir)?;
-                        doc = Some(match doc {
-                            Some(d) => format!("{d}\n\n{note}"),
-                            None => note,
-                        });
+                        add_paragraph(&mut doc, &note);
                         kind
                     }
                     None => {
@@ -626,10 +620,7 @@ impl<'a> Lowerer<'a> {
             let mut doc = data.description.clone();
             if required_read_only {
                 let note = "Read-only in the spec, yet listed as required here: set it when the call needs it.";
-                doc = Some(match doc {
-                    Some(text) => format!("{text}\n\n{note}"),
-                    None => note.to_owned(),
-                });
+                add_paragraph(&mut doc, note);
             }
             fields.push(Field {
                 wire: wire.clone(),
@@ -1542,6 +1533,14 @@ impl<'a> Merged<'a> {
         }
         self.required.extend(required.iter().cloned());
     }
+}
+
+/// Ends `doc` with `note` as a paragraph of its own (or makes it the doc).
+fn add_paragraph(doc: &mut Option<String>, note: &str) {
+    *doc = Some(match doc.take() {
+        Some(said) => format!("{said}\n\n{note}"),
+        None => note.to_owned(),
+    });
 }
 
 fn enum_values(values: &[String]) -> Vec<EnumValue> {

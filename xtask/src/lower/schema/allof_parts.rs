@@ -4,7 +4,7 @@
 //! `required` to the struct's properties becomes a note in its doc; only what no object can also be (a
 //! string, an array) is left out, with a warning.
 
-use super::{component_name, members_location, Direction, Hint, Merged};
+use super::{add_paragraph, component_name, members_location, Direction, Hint, Merged};
 use crate::ident::{ident, Case, Scope};
 use crate::ir::{Field, TypeKind, TypePath};
 use crate::location::Location;
@@ -60,10 +60,7 @@ impl<'a> Lowerer<'a> {
                     .map(|(s, _, _)| s)
             })? {
                 for f in fields.iter_mut().filter(|f| names.contains(&f.wire)) {
-                    f.doc = Some(match f.doc.take() {
-                        Some(said) => format!("{said}\n\n{note}"),
-                        None => note.clone(),
-                    });
+                    add_paragraph(&mut f.doc, &note);
                 }
                 continue;
             }
